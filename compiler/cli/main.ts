@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** @fileoverview Entry point of the `trit` binary; the commands live in ./cli.ts. */
+import { main } from './cli.js';
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,495 @@
+/**
+ * @fileoverview Lowering: float graph → addition-only IR, choosing every value's fixed-point format.
+ *
+ * The rule (docs/IR.md §Formats): each lowered value carries *provable* real bounds, derived by
+ * interval arithmetic from its operands. Ops that only combine inputs (add, max, slice, matmul …)
+ * take the coarsest operand frac that still holds the provable bound. Ops that create new
+ * magnitudes (mul, recip, rsqrt) size their output from min(provable bound, headroom × calibrated
+ * range); where the calibrated bound is the tighter one the op saturates explicitly (`sat` flag),
+ * so overflow is either impossible or a stated, counted clamp. Every i32 value keeps ≥ 1 bit of
+ * headroom below 2^31.
+ */
+import { TritError } from '../errors.js';
+import { roundReal } from '../ir/arith.js';
+import { allocInt, emptyGraph, type IRGraph } from '../ir/graph.js';
+import type { Attrs, OpName } from '../ir/ops.js';
+import { dtypeFor, dtypeRange, numel, type DType, type TensorType } from '../ir/types.js';
+import type { FGraph, FNode } from '../float/graph.js';
+import type { CalibRanges } from './calibrate.js';
+
+/** Tunables of the lowering; the defaults are what docs/IR.md states. */
+export interface LowerOptions {
+  /** Calibrated bounds are multiplied by this before sizing a format. */
+  headroom: number;
+  /** Seed-table bits and Newton steps of recip/rsqrt. */
+  lutBits: number;
+  newton: number;
+  /** Sigmoid/tanh tables: points per unit of input, and the input span covered. */
+  lutDensity: number;
+  /** Bits of constant multipliers (mulc): 24 keeps x·c below 2^53 (exact in every evaluator). */
+  constBits: number;
+  /** Bits of gathered tables (embeddings): 16 halves their size, 32 keeps float32-level fidelity. */
+  tableBits: 16 | 32;
+}
+
+export const DEFAULT_LOWER: LowerOptions = { headroom: 2, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32 };
+
+/** A lowered value: the IR operand, its type, and provable bounds of the real number it holds. */
+interface LV {
+  v: string;
+  t: TensorType;
+  lo: number;
+  hi: number;
+  int: boolean;
+}
+
+const maxAbs = (x: { lo: number; hi: number }) => Math.max(Math.abs(x.lo), Math.abs(x.hi));
+
+/** Largest frac (≤ 40) that keeps |bound|·2^frac ≤ 2^30 in an i32. */
+export function fracFor(bound: number): number {
+  if (!(bound > 0)) return 24;
+  if (!Number.isFinite(bound)) return -Infinity;
+  return Math.min(40, Math.floor(30 - Math.log2(bound)));
+}
+
+/** Where a float-graph (ONNX) tensor lives in the IR: the value and its fraction bits. */
+export type ValueMap = Map<string, { value: string; frac: number }>;
+
+/** Lowers `g` using calibrated ranges `cal`; also returns where each ONNX tensor went. */
+export function lowerToIR(g: FGraph, cal: CalibRanges, opts: Partial<LowerOptions> = {}): { ir: IRGraph; valueMap: ValueMap } {
+  const l = new Lowering(g, cal, { ...DEFAULT_LOWER, ...opts });
+  const ir = l.run();
+  return { ir, valueMap: l.valueMap() };
+}
+
+class Lowering {
+  private ir: IRGraph;
+  private lv = new Map<string, LV>();
+  private names = new Set<string>();
+  private constKeys = new Map<string, string>();
+  private src = '';
+
+  constructor(private g: FGraph, private cal: CalibRanges, private o: LowerOptions) {
+    this.ir = emptyGraph(g.name);
+    this.ir.meta = { ...g.meta };
+  }
+
+  private fail(msg: string, hint?: string): never {
+    throw new TritError(msg, { node: this.src }, hint);
+  }
+
+  private name(base: string): string {
+    let b = base.replace(/[^A-Za-z0-9_.:/-]/g, '_') || 'v';
+    if (this.names.has(b)) { let k = 1; while (this.names.has(`${b}.${k}`)) k++; b = `${b}.${k}`; }
+    this.names.add(b);
+    return b;
+  }
+
+  private emit(op: OpName, inputs: string[], attrs: Attrs, t: TensorType, base: string): string {
+    const out = this.name(base);
+    this.ir.nodes.push({ out, op, inputs, attrs, type: t });
+    return out;
+  }
+
+  /** Adds an integer constant (deduplicated by content). */
+  private constant(base: string, dtype: Exclude<DType, 'f32'>, shape: number[], frac: number, ints: ArrayLike<number>, ternary = false): string {
+    const data = allocInt(dtype, numel(shape));
+    for (let i = 0; i < data.length; i++) data[i] = ints[i];
+    const key = `${dtype}|${shape}|${frac}|${ternary}|${data.join(',')}`;
+    const hit = key.length < 20000 ? this.constKeys.get(key) : undefined;
+    if (hit) return hit;
+    const name = '@' + this.name(base);
+    this.ir.consts.set(name, { name, type: { dtype, shape, frac }, ternary, data });
+    if (key.length < 20000) this.constKeys.set(key, name);
+    return name;
+  }
+
+  /** Quantizes a float constant at a given frac into an i32 (or narrower) constant LV. */
+  private quantConst(base: string, data: Float64Array, shape: number[], frac: number, dtype?: Exclude<DType, 'f32'>): LV {
+    const ints = Array.from(data, (v) => roundReal(v * 2 ** frac, 'half_even'));
+    const lo = Math.min(...ints), hi = Math.max(...ints);
+    const dt = dtype ?? dtypeFor(lo, hi);
+    const [a, b] = dtypeRange(dt);
+    if (lo < a || hi > b) this.fail(`constant '${base}' does not fit ${dt} at frac ${frac}`);
+    const v = this.constant(base, dt, shape, frac, ints);
+    return { v, t: { dtype: dt, shape, frac }, lo: lo * 2 ** -frac, hi: hi * 2 ** -frac, int: Number.isInteger(frac) && frac <= 0 };
+  }
+
+  /** Calibrated [min,max] of a float-graph value, if it was observed. */
+  private calib(name: string): [number, number] | undefined {
+    return this.cal.get(name);
+  }
+
+  /** Brings x to frac f (and dtype), by an exact left shift or a half-even right shift. */
+  private toFrac(x: LV, f: number, dtype: Exclude<DType, 'f32'> = 'i32', base = 'align'): LV {
+    if (x.t.frac === f && x.t.dtype === dtype) return x;
+    if (x.v.startsWith('@') && x.t.frac !== f) this.fail('internal: constant re-quantization');
+    const by = x.t.frac - f;
+    const t = { dtype, shape: x.t.shape, frac: f };
+    const [a, b] = dtypeRange(dtype);
+    if (maxAbs(x) * 2 ** f > Math.min(b, -a)) this.fail(`internal: value ${x.v} does not fit ${dtype} at frac ${f}`);
+    const v = this.emit('shift', [x.v], { by, round: 'half_even' }, t, `${x.v.replace(/^@/, '')}.${base}`);
+    return { ...x, v, t };
+  }
+
+  private lvOf(name: string): LV {
+    const l = this.lv.get(name);
+    if (l) return l;
+    const c = this.g.consts.get(name);
+    if (!c) this.fail(`internal: '${name}' was not lowered`);
+    // A constant used as a full operand: quantize at a frac fitting its range.
+    let lo = Infinity, hi = -Infinity;
+    for (const v of c!.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    return this.quantConst(name, c!.data, c!.shape, c!.int ? 0 : fracFor(Math.max(Math.abs(lo), Math.abs(hi))));
+  }
+
+  valueMap(): ValueMap {
+    const m: ValueMap = new Map();
+    for (const [k, x] of this.lv) if (!x.v.startsWith('@')) m.set(k, { value: x.v, frac: x.t.frac });
+    return m;
+  }
+
+  run(): IRGraph {
+    const g = this.g;
+    const stateIns = new Map(g.states.map((s) => [s.input, s]));
+    const stateFmt = new Map<string, TensorType>();
+    for (const i of g.inputs) {
+      this.src = i.name;
+      if (stateIns.has(i.name)) {
+        const s = stateIns.get(i.name)!;
+        const outV = g.outputs.find((o) => o.name === s.output)!.value;
+        const c1 = this.calib(i.name), c2 = this.calib(outV);
+        const m = Math.max(...[c1, c2].filter(Boolean).flatMap((c) => c!.map(Math.abs)), 1e-3) * this.o.headroom;
+        const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
+        this.ir.states.push({ name: this.name(i.name), type: t });
+        stateFmt.set(i.name, t);
+        const v = this.emit('state_read', [], { state: this.ir.states.at(-1)!.name }, t, `${i.name}.read`);
+        const [a, b] = dtypeRange('i32');
+        this.lv.set(i.name, { v, t, lo: a * 2 ** -t.frac, hi: b * 2 ** -t.frac, int: false });
+        this.ir.meta[`state:${this.ir.states.at(-1)!.name}`] = `${i.name} -> ${s.output}`;
+      } else if (i.int) {
+        const t: TensorType = { dtype: 'i32', shape: i.shape, frac: 0 };
+        const name = this.name(i.name);
+        this.ir.inputs.push({ name, type: t });
+        this.lv.set(i.name, { v: name, t, lo: -(2 ** 31), hi: 2 ** 31 - 1, int: true });
+      } else {
+        const name = this.name(i.name);
+        this.ir.inputs.push({ name, type: { dtype: 'f32', shape: i.shape, frac: 0 } });
+        const c = this.calib(i.name);
+        if (!c) this.fail(`no calibration range for input '${i.name}'`, 'pass calibration inputs');
+        const m = Math.max(Math.abs(c![0]), Math.abs(c![1]), 1e-3) * this.o.headroom;
+        const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
+        const v = this.emit('quantize', [name], { round: 'half_even' }, t, `${i.name}.q`);
+        const [a, b] = dtypeRange('i32');
+        this.lv.set(i.name, { v, t, lo: a * 2 ** -t.frac, hi: b * 2 ** -t.frac, int: false });
+      }
+    }
+    for (const n of g.nodes) {
+      this.src = n.src;
+      this.lv.set(n.out, this.lower(n));
+    }
+    for (const o of g.outputs) {
+      this.src = o.name;
+      let x = this.lvOf(o.value);
+      const st = g.states.find((s) => s.output === o.name);
+      if (st) {
+        const t = stateFmt.get(st.input)!;
+        const by = x.t.frac - t.frac;
+        const v = this.emit('shift', [x.v], { by, round: 'half_even', sat: true }, t, `${o.name}.next`);
+        const sname = this.ir.states.find((s) => this.ir.meta[`state:${s.name}`]?.startsWith(`${st.input} `))!.name;
+        const w = this.emit('state_write', [v], { state: sname }, t, `${o.name}.write`);
+        x = { ...x, v: w, t };
+      }
+      if (x.t.dtype !== 'f32' && (!x.int || st)) {
+        const v = this.emit('dequantize', [x.v], {}, { dtype: 'f32', shape: x.t.shape, frac: 0 }, `${o.name}.f32`);
+        this.ir.outputs.push({ name: o.name, value: v });
+      } else {
+        this.ir.outputs.push({ name: o.name, value: x.v.startsWith('@') ? this.emit('reshape', [this.toFrac(x, x.t.frac).v], {}, x.t, o.name) : x.v });
+      }
+    }
+    return this.ir;
+  }
+
+  // ---- per-op lowering ------------------------------------------------------------------------
+
+  private lower(n: FNode): LV {
+    const X = () => this.lvOf(n.inputs[0]);
+    const shape = n.shape;
+    switch (n.op) {
+      case 'add': case 'sub': return this.addSub(n);
+      case 'max': case 'min': return this.maxMin(n, n.inputs[1]);
+      case 'relu': return this.maxMin({ ...n, op: 'max' }, null);
+      case 'neg': {
+        const x = X();
+        return { ...x, v: this.emit('neg', [x.v], {}, { ...x.t, shape }, n.out), lo: -x.hi, hi: -x.lo };
+      }
+      case 'abs': {
+        const x = X();
+        const hi = maxAbs(x), lo = x.lo >= 0 ? x.lo : x.hi <= 0 ? -x.hi : 0;
+        return { ...x, v: this.emit('abs', [x.v], {}, { ...x.t, shape }, n.out), lo, hi };
+      }
+      case 'mul': return this.mul(n);
+      case 'div': {
+        const r = this.recip(n, this.lvOf(n.inputs[1]), n.inputs[1]);
+        return this.mulVar(n, this.lvOf(n.inputs[0]), r);
+      }
+      case 'recip': return this.recip(n, X(), n.inputs[0], n.out);
+      case 'rsqrt': return this.rsqrt(n, X(), n.inputs[0], n.out);
+      case 'sqrt': {
+        const x = X();
+        const r = this.rsqrt(n, x, n.inputs[0]);
+        const hi = Math.sqrt(Math.max(x.hi, 0));
+        return this.mulVar(n, x, r, hi);
+      }
+      case 'round': case 'trunc': {
+        const x = X();
+        if (x.int && x.t.frac === 0) return x;
+        const lo = Math.floor(x.lo) - 1, hi = Math.ceil(x.hi) + 1;
+        const t: TensorType = { dtype: dtypeFor(lo, hi), shape, frac: 0 };
+        const v = this.emit('shift', [x.v], { by: x.t.frac, round: n.op === 'round' ? 'half_even' : 'trunc' }, t, n.out);
+        return { v, t, lo, hi, int: true };
+      }
+      case 'clip': {
+        const x = X();
+        const f = x.t.frac;
+        const [a, b] = dtypeRange(x.t.dtype);
+        const lo = Math.max(a, Math.ceil((n.attrs.lo ?? -Infinity) * 2 ** f));
+        const hi = Math.min(b, Math.floor((n.attrs.hi ?? Infinity) * 2 ** f));
+        const rlo = Math.max(x.lo, lo * 2 ** -f), rhi = Math.min(x.hi, hi * 2 ** -f);
+        const dt = dtypeFor(Math.floor(rlo * 2 ** f), Math.ceil(rhi * 2 ** f));
+        const [c, d] = dtypeRange(dt);
+        const v = this.emit('sat', [x.v], { lo: Math.max(lo, c), hi: Math.min(hi, d) }, { dtype: dt, shape, frac: f }, n.out);
+        return { v, t: { dtype: dt, shape, frac: f }, lo: rlo, hi: rhi, int: x.int };
+      }
+      case 'sigmoid': return this.lut(n, X(), (v) => 1 / (1 + Math.exp(-v)), 16, 0, 1);
+      case 'tanh': return this.lut(n, X(), Math.tanh, 8, -1, 1);
+      case 'reduce_sum': case 'reduce_mean': case 'reduce_max': case 'reduce_absmax': case 'argmax':
+        return this.reduce(n, X());
+      case 'ternary_matmul': return this.ternary(n, X());
+      case 'gather': {
+        const table = this.g.consts.get(n.inputs[0]);
+        if (!table) this.fail('Gather from a computed tensor is not supported', 'gather rows of a constant table (an embedding)');
+        const ids = X === undefined ? null : this.lvOf(n.inputs[1]);
+        if (!ids!.int) this.fail('Gather indices must be integers');
+        const [V] = table!.shape;
+        const D = numel(table!.shape.slice(1));
+        const m = table!.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
+        const dt = this.o.tableBits === 16 ? 'i16' : 'i32';
+        const frac = this.o.tableBits === 16 ? (m > 0 ? Math.floor(Math.log2(32767 / m)) : 0) : fracFor(m);
+        const tc = this.quantConst(n.inputs[0], table!.data, [V, D], frac, dt);
+        const t: TensorType = { dtype: dt, shape: [...ids!.t.shape, D], frac };
+        let v = this.emit('gather', [tc.v, ids!.v], {}, t, n.out);
+        if (numel(shape) !== numel(t.shape)) this.fail('internal: gather shape');
+        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
+        return { v, t: { ...t, shape }, lo: tc.lo, hi: tc.hi, int: table!.int };
+      }
+      case 'reshape': {
+        const x = X();
+        return { ...x, v: this.emit('reshape', [this.materialize(x)], {}, { ...x.t, shape }, n.out), t: { ...x.t, shape } };
+      }
+      case 'identity': return X();
+      case 'slice': {
+        const x = X();
+        const t = { ...x.t, shape };
+        return { ...x, v: this.emit('slice', [this.materialize(x)], { axis: n.attrs.axis!, start: n.attrs.start!, end: n.attrs.end! }, t, n.out), t };
+      }
+      case 'concat': {
+        const xs = n.inputs.map((i) => this.lvOf(i));
+        const f = Math.min(...xs.map((x) => x.t.frac));
+        const lo = Math.min(...xs.map((x) => x.lo)), hi = Math.max(...xs.map((x) => x.hi));
+        const dt = f === 0 && xs.every((x) => x.int) ? dtypeFor(lo, hi) : 'i32';
+        const al = xs.map((x) => (x.v.startsWith('@') ? this.quantConst(`${x.v.slice(1)}.f${f}`, this.g.consts.get(x.v.slice(1))?.data ?? new Float64Array(0), x.t.shape, f, dt) : this.toFrac(x, f, dt)));
+        const t: TensorType = { dtype: dt, shape, frac: f };
+        return { v: this.emit('concat', al.map((x) => this.materialize(x)), { axis: n.attrs.axis! }, t, n.out), t, lo, hi, int: xs.every((x) => x.int) };
+      }
+      default:
+        this.fail(`${n.op} is not supported on values that depend on the input`,
+          n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined);
+    }
+  }
+
+  /** The operand string of a lowered value (constants are operands too). */
+  private materialize(x: LV): string {
+    return x.v;
+  }
+
+  /** An operand's real bounds without lowering it: from its LV, or from a constant's data. */
+  private boundsOf(name: string): { lo: number; hi: number; frac: number; int: boolean } {
+    const c = this.g.consts.get(name);
+    if (c) return { lo: Math.min(...c.data), hi: Math.max(...c.data), frac: 40, int: c.int };
+    const x = this.lvOf(name);
+    return { lo: x.lo, hi: x.hi, frac: x.t.frac, int: x.int };
+  }
+
+  /** An operand at frac f: constants are quantized there directly, values shifted. */
+  private at(name: string, f: number): LV {
+    const c = this.g.consts.get(name);
+    return c ? this.quantConst(`${name}.f${f}`, c.data, c.shape, f, 'i32') : this.toFrac(this.lvOf(name), f);
+  }
+
+  private addSub(n: FNode): LV {
+    const x = this.boundsOf(n.inputs[0]), y = this.boundsOf(n.inputs[1]);
+    const lo = n.op === 'add' ? x.lo + y.lo : x.lo - y.hi, hi = n.op === 'add' ? x.hi + y.hi : x.hi - y.lo;
+    const f = Math.min(x.frac, y.frac, fracFor(Math.max(maxAbs(x), maxAbs(y), Math.abs(lo), Math.abs(hi))));
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
+    const v = this.emit(n.op as 'add' | 'sub', [this.materialize(this.at(n.inputs[0], f)), this.materialize(this.at(n.inputs[1], f))], {}, t, n.out);
+    return { v, t, lo, hi, int: x.int && y.int };
+  }
+
+  private maxMin(n: FNode, yName: string | null): LV {
+    const x = this.boundsOf(n.inputs[0]);
+    const y = yName ? this.boundsOf(yName) : { lo: 0, hi: 0, frac: 40, int: true };
+    const f = Math.min(x.frac, y.frac);
+    const xa = this.at(n.inputs[0], f);
+    const ya = yName ? this.at(yName, f) : this.quantConst(`zero.f${f}`, Float64Array.of(0), [], f, 'i32');
+    const op = n.op === 'max' ? 'max' : 'min';
+    const F = op === 'max' ? Math.max : Math.min;
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
+    const v = this.emit(op, [this.materialize(xa), this.materialize(ya)], {}, t, n.out);
+    return { v, t, lo: F(x.lo, y.lo), hi: F(x.hi, y.hi), int: x.int && y.int };
+  }
+
+  /** Output bound of a magnitude-creating op: provable, or headroom × calibrated (then saturating). */
+  private sized(name: string | undefined, provable: number): { bound: number; sat: boolean } {
+    const c = name ? this.calib(name) : undefined;
+    const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * this.o.headroom : Infinity;
+    if (provable <= cb) return { bound: provable, sat: false };
+    if (!Number.isFinite(cb)) this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
+    return { bound: cb, sat: true };
+  }
+
+  private mul(n: FNode): LV {
+    const [a, b] = n.inputs;
+    const ca = this.g.consts.get(a), cb = this.g.consts.get(b);
+    if (ca && cb) this.fail('internal: unfolded constant mul');
+    if (ca || cb) return this.mulConst(n, this.lvOf(ca ? b : a), (ca ?? cb)!, ca ? a : b);
+    return this.mulVar(n, this.lvOf(a), this.lvOf(b));
+  }
+
+  private mulConst(n: FNode, x: LV, c: { data: Float64Array; shape: number[] }, cname: string): LV {
+    const m = c.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
+    const lo = Math.min(...Array.from(c.data, (v) => Math.min(v * x.lo, v * x.hi)));
+    const hi = Math.max(...Array.from(c.data, (v) => Math.max(v * x.lo, v * x.hi)));
+    const shape = n.shape;
+    const cf = m > 0 ? Math.floor(Math.log2((2 ** (this.o.constBits - 1) - 1) / m)) : 0;
+    const cq = this.quantConst(`${cname}.q`, c.data, c.shape, cf, 'i32');
+    const bound = Math.max(Math.abs(lo), Math.abs(hi));
+    const fo = Math.min(fracFor(bound), x.t.frac + cf);
+    const t: TensorType = { dtype: 'i32', shape, frac: fo };
+    const v = this.emit('mulc', [this.materialize(x), cq.v], { shift: x.t.frac + cf - fo, round: 'half_even' }, t, n.out);
+    return { v, t, lo, hi, int: false };
+  }
+
+  private mulVar(n: FNode, x: LV, y: LV, knownBound?: number): LV {
+    const ps = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi];
+    const plo = Math.min(...ps), phi = Math.max(...ps);
+    const { bound, sat } = this.sized(n.out, Math.min(knownBound ?? Infinity, Math.max(Math.abs(plo), Math.abs(phi))));
+    const fo = Math.min(fracFor(bound), x.t.frac + y.t.frac);
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: fo };
+    const attrs: Attrs = { shift: x.t.frac + y.t.frac - fo, round: 'half_even' };
+    if (sat) attrs.sat = true;
+    const v = this.emit('mul', [this.materialize(x), this.materialize(y)], attrs, t, n.out);
+    const lim = 2 ** 31 * 2 ** -fo;
+    return { v, t, lo: Math.max(plo, -lim), hi: Math.min(phi, lim), int: false };
+  }
+
+  /** 1/y for y > 0 (a divisor); `fname` is y's float-graph name, for its calibrated range. */
+  private recip(n: FNode, y: LV, fname: string, out?: string): LV {
+    const c = this.g.consts.get(fname) ? undefined : this.calib(fname);
+    if (y.hi <= 0 || (y.lo <= 0 && (!c || c[0] <= 0))) {
+      this.fail('division by a value that may be zero or negative is not supported', 'trit divides only by positive quantities (norms, abs-max scales)');
+    }
+    const provable = y.lo > 0 ? 1 / y.lo : Infinity;
+    const cb = c && c[0] > 0 ? (1 / c[0]) * this.o.headroom : Infinity;
+    const bound = Math.min(provable, cb, 2 ** (30 + y.t.frac)); // at most 1/LSB
+    const sat = bound < provable;
+    return this.unit('recip', y, bound, sat, 1 / y.hi, out ?? `${n.out}.recip`);
+  }
+
+  private rsqrt(n: FNode, y: LV, fname: string, out?: string): LV {
+    if (y.hi <= 0) this.fail('rsqrt of a value that is never positive');
+    const c = this.calib(fname);
+    const provable = y.lo > 0 ? 1 / Math.sqrt(y.lo) : Math.sqrt(2 ** y.t.frac);
+    const cb = c && c[0] > 0 ? (1 / Math.sqrt(c[0])) * this.o.headroom : Infinity;
+    const bound = Math.min(provable, cb);
+    return this.unit('rsqrt', y, bound, bound < provable, 1 / Math.sqrt(y.hi), out ?? `${n.out}.rsqrt`);
+  }
+
+  private unit(op: 'recip' | 'rsqrt', y: LV, bound: number, sat: boolean, lo: number, out: string): LV {
+    const t: TensorType = { dtype: 'i32', shape: y.t.shape, frac: fracFor(bound) };
+    const attrs: Attrs = { lutbits: this.o.lutBits, newton: this.o.newton };
+    if (sat) attrs.sat = true;
+    const v = this.emit(op, [this.materialize(y)], attrs, t, out);
+    return { v, t, lo, hi: Math.min(bound * 1.001, 2 ** 31 * 2 ** -t.frac), int: false };
+  }
+
+  /** A function tabulated over [-span, span] with linear interpolation, saturating outside. */
+  private lut(n: FNode, x: LV, f: (v: number) => number, span: number, lo: number, hi: number): LV {
+    const fx = x.t.frac;
+    const step = Math.max(0, fx - Math.round(Math.log2(this.o.lutDensity)));
+    const count = Math.floor((2 * span * 2 ** fx) / 2 ** step) + 1;
+    const start = -span * 2 ** fx;
+    const fo = 30;
+    const table = Array.from({ length: count }, (_, i) => roundReal(f((start + i * 2 ** step) * 2 ** -fx) * 2 ** fo, 'half_even'));
+    const tc = this.constant(`${n.op}.table.f${fx}`, 'i32', [count], fo, table);
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: fo };
+    const v = this.emit('lut', [this.materialize(x), tc], { lo: start, step, interp: 'linear' }, t, n.out);
+    return { v, t, lo, hi, int: false };
+  }
+
+  private reduce(n: FNode, x: LV): LV {
+    const ax = n.attrs.axis!;
+    const s = x.t.shape;
+    const K = s[ax];
+    const last = ax === s.length - 1;
+    const op = n.op;
+    if (op === 'argmax') {
+      if (!last) this.fail('ArgMax over a non-last axis is not supported');
+      const t: TensorType = { dtype: 'i32', shape: n.shape, frac: 0 };
+      return { v: this.emit('argmax', [this.materialize(x)], {}, t, n.out), t, lo: 0, hi: K - 1, int: true };
+    }
+    const isSum = op === 'reduce_sum' || op === 'reduce_mean';
+    const lo = isSum ? x.lo * K : op === 'reduce_absmax' ? 0 : x.lo;
+    const hi = isSum ? x.hi * K : op === 'reduce_absmax' ? maxAbs(x) : x.hi;
+    const f = isSum ? Math.min(x.t.frac, fracFor(Math.max(Math.abs(lo), Math.abs(hi)))) : x.t.frac;
+    const xa = this.toFrac(x, f, 'i32');
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
+    let v: string;
+    if (last) {
+      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [this.materialize(xa)], {}, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
+    } else {
+      // Reduce a middle axis as a chain of slices combined elementwise (small K: mean pooling).
+      let acc = '';
+      for (let k = 0; k < K; k++) {
+        let sl = this.emit('slice', [this.materialize(xa)], { axis: ax, start: k, end: k + 1 }, t, `${n.out}.s${k}`);
+        if (op === 'reduce_absmax') sl = this.emit('abs', [sl], {}, t, `${n.out}.a${k}`);
+        acc = k === 0 ? sl : this.emit(isSum ? 'add' : 'max', [acc, sl], {}, t, `${n.out}.r${k}`);
+      }
+      v = acc;
+    }
+    const r: LV = { v, t, lo, hi, int: x.int };
+    if (op !== 'reduce_mean') return r;
+    return this.mulConst(n, r, { data: Float64Array.of(1 / K), shape: [] }, `${n.out}.invK`);
+  }
+
+  private ternary(n: FNode, x: LV): LV {
+    const W = this.g.consts.get(n.inputs[1])!;
+    const [N, K] = W.shape;
+    let nnz = 0;
+    for (let o = 0; o < N; o++) { let c = 0; for (let k = 0; k < K; k++) if (W.data[o * K + k] !== 0) c++; nnz = Math.max(nnz, c); }
+    const bound = Math.max(nnz, 1) * maxAbs(x);
+    let xa = x;
+    if (x.int && x.t.frac === 0 && x.lo >= -128 && x.hi <= 127) {
+      if (x.t.dtype !== 'i8') xa = { ...x, v: this.emit('sat', [this.materialize(x)], { lo: -128, hi: 127 }, { ...x.t, dtype: 'i8' }, `${x.v}.i8`), t: { ...x.t, dtype: 'i8' } };
+    } else {
+      xa = this.toFrac(x, Math.min(x.t.frac, fracFor(bound)), 'i32');
+    }
+    const wname = this.constant(n.inputs[1].replace(/\.ternary$/, ''), 'i8', [N, K], 0, W.data, true);
+    const t: TensorType = { dtype: 'i32', shape: n.shape, frac: xa.t.frac };
+    const v = this.emit('ternary_matmul', [this.materialize(xa), wname], {}, t, n.attrs.scale === 1 ? n.out : `${n.out}.acc`);
+    const acc: LV = { v, t, lo: -bound, hi: bound, int: x.int };
+    const c = n.attrs.scale ?? 1;
+    if (c === 1) return acc;
+    return this.mulConst(n, acc, { data: Float64Array.of(c), shape: [] }, `${n.out}.scale`);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * @fileoverview Golden-vector verification: run the IR interpreter on a golden file's inputs and
+ * compare every output (and any recorded layer) with the float reference's values.
+ *
+ * Golden format (docs/golden-format.md): safetensors with `input.<name>` and `output.<name>` of
+ * shape [S, ...], optional `layer.<onnx tensor>` intermediates and `reset` [S] (1 = zero the state
+ * before this step). Stateful models are run as sequences; the interpreter carries its own state.
+ */
+import { TritError } from './errors.js';
+import { readSafetensors, type STensor } from './formats/safetensors.js';
+import { Interpreter } from './interp/interp.js';
+import type { Compiled } from './compile.js';
+import { numel } from './ir/types.js';
+
+/** How close is close enough; defaults are the issue's fidelity targets. */
+export interface Tolerances {
+  /** Minimum fraction of steps whose argmax matches, for outputs with a class/vocab axis. */
+  minAgreement: number;
+  /** Maximum relative error (max |err| / max |ref|) of each output. */
+  maxRelError: number;
+}
+
+export const DEFAULT_TOLERANCES: Tolerances = { minAgreement: 0.995, maxRelError: 0.05 };
+
+/** Comparison of one tensor over all steps. */
+export interface Comparison {
+  name: string;
+  maxAbsError: number;
+  meanAbsError: number;
+  relError: number;
+  argmaxAgreement?: number;
+  pass?: boolean;
+}
+
+/** What `trit verify` reports (and prints with --json). */
+export interface VerifyReport {
+  pass: boolean;
+  steps: number;
+  argmaxAgreement: number;
+  outputs: Comparison[];
+  layers: Comparison[];
+  layersMissing: string[];
+  saturations: number;
+  tolerances: Tolerances;
+}
+
+/** Golden data decoded from bytes. */
+export interface Golden {
+  steps: number;
+  inputs: Map<string, STensor>;
+  outputs: Map<string, STensor>;
+  layers: Map<string, STensor>;
+  reset: Float64Array;
+}
+
+/** Reads and checks a golden safetensors file. */
+export function readGolden(bytes: Uint8Array, file = '<golden>'): Golden {
+  const { tensors } = readSafetensors(bytes, file);
+  const pick = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  const inputs = pick('input.'), outputs = pick('output.'), layers = pick('layer.');
+  if (outputs.size === 0) throw new TritError('golden file has no output.* tensors', { file }, 'see docs/golden-format.md');
+  const all = [...inputs.values(), ...outputs.values(), ...layers.values()];
+  const S = all[0].shape[0];
+  for (const [k, t] of [...tensors]) {
+    if (k !== 'reset' && t.shape[0] !== S) throw new TritError(`has ${t.shape[0]} steps, others have ${S}`, { file, tensor: k });
+  }
+  const reset = tensors.get('reset')?.data ?? Float64Array.from({ length: S }, (_, i) => (i === 0 ? 1 : 0));
+  if (reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
+  return { steps: S, inputs, outputs, layers, reset };
+}
+
+const argmax = (a: ArrayLike<number>, off: number, n: number) => {
+  let b = 0;
+  for (let i = 1; i < n; i++) if (a[off + i] > a[off + b]) b = i;
+  return b;
+};
+
+/** Runs the compiled model on the golden inputs and compares. */
+export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFAULT_TOLERANCES): VerifyReport {
+  const it = new Interpreter(c.ir);
+  const stateOuts = new Set(c.float.states.map((s) => s.output));
+  const stateIns = new Set(c.float.states.map((s) => s.input));
+  for (const i of c.ir.inputs) {
+    if (!golden.inputs.has(i.name)) throw new TritError(`golden file has no input.${i.name}`, { tensor: i.name }, 'regenerate the golden vectors for this model');
+  }
+  const got = new Map<string, Float64Array>();
+  const gotLayers = new Map<string, Float64Array>();
+  const layerNames = [...golden.layers.keys()].filter((k) => c.valueMap.has(k));
+  const missing = [...golden.layers.keys()].filter((k) => !c.valueMap.has(k) && !stateIns.has(k));
+  let saturations = 0;
+  for (let s = 0; s < golden.steps; s++) {
+    if (golden.reset[s]) it.reset();
+    const feed: Record<string, ArrayLike<number>> = {};
+    for (const i of c.ir.inputs) {
+      const t = golden.inputs.get(i.name)!;
+      const n = numel(t.shape.slice(1));
+      if (n !== numel(i.type.shape)) throw new TritError(`golden input has ${n} elements per step, the model wants ${numel(i.type.shape)}`, { tensor: `input.${i.name}` });
+      feed[i.name] = t.data.subarray(s * n, (s + 1) * n);
+    }
+    const r = it.run(feed, { record: layerNames.length > 0 });
+    for (const v of r.saturations.values()) saturations += v;
+    for (const [name, ref] of golden.outputs) {
+      const out = r.outputs[name];
+      if (!out) throw new TritError(`the model has no output '${name}'`, { tensor: `output.${name}` });
+      const n = out.length;
+      if (numel(ref.shape.slice(1)) !== n) throw new TritError(`golden output has ${numel(ref.shape.slice(1))} elements per step, the model gives ${n}`, { tensor: `output.${name}` });
+      if (!got.has(name)) got.set(name, new Float64Array(ref.data.length));
+      got.get(name)!.set(out, s * n);
+    }
+    for (const name of layerNames) {
+      const m = c.valueMap.get(name)!;
+      const v = r.values!.get(m.value)!;
+      const ref = golden.layers.get(name)!;
+      if (numel(ref.shape.slice(1)) !== v.length) continue;
+      if (!gotLayers.has(name)) gotLayers.set(name, new Float64Array(ref.data.length));
+      const dst = gotLayers.get(name)!;
+      for (let i = 0; i < v.length; i++) dst[s * v.length + i] = v[i] * 2 ** -m.frac;
+    }
+  }
+  const outputs = [...golden.outputs].map(([name, ref]) => {
+    const cmp = compare(name, got.get(name)!, ref);
+    const last = ref.shape.at(-1) ?? 1;
+    if (!stateOuts.has(name) && last > 1) {
+      let agree = 0;
+      const rows = ref.data.length / last;
+      for (let r = 0; r < rows; r++) if (argmax(ref.data, r * last, last) === argmax(got.get(name)!, r * last, last)) agree++;
+      cmp.argmaxAgreement = agree / rows;
+    }
+    cmp.pass = cmp.relError <= tol.maxRelError && (cmp.argmaxAgreement === undefined || cmp.argmaxAgreement >= tol.minAgreement);
+    return cmp;
+  });
+  const layers = layerNames.filter((n) => gotLayers.has(n)).map((n) => compare(n, gotLayers.get(n)!, golden.layers.get(n)!));
+  const agreements = outputs.map((o) => o.argmaxAgreement).filter((a): a is number => a !== undefined);
+  return {
+    pass: outputs.every((o) => o.pass),
+    steps: golden.steps,
+    argmaxAgreement: agreements.length ? Math.min(...agreements) : 1,
+    outputs, layers, layersMissing: missing, saturations, tolerances: tol,
+  };
+}
+
+function compare(name: string, got: Float64Array, ref: STensor): Comparison {
+  let maxAbs = 0, sumAbs = 0, refMax = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i] - ref.data[i]);
+    maxAbs = Math.max(maxAbs, e);
+    sumAbs += e;
+    refMax = Math.max(refMax, Math.abs(ref.data[i]));
+  }
+  return { name, maxAbsError: maxAbs, meanAbsError: sumAbs / Math.max(got.length, 1), relError: refMax > 0 ? maxAbs / refMax : maxAbs };
+}
