@@ -39,6 +39,8 @@ class Importer {
   private info = new Map<string, { shape: number[]; int: boolean }>();
   private counter = 0;
   private node: NodeProto | null = null;
+  /** For folded constants: the initializer they were computed from (for error messages). */
+  private origin = new Map<string, string>();
 
   constructor(private model: ReturnType<typeof decodeModel>, private opset: number, private file: string) {
     this.g = { name: model.graph!.name || 'model', inputs: [], consts: new Map(), nodes: [], outputs: [], states: [], meta: { opset: String(opset), producer: model.producerName ?? '' } };
@@ -131,6 +133,8 @@ class Importer {
     if (inputs.length > 0 && inputs.every((x) => this.g.consts.has(x)) ) {
       const data = evalNode(node, inputs.map((x) => this.g.consts.get(x)!.data), inputs.map((x) => this.g.consts.get(x)!.shape));
       this.addConst(name, { shape, data, int });
+      const big = inputs.reduce((p, x) => (numel(this.g.consts.get(x)!.shape) > numel(this.g.consts.get(p)!.shape) ? x : p));
+      this.origin.set(name, this.origin.get(big) ?? big);
       return name;
     }
     this.g.nodes.push(node);
@@ -469,9 +473,11 @@ class Importer {
       T[j * K + k] = t;
     }
     if (off.length) {
-      const distinct = new Set(B!.data).size;
-      this.fail(`weight '${b}' is not ternary: it takes ${distinct} distinct values (e.g. ${off.map((v) => +v.toPrecision(4)).join(', ')}; expected only 0 and ±${+c.toPrecision(6)})`,
-        'trit compiles ternary matrix layers only: quantize the weight to {−c, 0, +c} (abs-mean ternarization) before export', b);
+      const distinct = [...new Set(B!.data)].sort((p, q) => p - q);
+      const shown = distinct.length <= 6 ? distinct.map((v) => +v.toPrecision(4)).join(', ') : `${distinct.slice(0, 5).map((v) => +v.toPrecision(4)).join(', ')}, …`;
+      const src = this.origin.get(b) ?? b;
+      this.fail(`weight '${src}' is not ternary: it takes ${distinct.length} distinct values (${shown}); a ternary weight takes only 0 and ±c`,
+        'trit compiles ternary matrix layers only: quantize the weight to {−c, 0, +c} (abs-mean ternarization) before export', src);
     }
     const tname = `${b}.ternary`;
     if (!this.g.consts.has(tname)) this.addConst(tname, { shape: [N, K], data: T, int: true });
