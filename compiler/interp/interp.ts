@@ -9,7 +9,7 @@
  */
 import { clamp, mulShift, roundReal, roundShift, type RoundMode } from '../ir/arith.js';
 import { valueTypes, type Const, type IRGraph, type IRNode } from '../ir/graph.js';
-import { dtypeRange, numel, type TensorType } from '../ir/types.js';
+import { dtypeRange, numel, satRange, type TensorType } from '../ir/types.js';
 import { TritError } from '../errors.js';
 import { recipFixed, rsqrtFixed } from './newton.js';
 import { bIndex } from '../util/broadcast.js';
@@ -250,7 +250,7 @@ export class Interpreter {
   }
 
   private saturate(node: IRNode, out: Values, sats: Map<string, number>, clampIt: boolean): Values {
-    const [lo, hi] = dtypeRange(node.type.dtype);
+    const [lo, hi] = clampIt ? satRange(node.type.dtype) : dtypeRange(node.type.dtype);
     let c = 0;
     for (let i = 0; i < out.length; i++) {
       const v = out[i];

@@ -8,7 +8,7 @@
 import { TritError } from '../errors.js';
 import { mulShift, roundShift, type RoundMode } from './arith.js';
 import type { IRGraph, IRNode } from './graph.js';
-import { dtypeRange, typeToString } from './types.js';
+import { dtypeRange, satRange, typeToString } from './types.js';
 import { recipFixed, rsqrtFixed } from '../interp/newton.js';
 
 /** A closed interval of integers. */
@@ -29,7 +29,14 @@ export function analyzeRanges(g: IRGraph): Map<string, Interval> {
     let iv = transfer(g, node, get);
     const sat = node.attrs.sat === true || node.op === 'quantize';
     const [dlo, dhi] = dtypeRange(node.type.dtype);
-    if (sat) iv = [Math.max(iv[0], dlo), Math.min(iv[1], dhi)];
+    if (sat) { const [slo, shi] = satRange(node.type.dtype); iv = [Math.max(iv[0], slo), Math.min(iv[1], shi)]; }
+    if (node.op === 'state_write') {
+      // A state read may be negated or abs'ed: what is written must stay in the symmetric range.
+      const [slo, shi] = satRange(node.type.dtype);
+      if (iv[0] < slo || iv[1] > shi) {
+        throw new TritError(`range [${iv[0]}, ${iv[1]}] written to state '${node.attrs.state}' leaves [${slo}, ${shi}]`, { node: node.out }, 'saturate the new state (a `sat` flag) before writing it');
+      }
+    }
     if (iv[0] < dlo || iv[1] > dhi) {
       throw new TritError(
         `range [${iv[0]}, ${iv[1]}] of ${node.op} does not fit ${typeToString(node.type)} (holds [${dlo}, ${dhi}])`,
@@ -48,7 +55,7 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval): Inter
   const [x, y] = ins;
   const round = a.round as RoundMode;
   switch (node.op) {
-    case 'quantize': return dtypeRange(node.type.dtype);
+    case 'quantize': return satRange(node.type.dtype);
     case 'dequantize': return [-Infinity, Infinity];
     case 'ternary_matmul': {
       const w = g.consts.get(node.inputs[1])!;
@@ -96,7 +103,7 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval): Inter
     case 'gather': return ins[0];
     case 'slice': case 'reshape': return x;
     case 'concat': return [Math.min(...ins.map((i) => i[0])), Math.max(...ins.map((i) => i[1]))];
-    case 'state_read': return dtypeRange(node.type.dtype);
+    case 'state_read': return satRange(node.type.dtype);
     case 'state_write': return x;
   }
 }

@@ -18,6 +18,15 @@ export function dtypeRange(dtype: DType): [number, number] {
   return [-(2 ** (b - 1)), 2 ** (b - 1) - 1];
 }
 
+/**
+ * The symmetric range [−(2^(b−1)−1), 2^(b−1)−1] that saturation clamps to: dropping the one
+ * extra negative value means neg and abs of a saturated value can never overflow.
+ */
+export function satRange(dtype: DType): [number, number] {
+  const [, hi] = dtypeRange(dtype);
+  return [-hi, hi];
+}
+
 /** The type of a tensor value: element type, static shape and fixed-point fraction bits. */
 export interface TensorType {
   dtype: DType;

@@ -13,7 +13,7 @@ import { TritError } from '../errors.js';
 import { roundReal } from '../ir/arith.js';
 import { allocInt, emptyGraph, type IRGraph } from '../ir/graph.js';
 import type { Attrs, OpName } from '../ir/ops.js';
-import { dtypeFor, dtypeRange, numel, type DType, type TensorType } from '../ir/types.js';
+import { dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
 import type { FGraph, FNode } from '../float/graph.js';
 import type { CalibRanges } from './calibrate.js';
 
@@ -164,7 +164,7 @@ class Lowering {
         this.ir.states.push({ name: this.name(i.name), type: t });
         stateFmt.set(i.name, t);
         const v = this.emit('state_read', [], { state: this.ir.states.at(-1)!.name }, t, `${i.name}.read`);
-        const [a, b] = dtypeRange('i32');
+        const [a, b] = satRange('i32');
         this.lv.set(i.name, { v, t, lo: a * 2 ** -t.frac, hi: b * 2 ** -t.frac, int: false });
         this.ir.meta[`state:${this.ir.states.at(-1)!.name}`] = `${i.name} -> ${s.output}`;
       } else if (i.int) {
@@ -180,7 +180,7 @@ class Lowering {
         const m = Math.max(Math.abs(c![0]), Math.abs(c![1]), 1e-3) * this.o.headroom;
         const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
         const v = this.emit('quantize', [name], { round: 'half_even' }, t, `${i.name}.q`);
-        const [a, b] = dtypeRange('i32');
+        const [a, b] = satRange('i32');
         this.lv.set(i.name, { v, t, lo: a * 2 ** -t.frac, hi: b * 2 ** -t.frac, int: false });
       }
     }
@@ -389,7 +389,7 @@ class Lowering {
     const attrs: Attrs = { shift: x.t.frac + y.t.frac - fo, round: 'half_even' };
     if (sat) attrs.sat = true;
     const v = this.emit('mul', [this.materialize(x), this.materialize(y)], attrs, t, n.out);
-    const lim = 2 ** 31 * 2 ** -fo;
+    const lim = (2 ** 31 - 1) * 2 ** -fo;
     return { v, t, lo: Math.max(plo, -lim), hi: Math.min(phi, lim), int: false };
   }
 

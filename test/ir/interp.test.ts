@@ -24,9 +24,10 @@ describe('interpreter semantics', () => {
     expect(r.saturations.get('y')).toBe(2);
   });
 
-  it('sat flag clamps to the dtype instead of failing', () => {
-    const r = runText(H + 'input %x : i16[2]\n%y = add %x, %x {sat} : i16[2]\noutput y = %y', { x: [30000, -30000] });
-    expect(Array.from(r.outputs.y)).toEqual([32767, -32768]);
+  it('sat flag clamps to the symmetric dtype range instead of failing', () => {
+    const r = runText(H + 'input %x : i16[2]\n%y = add %x, %x {sat} : i16[2]\n%n = neg %y : i16[2]\noutput y = %y\noutput n = %n', { x: [30000, -30000] });
+    expect(Array.from(r.outputs.y)).toEqual([32767, -32767]);
+    expect(Array.from(r.outputs.n)).toEqual([-32767, 32767]); // neg of a saturated value cannot overflow
   });
 
   it('an overflow without sat is an error naming the node, never a wrap-around', () => {
@@ -84,7 +85,7 @@ describe('interpreter semantics', () => {
 
   it('quantize rounds half to even and saturates; dequantize scales back', () => {
     const r = runText(H + 'input %x : f32[5]\n%q = quantize %x {round=half_even} : i8[5] frac 1\n%d = dequantize %q : f32[5]\noutput d = %d', { x: [0.25, 0.75, -0.25, 100, -100] });
-    expect(Array.from(r.outputs.d, (v) => v + 0)).toEqual([0, 1, 0, 63.5, -64]);
+    expect(Array.from(r.outputs.d, (v) => v + 0)).toEqual([0, 1, 0, 63.5, -63.5]);
   });
 });
 
