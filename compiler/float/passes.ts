@@ -28,8 +28,6 @@ interface Ctx {
   def: Map<string, FNode>;
   fresh: (base: string) => string;
   constScalar: (name: string) => number | null;
-  addScalar: (v: number) => string;
-  lastDim: (name: string) => number;
 }
 
 const mk = (out: string, op: FOp, inputs: string[], like: FNode, shape = like.shape, int = false): FNode =>
@@ -117,8 +115,6 @@ export function canonicalize(g: FGraph): FGraph {
     const ctx: Ctx = {
       g, def, fresh,
       constScalar: (nm) => { const k = g.consts.get(nm); return k && numel(k.shape) === 1 ? k.data[0] : null; },
-      addScalar: (v) => { const nm = fresh('k'); g.consts.set(nm, { shape: [], data: Float64Array.of(v), int: false }); return nm; },
-      lastDim: (nm) => (def.get(nm)?.shape ?? g.consts.get(nm)?.shape ?? [1]).at(-1) ?? 1,
     };
     let changed = false;
     const out: FNode[] = [];

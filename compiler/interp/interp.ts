@@ -100,11 +100,10 @@ export class Interpreter {
     return c;
   }
 
-  private typeOf(name: string, env: Map<string, Values>): TensorType {
+  private typeOf(name: string): TensorType {
     if (name.startsWith('@')) return this.constOf(name).type;
     const ty = this.types.get(name);
     if (ty) return ty;
-    void env;
     throw new TritError(`value '${name}' has no type`, { tensor: name });
   }
 
@@ -117,11 +116,11 @@ export class Interpreter {
     const x = node.inputs.length > 0 && node.op !== 'gather' ? this.operand(node.inputs[0], env) : new Float64Array(0);
     const binary = (f: (u: number, v: number) => number) => {
       const y = this.operand(node.inputs[1], env);
-      const ia = bIndex(t.shape, this.typeOf(node.inputs[0], env).shape);
-      const ib = bIndex(t.shape, this.typeOf(node.inputs[1], env).shape);
+      const ia = bIndex(t.shape, this.typeOf(node.inputs[0]).shape);
+      const ib = bIndex(t.shape, this.typeOf(node.inputs[1]).shape);
       for (let i = 0; i < n; i++) out[i] = f(x[ia[i]], y[ib[i]]);
     };
-    const K = () => this.typeOf(node.inputs[0], env).shape.at(-1)!;
+    const K = () => this.typeOf(node.inputs[0]).shape.at(-1)!;
     switch (node.op) {
       case 'quantize':
         for (let i = 0; i < n; i++) {
@@ -130,7 +129,7 @@ export class Interpreter {
         }
         return this.saturate(node, out, sats, true);
       case 'dequantize':
-        for (let i = 0; i < n; i++) out[i] = Math.fround(x[i] * 2 ** -this.typeOf(node.inputs[0], env).frac);
+        for (let i = 0; i < n; i++) out[i] = Math.fround(x[i] * 2 ** -this.typeOf(node.inputs[0]).frac);
         return out;
       case 'ternary_matmul': {
         const rows = this.ternary(node.inputs[1]);
@@ -180,7 +179,7 @@ export class Interpreter {
         return this.fit(node, out, sats);
       }
       case 'recip': case 'rsqrt': {
-        const fi = this.typeOf(node.inputs[0], env).frac;
+        const fi = this.typeOf(node.inputs[0]).frac;
         const f = node.op === 'recip' ? recipFixed : rsqrtFixed;
         for (let i = 0; i < n; i++) out[i] = f(x[i], fi, t.frac, a.lutbits as number, a.newton as number);
         return this.fit(node, out, sats);
@@ -212,7 +211,7 @@ export class Interpreter {
         return out;
       }
       case 'slice': {
-        const inShape = this.typeOf(node.inputs[0], env).shape;
+        const inShape = this.typeOf(node.inputs[0]).shape;
         const ax = a.axis as number;
         const inner = numel(inShape.slice(ax + 1));
         const outer = numel(inShape.slice(0, ax));
@@ -227,7 +226,7 @@ export class Interpreter {
         const ax = a.axis as number;
         const outer = numel(t.shape.slice(0, ax));
         let k = 0;
-        const parts = node.inputs.map((nm) => ({ v: this.operand(nm, env), w: numel(this.typeOf(nm, env).shape.slice(ax)) }));
+        const parts = node.inputs.map((nm) => ({ v: this.operand(nm, env), w: numel(this.typeOf(nm).shape.slice(ax)) }));
         for (let o = 0; o < outer; o++) for (const p of parts) for (let j = 0; j < p.w; j++) out[k++] = p.v[o * p.w + j];
         return out;
       }

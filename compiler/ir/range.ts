@@ -7,8 +7,8 @@
  */
 import { TritError } from '../errors.js';
 import { mulShift, roundShift, type RoundMode } from './arith.js';
-import type { IRGraph, IRNode } from './graph.js';
-import { dtypeRange, satRange, typeToString } from './types.js';
+import { valueTypes, type IRGraph, type IRNode } from './graph.js';
+import { dtypeRange, satRange, typeToString, type TensorType } from './types.js';
 import { recipFixed, rsqrtFixed } from '../interp/newton.js';
 
 /** A closed interval of integers. */
@@ -17,6 +17,7 @@ export type Interval = [number, number];
 /** Computes every value's interval; throws a TritError for the first value that may overflow. */
 export function analyzeRanges(g: IRGraph): Map<string, Interval> {
   const r = new Map<string, Interval>();
+  const types = valueTypes(g);
   const constRange = new Map<string, Interval>();
   for (const [name, c] of g.consts) {
     let lo = Infinity, hi = -Infinity;
@@ -26,7 +27,7 @@ export function analyzeRanges(g: IRGraph): Map<string, Interval> {
   const get = (nm: string): Interval => (nm.startsWith('@') ? constRange.get(nm)! : r.get(nm)!);
   for (const i of g.inputs) r.set(i.name, dtypeRange(i.type.dtype));
   for (const node of g.nodes) {
-    let iv = transfer(g, node, get);
+    let iv = transfer(g, node, get, types);
     const sat = node.attrs.sat === true || node.op === 'quantize';
     const [dlo, dhi] = dtypeRange(node.type.dtype);
     if (sat) { const [slo, shi] = satRange(node.type.dtype); iv = [Math.max(iv[0], slo), Math.min(iv[1], shi)]; }
@@ -49,7 +50,8 @@ export function analyzeRanges(g: IRGraph): Map<string, Interval> {
   return r;
 }
 
-function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval): Interval {
+function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval, types: Map<string, TensorType>): Interval {
+  const typeOf = (name: string): TensorType => (name.startsWith('@') ? g.consts.get(name)!.type : types.get(name)!);
   const a = node.attrs;
   const ins = node.inputs.map(get);
   const [x, y] = ins;
@@ -86,7 +88,7 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval): Inter
     case 'lut': return y;
     case 'recip': case 'rsqrt': {
       const f = node.op === 'recip' ? recipFixed : rsqrtFixed;
-      const fi = typeOfOperand(g, node.inputs[0]);
+      const fi = typeOf(node.inputs[0]).frac;
       const [l, h] = [Math.max(1, x[0]), Math.max(1, x[1])];
       const args = [a.lutbits as number, a.newton as number] as const;
       // Monotone decreasing; a couple of LSBs of slack cover the seed/Newton rounding.
@@ -94,26 +96,16 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval): Inter
       return [Math.max(0, vmin - 2), vmax + 2];
     }
     case 'reduce_sum': {
-      const K = shapeOf(g, node.inputs[0]).at(-1)!;
+      const K = typeOf(node.inputs[0]).shape.at(-1)!;
       return [x[0] * K, x[1] * K];
     }
     case 'reduce_max': return x;
     case 'reduce_absmax': return [x[0] >= 0 ? x[0] : x[1] <= 0 ? -x[1] : 0, Math.max(Math.abs(x[0]), Math.abs(x[1]))];
-    case 'argmax': return [0, shapeOf(g, node.inputs[0]).at(-1)! - 1];
+    case 'argmax': return [0, typeOf(node.inputs[0]).shape.at(-1)! - 1];
     case 'gather': return ins[0];
     case 'slice': case 'reshape': return x;
     case 'concat': return [Math.min(...ins.map((i) => i[0])), Math.max(...ins.map((i) => i[1]))];
     case 'state_read': return satRange(node.type.dtype);
     case 'state_write': return x;
   }
-}
-
-function typeOfOperand(g: IRGraph, name: string) {
-  if (name.startsWith('@')) return g.consts.get(name)!.type.frac;
-  return (g.inputs.find((i) => i.name === name)?.type ?? g.nodes.find((n) => n.out === name)!.type).frac;
-}
-
-function shapeOf(g: IRGraph, name: string): number[] {
-  if (name.startsWith('@')) return g.consts.get(name)!.type.shape;
-  return (g.inputs.find((i) => i.name === name)?.type ?? g.nodes.find((n) => n.out === name)!.type).shape;
 }

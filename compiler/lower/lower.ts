@@ -16,6 +16,7 @@ import type { Attrs, OpName } from '../ir/ops.js';
 import { dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
 import type { FGraph, FNode } from '../float/graph.js';
 import type { CalibRanges } from './calibrate.js';
+import { minMax } from '../util/minmax.js';
 
 /** Tunables of the lowering; the defaults are what docs/IR.md states. */
 export interface LowerOptions {
@@ -95,19 +96,20 @@ class Lowering {
   private constant(base: string, dtype: Exclude<DType, 'f32'>, shape: number[], frac: number, ints: ArrayLike<number>, ternary = false): string {
     const data = allocInt(dtype, numel(shape));
     for (let i = 0; i < data.length; i++) data[i] = ints[i];
-    const key = `${dtype}|${shape}|${frac}|${ternary}|${data.join(',')}`;
-    const hit = key.length < 20000 ? this.constKeys.get(key) : undefined;
+    // Small constants (scalars, tables, norm vectors) are shared by content; big ones are unique.
+    const key = data.length <= 4096 ? `${dtype}|${shape}|${frac}|${ternary}|${data.join(',')}` : null;
+    const hit = key ? this.constKeys.get(key) : undefined;
     if (hit) return hit;
     const name = '@' + this.name(base);
     this.ir.consts.set(name, { name, type: { dtype, shape, frac }, ternary, data });
-    if (key.length < 20000) this.constKeys.set(key, name);
+    if (key) this.constKeys.set(key, name);
     return name;
   }
 
   /** Quantizes a float constant at a given frac into an i32 (or narrower) constant LV. */
   private quantConst(base: string, data: Float64Array, shape: number[], frac: number, dtype?: Exclude<DType, 'f32'>): LV {
-    const ints = Array.from(data, (v) => roundReal(v * 2 ** frac, 'half_even'));
-    const lo = Math.min(...ints), hi = Math.max(...ints);
+    const ints = data.map((v) => roundReal(v * 2 ** frac, 'half_even'));
+    const [lo, hi] = minMax(ints);
     const dt = dtype ?? dtypeFor(lo, hi);
     const [a, b] = dtypeRange(dt);
     if (lo < a || hi > b) this.fail(`constant '${base}' does not fit ${dt} at frac ${frac}`);
@@ -138,8 +140,7 @@ class Lowering {
     const c = this.g.consts.get(name);
     if (!c) this.fail(`internal: '${name}' was not lowered`);
     // A constant used as a full operand: quantize at a frac fitting its range.
-    let lo = Infinity, hi = -Infinity;
-    for (const v of c!.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    const [lo, hi] = minMax(c!.data);
     return this.quantConst(name, c!.data, c!.shape, c!.int ? 0 : fracFor(Math.max(Math.abs(lo), Math.abs(hi))));
   }
 
@@ -269,16 +270,16 @@ class Lowering {
       case 'gather': {
         const table = this.g.consts.get(n.inputs[0]);
         if (!table) this.fail('Gather from a computed tensor is not supported', 'gather rows of a constant table (an embedding)');
-        const ids = X === undefined ? null : this.lvOf(n.inputs[1]);
-        if (!ids!.int) this.fail('Gather indices must be integers');
+        const ids = this.lvOf(n.inputs[1]);
+        if (!ids.int) this.fail('Gather indices must be integers');
         const [V] = table!.shape;
         const D = numel(table!.shape.slice(1));
         const m = table!.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
         const dt = this.o.tableBits === 16 ? 'i16' : 'i32';
         const frac = this.o.tableBits === 16 ? (m > 0 ? Math.floor(Math.log2(32767 / m)) : 0) : fracFor(m);
         const tc = this.quantConst(n.inputs[0], table!.data, [V, D], frac, dt);
-        const t: TensorType = { dtype: dt, shape: [...ids!.t.shape, D], frac };
-        let v = this.emit('gather', [tc.v, ids!.v], {}, t, n.out);
+        const t: TensorType = { dtype: dt, shape: [...ids.t.shape, D], frac };
+        let v = this.emit('gather', [tc.v, ids.v], {}, t, n.out);
         if (numel(shape) !== numel(t.shape)) this.fail('internal: gather shape');
         if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
         return { v, t: { ...t, shape }, lo: tc.lo, hi: tc.hi, int: table!.int };
@@ -316,7 +317,7 @@ class Lowering {
   /** An operand's real bounds without lowering it: from its LV, or from a constant's data. */
   private boundsOf(name: string): { lo: number; hi: number; frac: number; int: boolean } {
     const c = this.g.consts.get(name);
-    if (c) return { lo: Math.min(...c.data), hi: Math.max(...c.data), frac: 40, int: c.int };
+    if (c) { const [lo, hi] = minMax(c.data); return { lo, hi, frac: 40, int: c.int }; }
     const x = this.lvOf(name);
     return { lo: x.lo, hi: x.hi, frac: x.t.frac, int: x.int };
   }
@@ -368,8 +369,9 @@ class Lowering {
 
   private mulConst(n: FNode, x: LV, c: { data: Float64Array; shape: number[] }, cname: string): LV {
     const m = c.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
-    const lo = Math.min(...Array.from(c.data, (v) => Math.min(v * x.lo, v * x.hi)));
-    const hi = Math.max(...Array.from(c.data, (v) => Math.max(v * x.lo, v * x.hi)));
+    const [clo, chi] = minMax(c.data);
+    const corners = [clo * x.lo, clo * x.hi, chi * x.lo, chi * x.hi];
+    const lo = Math.min(...corners), hi = Math.max(...corners);
     const shape = n.shape;
     const cf = m > 0 ? Math.floor(Math.log2((2 ** (this.o.constBits - 1) - 1) / m)) : 0;
     const cq = this.quantConst(`${cname}.q`, c.data, c.shape, cf, 'i32');

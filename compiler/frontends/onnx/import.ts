@@ -178,7 +178,7 @@ class Importer {
     const kept = s.slice();
     if (real.length > 1) this.fail(`reducing over several axes (${all}) at once is not supported`, 'reduce over one axis at a time');
     for (const a of all) kept[a] = 1;
-    if (real.length === 1) v = this.emit(op, [x], { axis: real[0] }, kept, op === 'argmax' || this.info.get(x)!.int, keep ? undefined : undefined);
+    if (real.length === 1) v = this.emit(op, [x], { axis: real[0] }, kept, op === 'argmax' || this.info.get(x)!.int);
     else if (op === 'argmax') v = this.emit('mul', [x, this.scalar(0, true)], {}, s, true); // argmax over a size-1 axis is 0
     const final = keep ? kept : s.filter((_, i) => !all.includes(i));
     return this.reshape(v, final, out);

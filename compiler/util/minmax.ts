@@ -1,0 +1,11 @@
+/**
+ * @fileoverview Min and max of large arrays (spreading millions of values into Math.min overflows
+ * the call stack).
+ */
+
+/** [min, max] of `a`; [Infinity, -Infinity] when empty. */
+export function minMax(a: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < a.length; i++) { const v = a[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
