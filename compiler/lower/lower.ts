@@ -422,7 +422,9 @@ class Lowering {
     const attrs: Attrs = { lutbits: this.o.lutBits, newton: this.o.newton };
     if (sat) attrs.sat = true;
     const v = this.emit(op, [this.materialize(y)], attrs, t, out);
-    return { v, t, lo, hi: Math.min(bound * 1.001, 2 ** 31 * 2 ** -t.frac), int: false };
+    // Saturating at the dtype: the provable bound is the clamp, not the calibrated bound.
+    const lim = (2 ** 31 - 1) * 2 ** -t.frac;
+    return { v, t, lo, hi: sat ? lim : Math.min(bound * 1.001, lim), int: false };
   }
 
   /** A function tabulated over [-span, span] with linear interpolation, saturating outside. */

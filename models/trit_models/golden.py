@@ -1,0 +1,47 @@
+"""Golden vectors (docs/golden-format.md) from the PyTorch reference itself."""
+from typing import List
+
+import torch
+
+from . import safetensors_io
+
+
+@torch.no_grad()
+def lm_golden(model, path: str, prompts: List[List[int]], steps: int) -> None:
+    """Each prompt is fed token by token, then the model's own greedy continuation, `steps` tokens
+    per sequence in all; records inputs, logits, new states and each block's output."""
+    model.eval()
+    ids, reset, outs = [], [], {}
+    for prompt in prompts:
+        states = model.init_states(1)
+        tok = prompt[0]
+        for t in range(steps):
+            ids.append(tok)
+            reset.append(1 if t == 0 else 0)
+            rec = {}
+            logits, states = model.step(torch.tensor([tok]), states, record=rec)
+            rec["logits"] = logits
+            for n, s in enumerate(states):
+                rec[f"new_state.{n}"] = s
+            for k, v in rec.items():
+                outs.setdefault(k, []).append(v.reshape(-1).float().cpu())
+            tok = prompt[t + 1] if t + 1 < len(prompt) else int(logits.argmax(-1))
+    S = len(ids)
+    tensors = {"input.input_ids": torch.tensor(ids, dtype=torch.int64).reshape(S, 1), "reset": torch.tensor(reset, dtype=torch.int32)}
+    for k, v in outs.items():
+        kind = "layer" if k.endswith(".out") else "output"
+        tensors[f"{kind}.{k}"] = torch.stack(v)
+    safetensors_io.save(path, tensors, {"format": "trit-golden", "version": "1", "kind": "sequence", "reference": f"torch {torch.__version__}"})
+
+
+@torch.no_grad()
+def classifier_golden(model, path: str, images: torch.Tensor, record_names=()) -> None:
+    """Logits (and named intermediates, if the model records them) for a batch of images [S, 784]."""
+    model.eval()
+    rec = {}
+    logits = model.infer(images, record=rec)
+    S = images.shape[0]
+    tensors = {"input.image": images.float().reshape(S, -1), "reset": torch.ones(S, dtype=torch.int32), "output.logits": logits.float()}
+    for k in record_names:
+        tensors[f"layer.{k}"] = rec[k].float().reshape(S, -1)
+    safetensors_io.save(path, tensors, {"format": "trit-golden", "version": "1", "kind": "batch", "reference": f"torch {torch.__version__}"})
