@@ -55,3 +55,16 @@ def test_export_writes_the_canonical_onnx_and_golden(tmp_path):
     ternary = [t for t in m.graph.initializer if t.name.endswith(".weight_ternary")]
     assert len(ternary) == 2 * 6 + 1 and all(t.data_type == onnx.TensorProto.INT8 for t in ternary)
     assert (out / "golden.safetensors").stat().st_size > 0
+
+
+def test_random_shape_generator_writes_upstream_layout(tmp_path):
+    out = tmp_path / "r"
+    run([os.path.join(MODELS, "make_random.py"), "--shape", "tiny", "--out", str(out), "--golden-steps", "3"])
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["model_type"] == "hgrn_bit" and cfg["hidden_size"] == 64
+    sys.path.insert(0, MODELS)
+    from trit_models import safetensors_io
+    tensors, _ = safetensors_io.load(str(out / "model.safetensors"))
+    assert tensors["model.layers.1.mlp.gate_proj.weight"].dtype.is_floating_point and str(tensors["lm_head.weight"].dtype) == "torch.bfloat16"
+    onnx.checker.check_model(onnx.load(str(out / "model.onnx")))
+    assert (out / "golden.safetensors").exists()

@@ -1,5 +1,6 @@
 """Export the MatMul-free LM's single decode step as the canonical ONNX of docs/onnx-format.md,
 written node by node with onnx.helper so the file is exactly the documented form."""
+import os
 from typing import List
 
 import numpy as np
@@ -55,9 +56,10 @@ def bit_linear(g: _Graph, x: str, name: str, layer, out: str = None) -> str:
     return g.op("MatMul", [g.op("Div", [q, s]), W], out)
 
 
-def export_decode_step(model, path: str, opset: int = 17) -> None:
+def export_decode_step(model, path: str, opset: int = 17, external_data: bool = False) -> None:
     """Writes `model` (HGRNBitForCausalLM) as a one-token decode step: input_ids [1], state.{n} [1,d]
-    → logits [1,V], new_state.{n} [1,d]."""
+    → logits [1,V], new_state.{n} [1,d]. `external_data` puts the tensors in `<path>.data` (needed
+    past protobuf's 2 GB limit)."""
     cfg = model.config
     d, L, I = cfg.hidden_size, cfg.num_hidden_layers, cfg.intermediate
     eps = cfg.rms_norm_eps
@@ -100,5 +102,9 @@ def export_decode_step(model, path: str, opset: int = 17) -> None:
     graph = helper.make_graph(g.nodes, "hgrn_bit_decode_step", inputs, outputs, g.inits)
     mp = helper.make_model(graph, producer_name="trit-models", opset_imports=[helper.make_opsetid("", opset)])
     mp.ir_version = 8
-    onnx.checker.check_model(mp)
-    onnx.save(mp, path)
+    if external_data:
+        onnx.save(mp, path, save_as_external_data=True, all_tensors_to_one_file=True, location=os.path.basename(path) + ".data")
+        onnx.checker.check_model(path)
+    else:
+        onnx.checker.check_model(mp)
+        onnx.save(mp, path)

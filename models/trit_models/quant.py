@@ -75,9 +75,13 @@ class BitLinear(nn.Linear):
     def __init__(self, in_features: int, out_features: int, bias: bool = False):
         super().__init__(in_features, out_features, bias=bias)
         self.norm = RMSNorm(in_features, eps=BITLINEAR_NORM_EPS)
+        #: False trains the float baseline of the same architecture (no quantization at all).
+        self.quantize = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.norm(x)
+        if not self.quantize:
+            return F.linear(y, self.weight, self.bias)
         yq = y + (activation_quant(y) - y).detach()
         w = self.weight
         wq = w + (weight_quant(w) - w).detach()

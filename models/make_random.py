@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Random-weight MatMul-free LMs at upstream's shapes, for performance work (generated on demand,
+never committed).
+
+    python3 models/make_random.py --shape 370M --out /tmp/mmfree-370m [--dtype bf16] [--golden-steps 8]
+
+Writes the HF layout (config.json with upstream's fields for that size, model.safetensors with
+upstream's key names, in the chosen dtype), model.onnx (canonical decode step) and
+golden.safetensors (a few decode steps of the PyTorch model). Weights ~ N(0, 0.02) as upstream's
+initializer; lower-bound parameters ~ N(0, 1) so the bounds differ by layer.
+
+ONNX files are one protobuf, which cannot exceed 2 GB: the 2.7B shape (≈2.7 GB of int8 weights)
+is written with ONNX external data (model.onnx + model.onnx.data).
+"""
+import argparse
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from trit_models import safetensors_io  # noqa: E402
+from trit_models.golden import lm_golden  # noqa: E402
+from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM  # noqa: E402
+from trit_models.onnx_lm import export_decode_step  # noqa: E402
+
+# ../shared/reference/matmulfree.md §1
+SHAPES = {
+    "370M": dict(hidden_size=1024, num_hidden_layers=24),
+    "1.3B": dict(hidden_size=2048, num_hidden_layers=24),
+    "2.7B": dict(hidden_size=2560, num_hidden_layers=32),
+    "tiny": dict(hidden_size=64, num_hidden_layers=2, vocab_size=512),  # same code path, for tests
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shape", choices=sorted(SHAPES), required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--dtype", choices=["bf16", "f32"], default="bf16", help="safetensors dtype (upstream ships 16-bit)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--golden-steps", type=int, default=8)
+    p.add_argument("--no-onnx", action="store_true")
+    args = p.parse_args(argv)
+    t0 = time.time()
+    torch.manual_seed(args.seed)
+    cfg = HGRNBitConfig(**SHAPES[args.shape])
+    with torch.no_grad():
+        model = HGRNBitForCausalLM(cfg).eval()
+        model.model.lower_bounds.normal_()
+    n = sum(p.numel() for p in model.parameters())
+    print(f"{args.shape}: d={cfg.hidden_size} L={cfg.num_hidden_layers} I={cfg.intermediate} V={cfg.vocab_size}, {n / 1e6:.1f}M parameters", flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        f.write(cfg.to_json())
+    dt = torch.bfloat16 if args.dtype == "bf16" else torch.float32
+    safetensors_io.save(os.path.join(args.out, "model.safetensors"), {k: v.to(dt) for k, v in model.state_dict().items()}, {"format": "pt"})
+    if args.dtype == "bf16":  # the reference must compute what the stored weights say
+        model.load_state_dict({k: v.to(torch.bfloat16).float() for k, v in model.state_dict().items()})
+    print(f"model.safetensors written ({time.time() - t0:.0f}s)", flush=True)
+    if not args.no_onnx:
+        export_decode_step(model, os.path.join(args.out, "model.onnx"), external_data=n > 1.8e9)
+        print(f"model.onnx written ({time.time() - t0:.0f}s)", flush=True)
+    lm_golden(model, os.path.join(args.out, "golden.safetensors"), [[cfg.bos_token_id]], args.golden_steps)
+    print(f"golden.safetensors written ({time.time() - t0:.0f}s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
