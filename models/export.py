@@ -48,8 +48,14 @@ def main(argv=None):
     p.add_argument("folder")
     p.add_argument("--prompts", nargs="*", default=None, help="golden prompts (text for char models)")
     p.add_argument("--steps", type=int, default=64, help="golden steps per prompt")
+    p.add_argument("--bf16", action="store_true", help="store model.safetensors in bfloat16 (upstream's dtype) and export from those weights")
     args = p.parse_args(argv)
     model = load_lm(args.folder)
+    if args.bf16:
+        # Round once, then everything (safetensors, ONNX, golden) comes from the same stored weights.
+        sd = {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
+        safetensors_io.save(os.path.join(args.folder, "model.safetensors"), sd, {"format": "pt"})
+        model.load_state_dict({k: v.float() for k, v in sd.items()})
     export_decode_step(model, os.path.join(args.folder, "model.onnx"))
     vocab_path = os.path.join(args.folder, "vocab.json")
     if os.path.exists(vocab_path):

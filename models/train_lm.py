@@ -22,6 +22,7 @@ from trit_models import safetensors_io  # noqa: E402
 from trit_models.data import CharData  # noqa: E402
 from trit_models.device import describe, init_distributed, pick_device  # noqa: E402
 from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM  # noqa: E402
+from trit_models.quant import BitLinear  # noqa: E402
 
 
 def parse(argv=None):
@@ -41,7 +42,8 @@ def parse(argv=None):
     p.add_argument("--eval-batches", type=int, default=20)
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores; give 1 per run when runs share a machine)")
+    p.add_argument("--float", action="store_true", help="the float baseline: same architecture, no quantization (not exportable)")
     return p.parse_args(argv)
 
 
@@ -70,6 +72,10 @@ def main(argv=None):
     cfg = HGRNBitConfig(vocab_size=len(data.vocab), hidden_size=args.hidden, num_hidden_layers=args.layers,
                         intermediate_size=args.intermediate, bos_token_id=0, eos_token_id=0)
     model = HGRNBitForCausalLM(cfg).to(device)
+    if args.float:
+        for m in model.modules():
+            if isinstance(m, BitLinear):
+                m.quantize = False
     ddp = model
     if world > 1:
         ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
