@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Export a trained model directory to the zoo layout trit reads.
 
-    python3 models/export.py models/zoo/mmfree-shakespeare-char [--prompts "ROMEO:" "JULIET:"]
+    python3 models/export.py models/zoo/mmfree-shakespeare-char [--prompts "ROMEO:" "JULIET:"] [--bf16]
+    python3 models/export.py models/zoo/columns-mnist
 
 Reads config.json + model.safetensors (+ vocab.json) and writes, next to them:
-  model.onnx          the canonical single-decode-step ONNX (docs/onnx-format.md)
-  golden.safetensors  inputs, the PyTorch model's outputs and per-block intermediates (docs/golden-format.md)
+  model.onnx          the canonical ONNX (docs/onnx-format.md): the LM's single decode step, or the
+                      columns classifier's image → logits
+  golden.safetensors  inputs, the PyTorch model's outputs and intermediates (docs/golden-format.md):
+                      prompts then greedy continuation for the LM, the first 256 MNIST test images
+                      for the classifier
 """
 import argparse
 import json
@@ -50,6 +54,9 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=64, help="golden steps per prompt")
     p.add_argument("--bf16", action="store_true", help="store model.safetensors in bfloat16 (upstream's dtype) and export from those weights")
     args = p.parse_args(argv)
+    with open(os.path.join(args.folder, "config.json")) as f:
+        if json.load(f).get("model_type") == "trit_quantized_columns":
+            return export_columns_dir(args.folder)
     model = load_lm(args.folder)
     if args.bf16:
         # Round once, then everything (safetensors, ONNX, golden) comes from the same stored weights.
@@ -66,6 +73,24 @@ def main(argv=None):
         prompts = [[int(t) for t in s.split(",")] for s in (args.prompts or ["1"])]
     lm_golden(model, os.path.join(args.folder, "golden.safetensors"), prompts, args.steps)
     print(f"wrote {args.folder}/model.onnx and golden.safetensors ({len(prompts)} × {args.steps} steps)")
+
+
+def export_columns_dir(folder: str) -> None:
+    """A trained columns directory → model.onnx + golden.safetensors (first 256 MNIST test images)."""
+    from trit_models.columns import QuantizedColumns
+    from trit_models.data import mnist
+    from trit_models.golden import classifier_golden
+    from trit_models.onnx_columns import export_columns
+    tensors, meta = safetensors_io.load(os.path.join(folder, "model.safetensors"))
+    model = QuantizedColumns(**json.loads(meta["hparams"]))
+    model.load_state_dict(tensors)
+    if model.hparams["attention"]:
+        model.use_gate_means = True
+    model.eval()
+    export_columns(model, os.path.join(folder, "model.onnx"))
+    images, _ = mnist("t10k")
+    classifier_golden(model, os.path.join(folder, "golden.safetensors"), images[:256], record_names=("pooled",))
+    print(f"wrote {folder}/model.onnx and golden.safetensors (256 test images)")
 
 
 if __name__ == "__main__":
