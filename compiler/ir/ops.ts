@@ -53,7 +53,7 @@ export const OPS = {
   recip: { group: 'lookup', arity: 1, attrs: { lutbits: 'int', newton: 'int' }, optional: { sat: 'flag' } },
 
   // ---- reductions over the last axis (keepdims) -----------------------------------------------
-  reduce_sum: { group: 'reduce', arity: 1 },
+  reduce_sum: { group: 'reduce', arity: 1, optional: { sat: 'flag' } },
   reduce_max: { group: 'reduce', arity: 1 },
   reduce_absmax: { group: 'reduce', arity: 1 },
   argmax: { group: 'reduce', arity: 1 },

@@ -453,14 +453,21 @@ class Lowering {
       return { v: this.emit('argmax', [this.materialize(x)], {}, t, n.out), t, lo: 0, hi: K - 1, int: true };
     }
     const isSum = op === 'reduce_sum' || op === 'reduce_mean';
-    const lo = isSum ? x.lo * K : op === 'reduce_absmax' ? 0 : x.lo;
-    const hi = isSum ? x.hi * K : op === 'reduce_absmax' ? maxAbs(x) : x.hi;
-    const f = isSum ? Math.min(x.t.frac, fracFor(Math.max(Math.abs(lo), Math.abs(hi)))) : x.t.frac;
+    let lo = isSum ? x.lo * K : op === 'reduce_absmax' ? 0 : x.lo;
+    let hi = isSum ? x.hi * K : op === 'reduce_absmax' ? maxAbs(x) : x.hi;
+    // A sum's provable bound, K·max|x|, is far above what sums of many small terms reach (a mean of
+    // squares over 2,816 channels would lose 11 bits). Over the last axis the sum may size itself
+    // from its calibrated range instead, saturating beyond it.
+    const sumSat = isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1)) : null;
+    const sumBound = sumSat ? sumSat.bound * (op === 'reduce_mean' ? K : 1) : Math.max(Math.abs(lo), Math.abs(hi));
+    const f = isSum ? Math.min(x.t.frac, fracFor(sumBound)) : x.t.frac;
     const xa = this.toFrac(x, f, 'i32');
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
     let v: string;
     if (last) {
-      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [this.materialize(xa)], {}, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
+      const attrs: Attrs = sumSat?.sat ? { sat: true } : {};
+      if (sumSat?.sat) { const lim = (2 ** 31 - 1) * 2 ** -f; lo = Math.max(lo, -lim); hi = Math.min(hi, lim); }
+      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [this.materialize(xa)], op === 'reduce_max' || op === 'reduce_absmax' ? {} : attrs, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
     } else {
       // Reduce a middle axis as a chain of slices combined elementwise (small K: mean pooling).
       let acc = '';
