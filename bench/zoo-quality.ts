@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { mnistImagesIfPresent } from '../test/fixtures/mnist.js';
 import ort from 'onnxruntime-node';
 import { compileOnnx } from '../compiler/compile.js';
 import { Interpreter } from '../compiler/interp/interp.js';
@@ -49,12 +50,13 @@ if (kind === 'lm') {
   console.log(JSON.stringify({ model: dir, chars: n, split: 'validation (last 10%), first chars, one sequence from zero state',
     onnxruntimeNatsPerChar: +(lossOrt / n).toFixed(4), tritNatsPerChar: +(lossTrit / n).toFixed(4), argmaxAgreement: agree / n, compileSeconds, stats: c.stats }));
 } else if (kind === 'mnist') {
-  const imgs = gunzipSync(readFileSync(join(data, 't10k-images-idx3-ubyte.gz')));
-  const labels = gunzipSync(readFileSync(join(data, 't10k-labels-idx1-ubyte.gz')));
   const n = Number(nArg ?? 10000);
+  const images = mnistImagesIfPresent(n, data);
+  if (!images) throw new Error(`no MNIST test images in ${data}`);
+  const labels = gunzipSync(readFileSync(join(data, 't10k-labels-idx1-ubyte.gz')));
   let rightOrt = 0, rightTrit = 0, agree = 0;
   for (let i = 0; i < n; i++) {
-    const x = Float32Array.from(imgs.subarray(16 + i * 784, 16 + (i + 1) * 784), (v) => v / 255);
+    const x = images[i];
     const ref = (await sess.run({ image: new ort.Tensor('float32', x, [1, 784]) })).logits.data as Float32Array;
     const got = it.run({ image: x }).outputs.logits;
     const y = labels[8 + i];

@@ -117,11 +117,6 @@ class Lowering {
     return { v, t: { dtype: dt, shape, frac }, lo: lo * 2 ** -frac, hi: hi * 2 ** -frac, int: Number.isInteger(frac) && frac <= 0 };
   }
 
-  /** Calibrated [min,max] of a float-graph value, if it was observed. */
-  private calib(name: string): [number, number] | undefined {
-    return this.cal.get(name);
-  }
-
   /** Brings x to frac f (and dtype), by an exact left shift or a half-even right shift. */
   private toFrac(x: LV, f: number, dtype: Exclude<DType, 'f32'> = 'i32', base = 'align'): LV {
     if (x.t.frac === f && x.t.dtype === dtype) return x;
@@ -159,7 +154,7 @@ class Lowering {
       if (stateIns.has(i.name)) {
         const s = stateIns.get(i.name)!;
         const outV = g.outputs.find((o) => o.name === s.output)!.value;
-        const c1 = this.calib(i.name), c2 = this.calib(outV);
+        const c1 = this.cal.get(i.name), c2 = this.cal.get(outV);
         const m = Math.max(...[c1, c2].filter(Boolean).flatMap((c) => c!.map(Math.abs)), 1e-3) * this.o.headroom;
         const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
         this.ir.states.push({ name: this.name(i.name), type: t });
@@ -176,7 +171,7 @@ class Lowering {
       } else {
         const name = this.name(i.name);
         this.ir.inputs.push({ name, type: { dtype: 'f32', shape: i.shape, frac: 0 } });
-        const c = this.calib(i.name);
+        const c = this.cal.get(i.name);
         if (!c) this.fail(`no calibration range for input '${i.name}'`, 'pass calibration inputs');
         const m = Math.max(Math.abs(c![0]), Math.abs(c![1]), 1e-3) * this.o.headroom;
         const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
@@ -286,32 +281,27 @@ class Lowering {
       }
       case 'reshape': {
         const x = X();
-        return { ...x, v: this.emit('reshape', [this.materialize(x)], {}, { ...x.t, shape }, n.out), t: { ...x.t, shape } };
+        return { ...x, v: this.emit('reshape', [x.v], {}, { ...x.t, shape }, n.out), t: { ...x.t, shape } };
       }
       case 'identity': return X();
       case 'slice': {
         const x = X();
         const t = { ...x.t, shape };
-        return { ...x, v: this.emit('slice', [this.materialize(x)], { axis: n.attrs.axis!, start: n.attrs.start!, end: n.attrs.end! }, t, n.out), t };
+        return { ...x, v: this.emit('slice', [x.v], { axis: n.attrs.axis!, start: n.attrs.start!, end: n.attrs.end! }, t, n.out), t };
       }
       case 'concat': {
         const xs = n.inputs.map((i) => this.lvOf(i));
         const f = Math.min(...xs.map((x) => x.t.frac));
         const lo = Math.min(...xs.map((x) => x.lo)), hi = Math.max(...xs.map((x) => x.hi));
         const dt = f === 0 && xs.every((x) => x.int) ? dtypeFor(lo, hi) : 'i32';
-        const al = xs.map((x) => (x.v.startsWith('@') ? this.quantConst(`${x.v.slice(1)}.f${f}`, this.g.consts.get(x.v.slice(1))?.data ?? new Float64Array(0), x.t.shape, f, dt) : this.toFrac(x, f, dt)));
+        const al = n.inputs.map((name) => this.at(name, f, dt));
         const t: TensorType = { dtype: dt, shape, frac: f };
-        return { v: this.emit('concat', al.map((x) => this.materialize(x)), { axis: n.attrs.axis! }, t, n.out), t, lo, hi, int: xs.every((x) => x.int) };
+        return { v: this.emit('concat', al.map((x) => x.v), { axis: n.attrs.axis! }, t, n.out), t, lo, hi, int: xs.every((x) => x.int) };
       }
       default:
         this.fail(`${n.op} is not supported on values that depend on the input`,
           n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined);
     }
-  }
-
-  /** The operand string of a lowered value (constants are operands too). */
-  private materialize(x: LV): string {
-    return x.v;
   }
 
   /** An operand's real bounds without lowering it: from its LV, or from a constant's data. */
@@ -323,9 +313,9 @@ class Lowering {
   }
 
   /** An operand at frac f: constants are quantized there directly, values shifted. */
-  private at(name: string, f: number): LV {
+  private at(name: string, f: number, dtype: Exclude<DType, 'f32'> = 'i32'): LV {
     const c = this.g.consts.get(name);
-    return c ? this.quantConst(`${name}.f${f}`, c.data, c.shape, f, 'i32') : this.toFrac(this.lvOf(name), f);
+    return c ? this.quantConst(`${name}.f${f}`, c.data, c.shape, f, dtype) : this.toFrac(this.lvOf(name), f, dtype);
   }
 
   private addSub(n: FNode): LV {
@@ -333,7 +323,7 @@ class Lowering {
     const lo = n.op === 'add' ? x.lo + y.lo : x.lo - y.hi, hi = n.op === 'add' ? x.hi + y.hi : x.hi - y.lo;
     const f = Math.min(x.frac, y.frac, fracFor(Math.max(maxAbs(x), maxAbs(y), Math.abs(lo), Math.abs(hi))));
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
-    const v = this.emit(n.op as 'add' | 'sub', [this.materialize(this.at(n.inputs[0], f)), this.materialize(this.at(n.inputs[1], f))], {}, t, n.out);
+    const v = this.emit(n.op as 'add' | 'sub', [this.at(n.inputs[0], f).v, this.at(n.inputs[1], f).v], {}, t, n.out);
     return { v, t, lo, hi, int: x.int && y.int };
   }
 
@@ -346,13 +336,13 @@ class Lowering {
     const op = n.op === 'max' ? 'max' : 'min';
     const F = op === 'max' ? Math.max : Math.min;
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
-    const v = this.emit(op, [this.materialize(xa), this.materialize(ya)], {}, t, n.out);
+    const v = this.emit(op, [xa.v, ya.v], {}, t, n.out);
     return { v, t, lo: F(x.lo, y.lo), hi: F(x.hi, y.hi), int: x.int && y.int };
   }
 
   /** Output bound of a magnitude-creating op: provable, or headroom × calibrated (then saturating). */
   private sized(name: string | undefined, provable: number): { bound: number; sat: boolean } {
-    const c = name ? this.calib(name) : undefined;
+    const c = name ? this.cal.get(name) : undefined;
     const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * this.o.headroom : Infinity;
     if (provable <= cb) return { bound: provable, sat: false };
     if (!Number.isFinite(cb)) this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
@@ -378,7 +368,7 @@ class Lowering {
     const bound = Math.max(Math.abs(lo), Math.abs(hi));
     const fo = Math.min(fracFor(bound), x.t.frac + cf);
     const t: TensorType = { dtype: 'i32', shape, frac: fo };
-    const v = this.emit('mulc', [this.materialize(x), cq.v], { shift: x.t.frac + cf - fo, round: 'half_even' }, t, n.out);
+    const v = this.emit('mulc', [x.v, cq.v], { shift: x.t.frac + cf - fo, round: 'half_even' }, t, n.out);
     return { v, t, lo, hi, int: false };
   }
 
@@ -390,14 +380,14 @@ class Lowering {
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: fo };
     const attrs: Attrs = { shift: x.t.frac + y.t.frac - fo, round: 'half_even' };
     if (sat) attrs.sat = true;
-    const v = this.emit('mul', [this.materialize(x), this.materialize(y)], attrs, t, n.out);
+    const v = this.emit('mul', [x.v, y.v], attrs, t, n.out);
     const lim = (2 ** 31 - 1) * 2 ** -fo;
     return { v, t, lo: Math.max(plo, -lim), hi: Math.min(phi, lim), int: false };
   }
 
   /** 1/y for y > 0 (a divisor); `fname` is y's float-graph name, for its calibrated range. */
   private recip(n: FNode, y: LV, fname: string, out?: string): LV {
-    const c = this.g.consts.get(fname) ? undefined : this.calib(fname);
+    const c = this.g.consts.get(fname) ? undefined : this.cal.get(fname);
     if (y.hi <= 0 || (y.lo <= 0 && (!c || c[0] <= 0))) {
       this.fail('division by a value that may be zero or negative is not supported', 'trit divides only by positive quantities (norms, abs-max scales)');
     }
@@ -410,7 +400,7 @@ class Lowering {
 
   private rsqrt(n: FNode, y: LV, fname: string, out?: string): LV {
     if (y.hi <= 0) this.fail('rsqrt of a value that is never positive');
-    const c = this.calib(fname);
+    const c = this.cal.get(fname);
     const provable = y.lo > 0 ? 1 / Math.sqrt(y.lo) : Math.sqrt(2 ** y.t.frac);
     const cb = c && c[0] > 0 ? (1 / Math.sqrt(c[0])) * this.o.headroom : Infinity;
     const bound = Math.min(provable, cb);
@@ -421,7 +411,7 @@ class Lowering {
     const t: TensorType = { dtype: 'i32', shape: y.t.shape, frac: fracFor(bound) };
     const attrs: Attrs = { lutbits: this.o.lutBits, newton: this.o.newton };
     if (sat) attrs.sat = true;
-    const v = this.emit(op, [this.materialize(y)], attrs, t, out);
+    const v = this.emit(op, [y.v], attrs, t, out);
     // Saturating at the dtype: the provable bound is the clamp, not the calibrated bound.
     const lim = (2 ** 31 - 1) * 2 ** -t.frac;
     return { v, t, lo, hi: sat ? lim : Math.min(bound * 1.001, lim), int: false };
@@ -437,7 +427,7 @@ class Lowering {
     const table = Array.from({ length: count }, (_, i) => roundReal(f((start + i * 2 ** step) * 2 ** -fx) * 2 ** fo, 'half_even'));
     const tc = this.constant(`${n.op}.table.f${fx}`, 'i32', [count], fo, table);
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: fo };
-    const v = this.emit('lut', [this.materialize(x), tc], { lo: start, step, interp: 'linear' }, t, n.out);
+    const v = this.emit('lut', [x.v, tc], { lo: start, step, interp: 'linear' }, t, n.out);
     return { v, t, lo, hi, int: false };
   }
 
@@ -450,7 +440,7 @@ class Lowering {
     if (op === 'argmax') {
       if (!last) this.fail('ArgMax over a non-last axis is not supported');
       const t: TensorType = { dtype: 'i32', shape: n.shape, frac: 0 };
-      return { v: this.emit('argmax', [this.materialize(x)], {}, t, n.out), t, lo: 0, hi: K - 1, int: true };
+      return { v: this.emit('argmax', [x.v], {}, t, n.out), t, lo: 0, hi: K - 1, int: true };
     }
     const isSum = op === 'reduce_sum' || op === 'reduce_mean';
     let lo = isSum ? x.lo * K : op === 'reduce_absmax' ? 0 : x.lo;
@@ -467,12 +457,12 @@ class Lowering {
     if (last) {
       const attrs: Attrs = sumSat?.sat ? { sat: true } : {};
       if (sumSat?.sat) { const lim = (2 ** 31 - 1) * 2 ** -f; lo = Math.max(lo, -lim); hi = Math.min(hi, lim); }
-      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [this.materialize(xa)], op === 'reduce_max' || op === 'reduce_absmax' ? {} : attrs, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
+      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [xa.v], op === 'reduce_max' || op === 'reduce_absmax' ? {} : attrs, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
     } else {
       // Reduce a middle axis as a chain of slices combined elementwise (small K: mean pooling).
       let acc = '';
       for (let k = 0; k < K; k++) {
-        let sl = this.emit('slice', [this.materialize(xa)], { axis: ax, start: k, end: k + 1 }, t, `${n.out}.s${k}`);
+        let sl = this.emit('slice', [xa.v], { axis: ax, start: k, end: k + 1 }, t, `${n.out}.s${k}`);
         if (op === 'reduce_absmax') sl = this.emit('abs', [sl], {}, t, `${n.out}.a${k}`);
         acc = k === 0 ? sl : this.emit(isSum ? 'add' : 'max', [acc, sl], {}, t, `${n.out}.r${k}`);
       }
@@ -491,13 +481,13 @@ class Lowering {
     const bound = Math.max(nnz, 1) * maxAbs(x);
     let xa = x;
     if (x.int && x.t.frac === 0 && x.lo >= -128 && x.hi <= 127) {
-      if (x.t.dtype !== 'i8') xa = { ...x, v: this.emit('sat', [this.materialize(x)], { lo: -128, hi: 127 }, { ...x.t, dtype: 'i8' }, `${x.v}.i8`), t: { ...x.t, dtype: 'i8' } };
+      if (x.t.dtype !== 'i8') xa = { ...x, v: this.emit('sat', [x.v], { lo: -128, hi: 127 }, { ...x.t, dtype: 'i8' }, `${x.v}.i8`), t: { ...x.t, dtype: 'i8' } };
     } else {
       xa = this.toFrac(x, Math.min(x.t.frac, fracFor(bound)), 'i32');
     }
     const wname = this.constant(n.inputs[1].replace(/\.ternary$/, ''), 'i8', [N, K], 0, W.data, true);
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: xa.t.frac };
-    const v = this.emit('ternary_matmul', [this.materialize(xa), wname], {}, t, n.attrs.scale === 1 ? n.out : `${n.out}.acc`);
+    const v = this.emit('ternary_matmul', [xa.v, wname], {}, t, n.attrs.scale === 1 ? n.out : `${n.out}.acc`);
     const acc: LV = { v, t, lo: -bound, hi: bound, int: x.int };
     const c = n.attrs.scale ?? 1;
     if (c === 1) return acc;
