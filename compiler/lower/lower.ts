@@ -27,13 +27,16 @@ export interface LowerOptions {
   newton: number;
   /** Sigmoid/tanh tables: points per unit of input, and the input span covered. */
   lutDensity: number;
+  /** Headroom of sums sized from calibration: wider than `headroom`, since a sum of many terms
+   *  moves with the input distribution (random calibration images vs MNIST) more than one value. */
+  sumHeadroom: number;
   /** Bits of constant multipliers (mulc): 24 keeps x·c below 2^53 (exact in every evaluator). */
   constBits: number;
   /** Bits of gathered tables (embeddings): 16 halves their size, 32 keeps float32-level fidelity. */
   tableBits: 16 | 32;
 }
 
-export const DEFAULT_LOWER: LowerOptions = { headroom: 2, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32 };
+export const DEFAULT_LOWER: LowerOptions = { headroom: 2, sumHeadroom: 16, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32 };
 
 /** A lowered value: the IR operand, its type, and provable bounds of the real number it holds. */
 interface LV {
@@ -341,9 +344,9 @@ class Lowering {
   }
 
   /** Output bound of a magnitude-creating op: provable, or headroom × calibrated (then saturating). */
-  private sized(name: string | undefined, provable: number): { bound: number; sat: boolean } {
+  private sized(name: string | undefined, provable: number, headroom = this.o.headroom): { bound: number; sat: boolean } {
     const c = name ? this.cal.get(name) : undefined;
-    const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * this.o.headroom : Infinity;
+    const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * headroom : Infinity;
     if (provable <= cb) return { bound: provable, sat: false };
     if (!Number.isFinite(cb)) this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
     return { bound: cb, sat: true };
@@ -448,7 +451,7 @@ class Lowering {
     // A sum's provable bound, K·max|x|, is far above what sums of many small terms reach (a mean of
     // squares over 2,816 channels would lose 11 bits). Over the last axis the sum may size itself
     // from its calibrated range instead, saturating beyond it.
-    const sumSat = isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1)) : null;
+    const sumSat = isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1), this.o.sumHeadroom) : null;
     const sumBound = sumSat ? sumSat.bound * (op === 'reduce_mean' ? K : 1) : Math.max(Math.abs(lo), Math.abs(hi));
     const f = isSum ? Math.min(x.t.frac, fracFor(sumBound)) : x.t.frac;
     const xa = this.toFrac(x, f, 'i32');
