@@ -1,0 +1,63 @@
+// Exact fixed-point helpers: the IR's rounding (compiler/ir/arith.ts) in i64.
+// Rounding-mode codes follow ROUND_MODES: floor 0, trunc 1, half_up 2, half_even 3, half_away 4.
+
+/** A magnitude beyond every i32: what an out-of-range left shift becomes before clamping. */
+const HUGE: i64 = 1 << 40;
+
+/** v·2^l for l ≥ 0. A result that could not fit an i32 becomes ±2^40, which the caller's clamp
+ *  saturates; values the range analysis proved to fit never take that branch. */
+// @ts-ignore: decorator
+@inline export function shlSat(v: i64, l: i32): i64 {
+  if (v == 0) return 0;
+  if (l >= 31 || v >= (1 << 32) || v <= -(1 << 32)) return v > 0 ? HUGE : -HUGE;
+  return v << l;
+}
+
+/** round(v·2^-s) with the given mode; s ≤ 0 is an exact left shift. */
+// @ts-ignore: decorator
+@inline export function roundShift(v: i64, s: i32, mode: i32): i64 {
+  if (s <= 0) return shlSat(v, -s);
+  if (s >= 62) {
+    // |v| < 2^62 here, so |v·2^-s| < 1/2 for s ≥ 63; s = 62 needs the general path.
+    if (s > 62) return mode == 0 && v < 0 ? -1 : 0;
+  }
+  const q = v >> s;
+  const r = v - (q << s);
+  if (r == 0) return q;
+  const d: i64 = (<i64>1) << s;
+  const r2 = r << 1;
+  let up = false;
+  switch (mode) {
+    case 0: up = false; break;
+    case 1: up = v < 0; break;
+    case 2: up = r2 >= d; break;
+    case 3: up = r2 > d || (r2 == d && (q & 1) != 0); break;
+    default: up = r2 > d || (r2 == d && v >= 0); break;
+  }
+  return up ? q + 1 : q;
+}
+
+/** round(a·b·2^-s): the product of two i32 values is exact in i64. */
+// @ts-ignore: decorator
+@inline export function mulShift(a: i64, b: i64, s: i32, mode: i32): i64 {
+  return roundShift(a * b, s, mode);
+}
+
+// @ts-ignore: decorator
+@inline export function clamp64(v: i64, lo: i64, hi: i64): i64 {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Rounds a real number to an integer (roundReal in arith.ts); only the f32 edge uses it. */
+// @ts-ignore: decorator
+@inline export function roundReal(x: f64, mode: i32): f64 {
+  const f = Math.floor(x);
+  const r = x - f;
+  switch (mode) {
+    case 0: return f;
+    case 1: return Math.trunc(x);
+    case 2: return r >= 0.5 ? f + 1 : f;
+    case 3: return r > 0.5 || (r == 0.5 && f % 2 != 0) ? f + 1 : f;
+    default: return r > 0.5 || (r == 0.5 && x > 0) ? f + 1 : f;
+  }
+}

@@ -1,0 +1,116 @@
+// Ternary matrix × int8 activations without multiplies: a TL1 / T-MAC-style lookup-table kernel.
+//
+// Why this design: ../shared/reference/cpu-wasm-anchors.md §5 measured it fastest in fixed SIMD
+// (~27 G weights/s per thread, ahead of sign-select, extmul and dot_i16x8 kernels), and
+// bench/kernels.ts re-measures the variants here.
+//
+// Per input row, buildTables writes for each activation pair (a0, a1) the nine sums
+// w0·a0 + w1·a1, w ∈ {-1,0,1}, indexed by 3(w0+1)+(w1+1), as int16 split into a 16-byte low-byte
+// table and a 16-byte high-byte table (32 bytes per pair). Weights are packed by the linker
+// (compiler/backends/wasm/pack.ts) in tiles of 16 output rows: for every group of 4 inputs,
+// 16 bytes, byte r holding row r's index for pair 2g (low nibble) and pair 2g+1 (high nibble).
+// One i8x16.swizzle per table looks up 16 rows at once; the lo/hi bytes are re-zipped into i16
+// lanes and accumulated; |sum| ≤ 256 per pair, so 32 groups (64 pairs) fit i16 before widening.
+
+/** Bytes of lookup tables for one row of K inputs. */
+export function tableBytes(k: i32): i32 {
+  return ((k + 3) >> 2) * 64;
+}
+
+/** Tables for `rows` input rows (i32 values, each within int8) of k inputs; pads with zeros. */
+export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
+  const groups = (k + 3) >> 2;
+  const rowBytes = <usize>groups * 64;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * k) << 2);
+    let t = tab + <usize>r * rowBytes;
+    for (let p = 0; p < groups * 2; p++, t += 32) {
+      const j = p * 2;
+      const a0: i32 = j < k ? load<i32>(xr + (<usize>j << 2)) : 0;
+      const a1: i32 = j + 1 < k ? load<i32>(xr + (<usize>(j + 1) << 2)) : 0;
+      // idx = 3(w0+1) + (w1+1) → w0·a0 + w1·a1; entries 9..15 are never indexed.
+      for (let idx = 0; idx < 9; idx++) {
+        const v = (idx / 3 - 1) * a0 + (idx % 3 - 1) * a1;
+        store<u8>(t + <usize>idx, <u8>v);
+        store<u8>(t + 16 + <usize>idx, <u8>(v >> 8));
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function look(table: v128, idx: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(table, idx); // idx < 16: deterministic
+  return i8x16.swizzle(table, idx);
+}
+
+/**
+ * out[r, t·16 .. t·16+15] for tiles t in [t0, t1) and every input row r.
+ * n = output features (the last tile may be partial: its extra lanes are not stored).
+ */
+export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n: i32, t0: i32, t1: i32): void {
+  const groups = (k + 3) >> 2;
+  const tileBytes = <usize>groups * 16;
+  const rowTab = <usize>groups * 64;
+  const mask = i8x16.splat(0x0f);
+  for (let r = 0; r < rows; r++) {
+    const tr = tab + <usize>r * rowTab;
+    const outRow = out + (<usize>(r * n) << 2);
+    for (let t = t0; t < t1; t++) {
+      let wp = w + <usize>t * tileBytes;
+      let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+      for (let g0 = 0; g0 < groups; g0 += 32) {
+        const g1 = min(g0 + 32, groups);
+        let s0 = i16x8.splat(0), s1 = i16x8.splat(0);
+        let tp = tr + (<usize>g0 << 6);
+        for (let g = g0; g < g1; g++, wp += 16, tp += 64) {
+          const v = v128.load(wp);
+          const il = v128.and(v, mask);
+          const ih = i8x16.shr_u(v, 4);
+          let lo = look(v128.load(tp), il);
+          let hi = look(v128.load(tp, 16), il);
+          s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+          lo = look(v128.load(tp, 32), ih);
+          hi = look(v128.load(tp, 48), ih);
+          s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+        }
+        c0 = i32x4.add(c0, i32x4.extend_low_i16x8_s(s0));
+        c1 = i32x4.add(c1, i32x4.extend_high_i16x8_s(s0));
+        c2 = i32x4.add(c2, i32x4.extend_low_i16x8_s(s1));
+        c3 = i32x4.add(c3, i32x4.extend_high_i16x8_s(s1));
+      }
+      const o = outRow + (<usize>(t << 4) << 2);
+      const valid = n - (t << 4);
+      if (valid >= 16) {
+        v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
+      } else {
+        // Partial last tile: store only the real rows (a neighbour row or thread owns the rest).
+        const tmp = memory.data(64, 16);
+        v128.store(tmp, c0); v128.store(tmp, c1, 16); v128.store(tmp, c2, 32); v128.store(tmp, c3, 48);
+        memory.copy(o, tmp, <usize>valid << 2);
+      }
+    }
+  }
+}
+
+/**
+ * The general form: any integer activations (i16/i32), weights one int8 each, row-major [n, k].
+ * Output rows [o0, o1). Sums wrap to i32: the range analysis proved they fit.
+ */
+export function matmulGeneric(out: usize, x: usize, w: usize, rows: i32, k: i32, n: i32, o0: i32, o1: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * k) << 2);
+    for (let o = o0; o < o1; o++) {
+      const wr = w + <usize>o * <usize>k;
+      let acc: i32 = 0;
+      for (let j = 0; j < k; j++) {
+        const s = load<i8>(wr + <usize>j);
+        const a = load<i32>(xr + (<usize>j << 2));
+        acc += s > 0 ? a : s < 0 ? -a : 0;
+      }
+      store<i32>(out + (<usize>(r * n + o) << 2), acc);
+    }
+  }
+}

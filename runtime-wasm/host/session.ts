@@ -1,0 +1,350 @@
+/**
+ * @fileoverview The runtime API: load a compiled .wasm and run it — shaped like onnxruntime's
+ * InferenceSession (`load`, `inputNames`, `run(feeds)`), plus `step`/`generate` for language
+ * models and `classify` for classifiers.
+ *
+ * Browser-safe: Node built-ins are imported lazily, only when a path is given or Node workers
+ * are started. One .wasm serves one thread or many: the host patches the memory import to
+ * shared before compiling when it starts workers.
+ */
+import { TritError } from '../../compiler/errors.js';
+import { VERSION } from '../../compiler/version.js';
+import { importedMemory, readCustom, setImportedMemory, WasmFormatError } from './binary.js';
+import { compatible, META_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
+import { rng, sample, type SampleOptions } from './sampling.js';
+import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
+
+export interface LoadOptions {
+  /** Threads sharing the matrix work (1 = this thread only). Default 1. */
+  threads?: number;
+  /** For messages: where the bytes came from. */
+  name?: string;
+}
+
+export interface GenerateOptions extends SampleOptions {
+  maxTokens?: number;
+  seed?: number;
+  /** Called with each new token as it is produced (streaming). */
+  onToken?: (text: string, id: number) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number[];
+  promptTokens: number;
+  /** Generated tokens per second (decode only, prompt excluded). */
+  tokensPerSecond: number;
+  /** Prompt tokens per second (prefill). */
+  prefillTokensPerSecond: number;
+  seconds: number;
+}
+
+export interface Classification {
+  label: number;
+  name: string;
+  scores: Float32Array;
+}
+
+type Source = Uint8Array | ArrayBuffer | string | URL;
+
+const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+const now = () => (globalThis.performance ?? Date).now();
+
+/** Reads the metadata of a .wasm without instantiating it (and checks it is a usable trit model). */
+export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
+  let raw: Uint8Array | null;
+  try {
+    raw = readCustom(bytes, META_SECTION);
+  } catch (e) {
+    if (e instanceof WasmFormatError) throw new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`');
+    throw e;
+  }
+  if (!raw) throw new TritError(`no '${META_SECTION}' section: not a model compiled by trit`, { file: name }, 'compile the ONNX model with `trit compile <model.onnx> --target wasm`');
+  let meta: WasmMeta;
+  try {
+    meta = JSON.parse(new TextDecoder().decode(raw)) as WasmMeta;
+  } catch {
+    throw new TritError(`the '${META_SECTION}' section is corrupt`, { file: name }, 'recompile the model');
+  }
+  if (meta.format !== WASM_FORMAT || !compatible(meta.tritVersion, VERSION)) {
+    throw new TritError(`compiled by trit ${meta.tritVersion} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
+      { file: name }, 'recompile the ONNX model with this version of trit');
+  }
+  return meta;
+}
+
+async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: string }> {
+  if (src instanceof Uint8Array) return { bytes: src, name: 'model.wasm' };
+  if (src instanceof ArrayBuffer) return { bytes: new Uint8Array(src), name: 'model.wasm' };
+  const s = String(src);
+  if (/^(https?|blob|data):/.test(s) || (!isNode() && typeof fetch === 'function')) {
+    const r = await fetch(s);
+    if (!r.ok) throw new TritError(`HTTP ${r.status} fetching the model`, { file: s });
+    return { bytes: new Uint8Array(await r.arrayBuffer()), name: s };
+  }
+  const fs = await import('node:fs/promises');
+  const path = s.startsWith('file:') ? (await import('node:url')).fileURLToPath(s) : s;
+  try {
+    return { bytes: new Uint8Array(await fs.readFile(path)), name: path };
+  } catch (e) {
+    throw new TritError(`cannot read the model: ${(e as Error).message}`, { file: path });
+  }
+}
+
+interface Pool { workers: { terminate(): unknown }[]; n: number }
+
+/** A loaded model. */
+export class TritSession {
+  readonly meta: WasmMeta;
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Threads sharing the matrix work (1 if workers could not be started). */
+  readonly threads: number;
+  private readonly ex: ModelExports;
+  private readonly mem: WebAssembly.Memory;
+  private pool: Pool | null;
+  private tok: Tokenizer | null = null;
+
+  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null) {
+    this.meta = meta;
+    this.ex = ex;
+    this.mem = mem;
+    this.pool = pool;
+    this.threads = pool ? pool.n : 1;
+    this.inputNames = meta.inputs.map((i) => i.name);
+    this.outputNames = meta.outputs.map((o) => o.name);
+  }
+
+  /** Loads a .wasm from bytes, a URL or (in Node) a path. */
+  static async create(src: Source, opts: LoadOptions = {}): Promise<TritSession> {
+    const { bytes, name } = await readSource(src);
+    const meta = readMeta(bytes, opts.name ?? name);
+    const want = Math.max(1, Math.floor(opts.threads ?? 1));
+    const canShare = typeof SharedArrayBuffer === 'function' && (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+    const threads = canShare ? want : 1;
+    const { pages } = importedMemory(bytes);
+    const shared = threads > 1;
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile((shared ? setImportedMemory(bytes, pages, true) : bytes) as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      throw new TritError(`the engine rejected the module: ${(e as Error).message}`, { file: name },
+        meta.simd === 'relaxed' ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed' : 'recompile the model; the file may be corrupt');
+    }
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared } as WebAssembly.MemoryDescriptor);
+    } catch (e) {
+      throw new TritError(`cannot allocate ${(pages / 16).toFixed(0)} MiB of wasm memory: ${(e as Error).message}`, { file: name });
+    }
+    const inst = await WebAssembly.instantiate(module, { env: { memory } });
+    const ex = inst.exports as unknown as ModelExports;
+    const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads) : null;
+    const s = new TritSession(meta, ex, memory, pool);
+    if (meta.simd === 'relaxed') s.selfTest();
+    return s;
+  }
+
+  /** A relaxed-SIMD build is trusted only after it reproduces its own fixed-SIMD semantics. */
+  private selfTest(): void {
+    // Determinism check: two runs from reset on the same input must agree bit for bit, and
+    // the LUT kernel's lookups use indices < 16 only, where relaxed_swizzle is specified exactly.
+    const feeds: Record<string, number[]> = {};
+    for (const i of this.meta.inputs) feeds[i.name] = new Array(i.shape.reduce((a, b) => a * b, 1)).fill(0);
+    this.reset();
+    const a = this.run(feeds);
+    this.reset();
+    const b = this.run(feeds);
+    this.reset();
+    for (const k of Object.keys(a)) {
+      const x = a[k], y = b[k];
+      for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) throw new TritError('relaxed-SIMD self-test failed on this engine', {}, 'use the fixed-SIMD build (--simd fixed)');
+    }
+  }
+
+  /** Runs one inference / decode step; feeds by input name; returns copies of every output. */
+  run(feeds: Record<string, ArrayLike<number>>): Record<string, Float32Array | Int32Array> {
+    this.write(feeds);
+    this.ex.run(this.threads);
+    const out: Record<string, Float32Array | Int32Array> = {};
+    for (const o of this.meta.outputs) out[o.name] = this.read(o);
+    return out;
+  }
+
+  /** The single-input form of run: returns the first output. */
+  forward(input: ArrayLike<number>): Float32Array | Int32Array {
+    const name = this.inputNames[0];
+    return this.run({ [name]: input })[this.outputNames[0]];
+  }
+
+  /** Zeroes the recurrent state (a new sequence). */
+  reset(): void {
+    this.ex.reset();
+  }
+
+  /** Language models: feeds one token, returns the next-token logits. */
+  step(tokenId: number): Float32Array {
+    const r = this.run({ [this.tokenInput().name]: [tokenId] });
+    return r[this.outputNames[0]] as Float32Array;
+  }
+
+  /** Feeds tokens that need no logits (a prompt's prefix): skips the output head. */
+  advance(tokenIds: number[]): void {
+    const slot = this.tokenInput();
+    for (const t of tokenIds) {
+      this.write({ [slot.name]: [t] });
+      this.ex.advance(this.threads);
+    }
+  }
+
+  /** Prompt in, logits of its last token out (the prefix goes through `advance`). */
+  prefill(tokenIds: number[]): Float32Array {
+    if (!tokenIds.length) throw new TritError('the prompt is empty');
+    this.advance(tokenIds.slice(0, -1));
+    return this.step(tokenIds[tokenIds.length - 1]);
+  }
+
+  get tokenizer(): Tokenizer {
+    if (!this.tok) {
+      const V = this.meta.outputs[0].shape.at(-1)!;
+      this.tok = this.meta.vocab ? charTokenizer(this.meta.vocab) : byteTokenizer(V);
+    }
+    return this.tok;
+  }
+
+  /** Generates text after `prompt` (from a fresh state), streaming tokens to onToken. */
+  async generate(prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
+    return this.generateSync(prompt, opts);
+  }
+
+  /** generate, synchronously. */
+  generateSync(prompt: string, opts: GenerateOptions = {}): GenerateResult {
+    const tk = this.tokenizer;
+    const ids = tk.encode(prompt);
+    const max = opts.maxTokens ?? 100;
+    const rand = rng(opts.seed ?? 1);
+    this.reset();
+    const t0 = now();
+    let logits = this.prefill(ids);
+    const t1 = now();
+    const out: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const id = sample(logits, opts, rand);
+      out.push(id);
+      opts.onToken?.(tk.decode([id]), id);
+      if (i + 1 < max) logits = this.step(id);
+    }
+    const t2 = now();
+    return {
+      text: tk.decode(out),
+      tokens: out,
+      promptTokens: ids.length,
+      tokensPerSecond: out.length > 1 ? ((out.length - 1) * 1000) / (t2 - t1) : 0,
+      prefillTokensPerSecond: (ids.length * 1000) / Math.max(t1 - t0, 1e-6),
+      seconds: (t2 - t0) / 1000,
+    };
+  }
+
+  /** Classifiers: an image (Uint8 pixels 0–255, or floats as the model expects) → label. */
+  classify(image: ArrayLike<number>): Classification {
+    const inp = this.meta.inputs[0];
+    const n = inp.shape.reduce((a, b) => a * b, 1);
+    if (image.length !== n) throw new TritError(`the image has ${image.length} values; the model takes ${n} (shape [${inp.shape}])`, { tensor: inp.name });
+    const x = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? Float32Array.from(image, (v) => v / 255) : image;
+    const scores = this.forward(x);
+    let label = 0;
+    for (let i = 1; i < scores.length; i++) if (scores[i] > scores[label]) label = i;
+    return { label, name: this.meta.classes?.[label] ?? String(label), scores: Float32Array.from(scores) };
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    if (!this.pool) return;
+    this.ex.stop(this.pool.n);
+    await Promise.all(this.pool.workers.map((w) => w.terminate()));
+    this.pool = null;
+  }
+
+  /** Bytes of wasm memory this model uses. */
+  get memoryBytes(): number {
+    return this.mem.buffer.byteLength;
+  }
+
+  private tokenInput(): TensorSlot {
+    const s = this.meta.inputs.find((i) => i.storage === 'i32');
+    if (!s) throw new TritError('this model takes no token ids (not a language model)');
+    return s;
+  }
+
+  private write(feeds: Record<string, ArrayLike<number>>): void {
+    for (const slot of this.meta.inputs) {
+      const v = feeds[slot.name];
+      if (!v) throw new TritError(`missing input '${slot.name}'`, { tensor: slot.name }, `inputs: ${this.inputNames.join(', ')}`);
+      const n = slot.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== n) throw new TritError(`input '${slot.name}' has ${v.length} elements; expected ${n} (shape [${slot.shape}])`, { tensor: slot.name });
+      if (slot.storage === 'f32') {
+        const dst = new Float32Array(this.mem.buffer, slot.offset, n);
+        for (let i = 0; i < n; i++) {
+          if (!Number.isFinite(v[i])) throw new TritError(`input '${slot.name}' holds ${v[i]} at ${i}`, { tensor: slot.name });
+          dst[i] = v[i];
+        }
+      } else {
+        const dst = new Int32Array(this.mem.buffer, slot.offset, n);
+        const limit = this.idLimit(slot);
+        for (let i = 0; i < n; i++) {
+          const x = v[i];
+          if (!Number.isInteger(x) || x < 0 || x >= limit) {
+            throw new TritError(`input '${slot.name}' holds ${x}; token ids must be integers in [0, ${limit})`, { tensor: slot.name });
+          }
+          dst[i] = x;
+        }
+      }
+    }
+  }
+
+  /** Integer inputs are token ids: bounded by the vocabulary (the logits' width). */
+  private idLimit(slot: TensorSlot): number {
+    if (slot.limit !== undefined) return slot.limit;
+    return this.meta.outputs[0]?.shape.at(-1) ?? 2 ** 31 - 1;
+  }
+
+  private read(o: TensorSlot): Float32Array | Int32Array {
+    const n = o.shape.reduce((a, b) => a * b, 1);
+    return o.storage === 'f32' ? new Float32Array(this.mem.buffer, o.offset, n).slice() : new Int32Array(this.mem.buffer, o.offset, n).slice();
+  }
+}
+
+/** Starts n−1 workers on the shared memory; resolves once every one is inside its loop. */
+async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: number, n: number): Promise<Pool> {
+  const seen = Atomics.load(new Int32Array(memory.buffer, ctl, 1), 0);
+  let url = new URL('./worker.js', import.meta.url);
+  if (isNode()) {
+    // Running from the TypeScript sources (tests): the compiled worker lives in dist/.
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(url)) url = new URL('../../dist/runtime-wasm/host/worker.js', import.meta.url);
+  }
+  const workers: { terminate(): unknown }[] = [];
+  const ready: Promise<void>[] = [];
+  for (let tid = 1; tid < n; tid++) {
+    const msg = { module, memory, tid, nthreads: n, seen };
+    if (isNode()) {
+      const { Worker } = await import('node:worker_threads');
+      const w = new Worker(url);
+      ready.push(new Promise((res, rej) => { w.once('message', () => res()); w.once('error', rej); }));
+      w.postMessage(msg);
+      workers.push(w);
+    } else {
+      const w = new Worker(url, { type: 'module' });
+      ready.push(new Promise((res, rej) => { w.onmessage = () => res(); w.onerror = (e) => rej(e); }));
+      w.postMessage(msg);
+      workers.push(w);
+    }
+  }
+  await Promise.all(ready);
+  return { workers, n };
+}
+
+/** Loads a compiled model: `const s = await load('model.wasm')`. */
+export function load(src: Source, opts?: LoadOptions): Promise<TritSession> {
+  return TritSession.create(src, opts);
+}
