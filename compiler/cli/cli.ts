@@ -13,6 +13,10 @@ import { readGolden, verifyGolden, DEFAULT_TOLERANCES, type VerifyReport } from 
 import type { CalibSequence } from '../lower/calibrate.js';
 import { numel, typeToString } from '../ir/types.js';
 import { VERSION } from '../version.js';
+import { linkWasm, type LinkedWasm } from '../backends/wasm/link.js';
+import { readMeta, TritSession } from '../../runtime-wasm/host/session.js';
+import { readMnistTest } from '../formats/idx.js';
+import { dirname, join, basename } from 'node:path';
 
 const USAGE = `trit ${VERSION} — compile ternary neural networks into addition-only programs
 
@@ -23,11 +27,21 @@ usage:
               [--min-agreement 0.995] [--max-rel-error 0.05] [--calibration <golden.safetensors>]
       Run the IR interpreter on golden vectors; print per-output and per-layer errors and
       argmax agreement; exit 1 when outside the tolerances.
-  trit compile | run | bench
-      Not in this version: the wasm back-end (compile/run) and benchmarks arrive with later releases.
+  trit compile <model.onnx> --target wasm -o <model.wasm> [--simd fixed|relaxed]
+              [--calibration <golden.safetensors>] [--vocab <vocab.json>] [--classes a,b,...]
+      Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule,
+      metadata). A vocab.json beside the model is used when --vocab is not given.
+  trit run <model.wasm|model.onnx> --prompt "ROMEO:" [--max-tokens 200] [--seed 1]
+           [--temperature 0.8] [--top-k 0] [--threads N] [--json]
+      Generate text with a language model; prints the text, then tokens/s on stderr.
+  trit run <classifier.wasm|.onnx> --mnist <dir> [--limit N] [--threads N] [--json]
+      Classify the MNIST test set; prints accuracy and images/s.
+  trit bench
+      Not in this version (issue 6); see bench/ for the measurement scripts.
 
 options:
   --json          machine-readable output on stdout
+  --threads N     threads sharing the ternary matrix work (wasm threads; default 1)
   --calibration   golden file whose inputs calibrate fixed-point ranges (default: seeded random inputs)
   -h, --help      this text
   -v, --version   the version
@@ -156,7 +170,7 @@ function renderReport(path: string, r: VerifyReport): string {
 }
 
 /** Runs the CLI; returns the exit code. */
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -165,6 +179,11 @@ export function main(argv: string[]): number {
         json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
         ir: { type: 'string' }, golden: { type: 'string' }, calibration: { type: 'string' },
         'min-agreement': { type: 'string' }, 'max-rel-error': { type: 'string' },
+        target: { type: 'string' }, output: { type: 'string', short: 'o' }, simd: { type: 'string' },
+        vocab: { type: 'string' }, classes: { type: 'string' },
+        prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
+        temperature: { type: 'string' }, 'top-k': { type: 'string' }, threads: { type: 'string' },
+        mnist: { type: 'string' }, limit: { type: 'string' },
       },
     });
   } catch (e) {
@@ -180,12 +199,19 @@ export function main(argv: string[]): number {
     switch (verb) {
       case 'inspect':
         if (!model) throw new TritError('inspect needs a model: trit inspect <model.onnx>');
+        if (model.endsWith('.wasm')) return inspectWasm(model, v.json!);
         return inspect(model, { json: v.json!, ir: v.ir, calibration: v.calibration });
       case 'verify':
         if (!model) throw new TritError('verify needs a model: trit verify <model.onnx> --golden <file>');
         return verify(model, { json: v.json!, golden: v.golden, minAgreement: v['min-agreement'], maxRelError: v['max-rel-error'], calibration: v.calibration });
-      case 'compile': case 'run': case 'bench':
-        process.stderr.write(`trit: '${verb}' is not available in trit ${VERSION}: the wasm back-end and the benchmarks are not built yet. Use 'trit inspect' or 'trit verify'.\n`);
+      case 'compile':
+        if (!model) throw new TritError('compile needs a model: trit compile <model.onnx> --target wasm -o model.wasm');
+        return compileCmd(model, v);
+      case 'run':
+        if (!model) throw new TritError('run needs a model: trit run <model.wasm> --prompt "..."');
+        return await runCmd(model, v);
+      case 'bench':
+        process.stderr.write(`trit: 'bench' is not available in trit ${VERSION} (issue 6); the measurements are in bench/ (npm run bench:wasm).\n`);
         return 2;
       default:
         process.stderr.write(`trit: unknown command '${verb}'\n\n${USAGE}`);
@@ -201,3 +227,130 @@ export function main(argv: string[]): number {
   }
 }
 
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function intFlag(v: string | boolean | undefined, d: number, name: string, min = 0): number {
+  if (v === undefined) return d;
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < min) throw new TritError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return x;
+}
+
+function numFlag(v: string | boolean | undefined, d: number, name: string): number {
+  if (v === undefined) return d;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new TritError(`--${name} must be a non-negative number, got '${v}'`);
+  return x;
+}
+
+/** Vocabulary: --vocab, else vocab.json beside the model. */
+function vocabFor(model: string, flag?: string): string[] | undefined {
+  const path = flag ?? join(dirname(model), 'vocab.json');
+  if (!flag && !existsSync(path)) return undefined;
+  const raw = readInput(path, 'vocab .json');
+  let v: unknown;
+  try { v = JSON.parse(new TextDecoder().decode(raw)); } catch { throw new TritError('not valid JSON', { file: path }, 'expected a JSON array of strings, one per token id'); }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new TritError('expected a JSON array of strings, one per token id', { file: path });
+  return v as string[];
+}
+
+/** ONNX → IR → wasm, with progress on stderr. */
+function buildWasm(model: string, v: Flags): LinkedWasm {
+  const t0 = Date.now();
+  const simd = (v.simd as string | undefined) ?? 'fixed';
+  if (simd !== 'fixed' && simd !== 'relaxed') throw new TritError(`--simd must be 'fixed' or 'relaxed', got '${simd}'`);
+  const c = compileFile(model, v.calibration as string | undefined);
+  const t1 = Date.now();
+  process.stderr.write(`compiled to IR in ${((t1 - t0) / 1000).toFixed(1)} s; linking wasm…\n`);
+  const classes = typeof v.classes === 'string' ? v.classes.split(',') : undefined;
+  const linked = linkWasm(c.ir, { simd, vocab: vocabFor(model, v.vocab as string | undefined), classes });
+  process.stderr.write(`linked in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
+  return linked;
+}
+
+function compileCmd(model: string, v: Flags): number {
+  const target = (v.target as string | undefined) ?? 'wasm';
+  if (target !== 'wasm') throw new TritError(`--target '${target}' is not available in trit ${VERSION}`, {}, "use --target wasm (Verilog arrives with issue 5)");
+  const out = (v.output as string | undefined) ?? join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm');
+  const t0 = Date.now();
+  const linked = buildWasm(model, v);
+  const tmp = `${out}.tmp-${process.pid}`;
+  try { writeFileSync(tmp, linked.bytes); renameSync(tmp, out); } finally { if (existsSync(tmp)) rmSync(tmp); }
+  const m = linked.meta, st = m.stats ?? {};
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  if (v.json) {
+    process.stdout.write(JSON.stringify({ output: out, bytes: linked.bytes.length, seconds: (Date.now() - t0) / 1000, sizes: m.sizes, memoryBytes: m.pages * 65536, stats: st, simd: m.simd }, null, 2) + '\n');
+    return 0;
+  }
+  const L = [`wrote ${out}: ${mb(linked.bytes.length)} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${m.simd} SIMD)`];
+  L.push(`  weights (2 bits/weight, 16-row tiles)  ${mb(m.sizes.weights).padStart(12)}`);
+  L.push(`  other constants (tables, embeddings)   ${mb(m.sizes.tables).padStart(12)}`);
+  L.push(`  activations, state, sum tables         ${mb(m.sizes.activations).padStart(12)}`);
+  L.push(`  linear memory                          ${mb(m.pages * 65536).padStart(12)}`);
+  L.push(`  per step: ${fmt(st.adds ?? 0)} adds, ${fmt(st.subs ?? 0)} subs, ${fmt(st.weightMultiplies ?? 0)} weight multiplies, ` +
+    `${fmt(st.constMultiplies ?? 0)} constant multiplies, ${fmt(st.elementwiseMultiplies ?? 0)} elementwise multiplies, ${fmt(st.lookups ?? 0)} lookups`);
+  process.stdout.write(L.join('\n') + '\n');
+  return 0;
+}
+
+async function loadModel(model: string, v: Flags): Promise<TritSession> {
+  const threads = intFlag(v.threads, 1, 'threads', 1);
+  if (model.endsWith('.onnx')) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
+  return TritSession.create(readInput(model, 'model .wasm'), { threads, name: model });
+}
+
+async function runCmd(model: string, v: Flags): Promise<number> {
+  const s = await loadModel(model, v);
+  try {
+    if (v.mnist !== undefined) return runMnist(s, v);
+    if (v.prompt === undefined) throw new TritError(s.meta.kind === 'classifier' ? 'a classifier needs --mnist <dir>' : 'run needs --prompt "<text>"');
+    if (s.meta.kind !== 'lm') throw new TritError('this model is not a language model (it has no recurrent state and token input)', { file: model });
+    const stream = !v.json && process.stdout.isTTY;
+    if (!v.json) process.stdout.write(v.prompt as string);
+    const r = s.generateSync(v.prompt as string, {
+      maxTokens: intFlag(v['max-tokens'], 200, 'max-tokens'),
+      seed: intFlag(v.seed, 1, 'seed'),
+      temperature: numFlag(v.temperature, 0.8, 'temperature'),
+      topK: intFlag(v['top-k'], 0, 'top-k'),
+      onToken: stream ? (t) => process.stdout.write(t) : undefined,
+    });
+    if (v.json) {
+      process.stdout.write(JSON.stringify({ text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond, prefillTokensPerSecond: r.prefillTokensPerSecond, promptTokens: r.promptTokens, threads: s.threads, seconds: r.seconds }) + '\n');
+    } else {
+      if (!stream) process.stdout.write(r.text);
+      process.stdout.write('\n');
+      process.stderr.write(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${s.threads} thread${s.threads > 1 ? 's' : ''})\n`);
+    }
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+function runMnist(s: TritSession, v: Flags): number {
+  const { images, labels } = readMnistTest(v.mnist as string, intFlag(v.limit, 10000, 'limit', 1));
+  let correct = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < images.length; i++) {
+    if (s.classify(images[i]).label === labels[i]) correct++;
+    if (!v.json && process.stderr.isTTY && i % 500 === 0) process.stderr.write(`\r${i}/${images.length}`);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const r = { images: images.length, correct, accuracy: correct / images.length, imagesPerSecond: images.length / secs, threads: s.threads };
+  if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${s.threads} thread${s.threads > 1 ? 's' : ''})\n`);
+  return 0;
+}
+
+function inspectWasm(path: string, json: boolean): number {
+  const m = readMeta(readInput(path, 'model .wasm'), path);
+  if (json) { process.stdout.write(JSON.stringify(m, null, 2) + '\n'); return 0; }
+  const L = [`${path}: ${m.model} (${m.kind}), compiled by trit ${m.tritVersion}, ${m.simd} SIMD, source sha256 ${m.sourceSha256.slice(0, 16)}…`];
+  L.push(`  inputs   ${m.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape}]`).join(', ')}`);
+  L.push(`  outputs  ${m.outputs.map((i) => `${i.name} ${i.dtype}[${i.shape}]`).join(', ')}`);
+  L.push(`  memory   ${(m.pages / 16).toFixed(1)} MiB (weights ${(m.sizes.weights / 2 ** 20).toFixed(2)} MiB)`);
+  if (m.vocab) L.push(`  vocab    ${m.vocab.length} tokens`);
+  process.stdout.write(L.join('\n') + '\n');
+  return 0;
+}

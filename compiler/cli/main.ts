@@ -2,4 +2,4 @@
 /** @fileoverview Entry point of the `trit` binary; the commands live in ./cli.ts. */
 import { main } from './cli.js';
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
