@@ -36,6 +36,8 @@ export interface WasmMeta {
   classes?: string[];
   inputs: TensorSlot[];
   outputs: TensorSlot[];
+  /** The output step/forward/classify return (logits or class scores), not a state. */
+  primary: string;
   states: { name: string; offset: number; bytes: number }[];
   /** Memory the model needs, in 64 KiB pages. */
   pages: number;

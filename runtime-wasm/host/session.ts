@@ -174,7 +174,7 @@ export class TritSession {
   /** The single-input form of run: returns the first output. */
   forward(input: ArrayLike<number>): Float32Array | Int32Array {
     const name = this.inputNames[0];
-    return this.run({ [name]: input })[this.outputNames[0]];
+    return this.run({ [name]: input })[this.meta.primary];
   }
 
   /** Zeroes the recurrent state (a new sequence). */
@@ -185,7 +185,7 @@ export class TritSession {
   /** Language models: feeds one token, returns the next-token logits. */
   step(tokenId: number): Float32Array {
     const r = this.run({ [this.tokenInput().name]: [tokenId] });
-    return r[this.outputNames[0]] as Float32Array;
+    return r[this.meta.primary] as Float32Array;
   }
 
   /** Feeds tokens that need no logits (a prompt's prefix): skips the output head. */
@@ -206,7 +206,7 @@ export class TritSession {
 
   get tokenizer(): Tokenizer {
     if (!this.tok) {
-      const V = this.meta.outputs[0].shape.at(-1)!;
+      const V = this.primarySlot().shape.at(-1)!;
       this.tok = this.meta.vocab ? charTokenizer(this.meta.vocab) : byteTokenizer(V);
     }
     return this.tok;
@@ -305,7 +305,11 @@ export class TritSession {
   /** Integer inputs are token ids: bounded by the vocabulary (the logits' width). */
   private idLimit(slot: TensorSlot): number {
     if (slot.limit !== undefined) return slot.limit;
-    return this.meta.outputs[0]?.shape.at(-1) ?? 2 ** 31 - 1;
+    return this.primarySlot().shape.at(-1) ?? 2 ** 31 - 1;
+  }
+
+  private primarySlot(): TensorSlot {
+    return this.meta.outputs.find((o) => o.name === this.meta.primary) ?? this.meta.outputs[0];
   }
 
   private read(o: TensorSlot): Float32Array | Int32Array {

@@ -321,6 +321,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     classes: opts.classes,
     inputs,
     outputs: g.outputs.map((out) => slot(out.name, types.get(out.value)!, addr.get(out.value)!)),
+    primary: primaryOutput(g),
     states,
     pages: finalPages,
     ctl,
@@ -345,6 +346,12 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
 
 function slot(name: string, t: TensorType, offset: number): TensorSlot {
   return { name, storage: t.dtype === 'f32' ? 'f32' : 'i32', dtype: t.dtype, shape: t.shape, frac: t.frac, offset };
+}
+
+/** The output a user wants (logits, scores): 'logits' if present, else the first that is not a state. */
+function primaryOutput(g: IRGraph): string {
+  const stateValues = new Set(g.nodes.filter((n) => n.op === 'state_write').map((n) => n.out));
+  return (g.outputs.find((o) => o.name === 'logits') ?? g.outputs.find((o) => !stateValues.has(o.value)) ?? g.outputs[0]).name;
 }
 
 function guessKind(g: IRGraph): WasmMeta['kind'] {

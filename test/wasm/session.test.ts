@@ -1,0 +1,142 @@
+/**
+ * The host API: prefill + decode equals token-by-token decode; sampling is a pure function of the
+ * seed; classify; relaxed-SIMD builds; and the errors a user sees for bad .wasm files.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileOnnx } from '../../compiler/compile.js';
+import { linkWasm } from '../../compiler/backends/wasm/link.js';
+import { TritSession } from '../../runtime-wasm/host/session.js';
+import { META_SECTION } from '../../runtime-wasm/host/format.js';
+import { concatBytes, customSection, readSections } from '../../runtime-wasm/host/binary.js';
+import { buildColumnsClassifier, buildMatmulFreeLM } from '../fixtures/models.js';
+import { TritError } from '../../compiler/errors.js';
+import { expDet, rng } from '../../runtime-wasm/host/sampling.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const lm = () => linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 }).ir, { vocab: Array.from({ length: 40 }, (_, i) => String.fromCharCode(48 + i)) });
+
+describe('language-model API', () => {
+  it('prefill (advance, no head) + decode = step by step, and generate repeats for a seed', async () => {
+    const w = lm();
+    const s = await TritSession.create(w.bytes);
+    const prompt = [3, 1, 4, 1, 5, 9, 2, 6];
+    s.reset();
+    let a: Float32Array = new Float32Array(0);
+    for (const t of prompt) a = s.step(t);
+    const next1 = s.step(7);
+    s.reset();
+    const b = s.prefill(prompt);
+    const next2 = s.step(7);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(next2)).toEqual(Array.from(next1));
+    const g1 = s.generateSync('3141', { maxTokens: 30, seed: 5, temperature: 0.9, topK: 10 });
+    const g2 = s.generateSync('3141', { maxTokens: 30, seed: 5, temperature: 0.9, topK: 10 });
+    const g3 = s.generateSync('3141', { maxTokens: 30, seed: 6, temperature: 0.9, topK: 10 });
+    expect(g1.tokens).toEqual(g2.tokens);
+    expect(g1.tokens).not.toEqual(g3.tokens);
+    expect(g1.text.length).toBe(30);
+    const streamed: string[] = [];
+    await s.generate('31', { maxTokens: 5, onToken: (t) => streamed.push(t) });
+    expect(streamed.length).toBe(5);
+    expect(() => s.step(40)).toThrow(/token ids must be integers in \[0, 40\)/);
+    expect(() => s.generateSync('x!', {})).toThrow(/not in the model's vocabulary/);
+    await s.close();
+  });
+
+  it('two threads give the same tokens as one', async () => {
+    const w = linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 64, d: 96, layers: 2, inter: 200, seed: 3 }), { calibrationSteps: 16 }).ir, { threadMinWeights: 0 });
+    const s1 = await TritSession.create(w.bytes, { threads: 1 });
+    const s2 = await TritSession.create(w.bytes, { threads: 2 });
+    expect(s2.threads).toBe(2);
+    const a = s1.generateSync('\u0001\u0002', { maxTokens: 40, seed: 1, temperature: 1 });
+    const b = s2.generateSync('\u0001\u0002', { maxTokens: 40, seed: 1, temperature: 1 });
+    expect(b.tokens).toEqual(a.tokens);
+    await s1.close(); await s2.close();
+  });
+
+  it('the softmax exp is arithmetic-only and accurate', () => {
+    for (const x of [0, -1e-9, -0.5, -1, -3.3, -20, -700]) expect(Math.abs(expDet(x) - Math.exp(x)) / Math.exp(x)).toBeLessThan(1e-13);
+    const a = rng(1), b = rng(1), c = rng(2);
+    const xs = [a(), a(), a()];
+    expect([b(), b(), b()]).toEqual(xs);
+    expect([c(), c(), c()]).not.toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('classifier API', () => {
+  it('classify agrees with forward and accepts 0–255 pixels', async () => {
+    const { ir } = compileOnnx(buildColumnsClassifier({ inputs: 784, columns: 2, width: 16, hidden: 16, classes: 10, seed: 4 }), { calibrationSteps: 16 });
+    const s = await TritSession.create(linkWasm(ir, { classes: 'zero one two three four five six seven eight nine'.split(' ') }).bytes);
+    const px = Uint8Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
+    const c = s.classify(px);
+    const f = s.forward(Float32Array.from(px, (v) => v / 255));
+    expect(Array.from(c.scores)).toEqual(Array.from(f));
+    expect(c.name).toBe('zero one two three four five six seven eight nine'.split(' ')[c.label]);
+    expect(() => s.classify(new Uint8Array(10))).toThrow(/784/);
+    expect(() => s.forward(new Float32Array(784).fill(NaN))).toThrow(/NaN/);
+  });
+});
+
+describe('relaxed SIMD build', () => {
+  it('equals the fixed build where the engine accepts it (Node 20 needs --experimental-wasm-relaxed-simd)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trit-relaxed-'));
+    const model = join(ROOT, 'models/zoo/random-mmfree-tiny/model.onnx');
+    const cli = join(ROOT, 'dist/compiler/cli/main.js');
+    for (const simd of ['fixed', 'relaxed']) {
+      const r = spawnSync(process.execPath, [cli, 'compile', model, '--target', 'wasm', '--simd', simd, '-o', join(dir, `${simd}.wasm`)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const run = (flags: string[], file: string) => spawnSync(process.execPath, [...flags, cli, 'run', join(dir, file), '--prompt', '!"#', '--max-tokens', '50', '--seed', '3', '--json'], { encoding: 'utf8' });
+    const fixed = run([], 'fixed.wasm');
+    expect(fixed.status, fixed.stderr).toBe(0);
+    // Without the flag Node 20 refuses relaxed SIMD: a clear error, not a crash.
+    const refused = run([], 'relaxed.wasm');
+    if (refused.status !== 0) expect(refused.stderr).toMatch(/relaxed SIMD|compile with --simd fixed/);
+    const relaxed = run(['--experimental-wasm-relaxed-simd'], 'relaxed.wasm');
+    expect(relaxed.status, relaxed.stderr).toBe(0);
+    expect(JSON.parse(relaxed.stdout).tokens).toEqual(JSON.parse(fixed.stdout).tokens);
+  });
+});
+
+describe('bad .wasm files get clear errors', () => {
+  const good = lm().bytes;
+  const expectError = async (bytes: Uint8Array, re: RegExp) => {
+    await expect(TritSession.create(bytes)).rejects.toThrow(TritError);
+    await expect(TritSession.create(bytes)).rejects.toThrow(re);
+  };
+  it('truncated', async () => {
+    for (const n of [0, 5, 100, Math.floor(good.length / 2), good.length - 1]) await expectError(good.subarray(0, n), /not a valid \.wasm|not a WebAssembly|truncated|not a model compiled by trit|rejected/);
+  });
+  it('not wasm at all', async () => { await expectError(new TextEncoder().encode('{"hello": 1}'), /not a WebAssembly module/); });
+  it('a wasm without trit metadata', async () => {
+    await expectError(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), /not a model compiled by trit/);
+  });
+  it('compiled by an incompatible trit', async () => {
+    // Replace the metadata section with one claiming another version.
+    const secs = readSections(good);
+    const keep = secs.filter((s) => !(s.id === 0 && new TextDecoder().decode(good.subarray(s.body[0] + 1, s.body[0] + 1 + META_SECTION.length)) === META_SECTION));
+    const meta = JSON.parse(new TextDecoder().decode(good.subarray(secs.at(-1)!.body[0] + 1 + META_SECTION.length, secs.at(-1)!.body[1])));
+    const old = concatBytes([good.subarray(0, 8), ...keep.map((s) => good.subarray(s.start, s.end)), customSection(META_SECTION, new TextEncoder().encode(JSON.stringify({ ...meta, tritVersion: '0.0.1' })))]);
+    await expectError(old, /compiled by trit 0\.0\.1.*recompile/s);
+  });
+  it('corrupt bytes in the code', async () => {
+    const bad = good.slice();
+    const code = readSections(bad).find((s) => s.id === 10)!;
+    for (let i = code.body[0] + 10; i < code.body[1]; i += 7) bad[i] ^= 0xff;
+    await expectError(bad, /rejected the module|not a valid/);
+  });
+  it('the CLI prints one line, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trit-bad-'));
+    const f = join(dir, 'x.wasm');
+    writeFileSync(f, readFileSync(join(ROOT, 'models/zoo/random-mmfree-tiny/model.onnx')).subarray(0, 100));
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/compiler/cli/main.js'), 'run', f, '--prompt', 'a'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^trit: error: .*x\.wasm/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
