@@ -3,6 +3,7 @@
  * validate → prove ranges. Each stage is one call so a reader (or a test) can stop after any.
  */
 import { importOnnx } from './frontends/onnx/import.js';
+import type { ExternalReader } from './frontends/onnx/proto.js';
 import { canonicalize } from './float/passes.js';
 import type { FGraph } from './float/graph.js';
 import { calibrate, defaultCalibration, type CalibRanges, type CalibSequence } from './lower/calibrate.js';
@@ -23,6 +24,8 @@ export interface CompileOptions {
   /** Steps of default calibration (fewer for big models). */
   calibrationSteps?: number;
   lower?: Partial<LowerOptions>;
+  /** Reader for tensors stored as ONNX external data (the CLI reads them beside the file). */
+  externalData?: ExternalReader;
   /** Progress callback: stage name and fraction done. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -47,7 +50,7 @@ function defaultSteps(g: FGraph): number {
 export function compileOnnx(bytes: Uint8Array, opts: CompileOptions = {}): Compiled {
   const progress = opts.onProgress ?? (() => {});
   progress('import', 0, 1);
-  const float = canonicalize(importOnnx(bytes, { file: opts.file }));
+  const float = canonicalize(importOnnx(bytes, { file: opts.file, externalData: opts.externalData }));
   progress('import', 1, 1);
   const seqs = opts.calibration ?? defaultCalibration(float, opts.calibrationSteps ?? defaultSteps(float), 64);
   const ranges = calibrate(float, seqs, (d, t) => progress('calibrate', d, t));

@@ -101,9 +101,12 @@ describe('trit CLI basics', () => {
     expect(trit('frobnicate').status).toBe(2);
     expect(trit('inspect', 'x', '--bogus').status).toBe(2);
   });
-  it('says plainly that compile/run/bench are not in this version', () => {
-    const r = trit('compile', `${LM}/model.onnx`);
+  it('says plainly what is not in this version (bench, the Verilog target)', () => {
+    const r = trit('bench');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/not available in trit/);
+    const v = trit('compile', `${LM}/model.onnx`, '--target', 'verilog', '-o', '/tmp/never.v');
+    expect(v.status).toBe(1);
+    expect(v.stderr).toMatch(/--target 'verilog' is not available/);
   });
 });

@@ -4,7 +4,7 @@
  * Bad input ends in one clear line (`trit: error: …`) and exit code 1; anything else escaping is a
  * bug in trit and is reported as such with exit code 70.
  */
-import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TritError } from '../errors.js';
 import { compileOnnx, type Compiled } from '../compile.js';
@@ -29,8 +29,11 @@ usage:
       argmax agreement; exit 1 when outside the tolerances.
   trit compile <model.onnx> --target wasm -o <model.wasm> [--simd fixed|relaxed]
               [--calibration <golden.safetensors>] [--vocab <vocab.json>] [--classes a,b,...]
+              [--table-bits 16|32]
       Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule,
       metadata). A vocab.json beside the model is used when --vocab is not given.
+      --table-bits 16 stores embedding tables as i16 (half the memory of the default i32).
+      ONNX external data (model.onnx.data) is read from beside the model.
   trit run <model.wasm|model.onnx> --prompt "ROMEO:" [--max-tokens 200] [--seed 1]
            [--temperature 0.8] [--top-k 0] [--threads N] [--json]
       Generate text with a language model; prints the text, then tokens/s on stderr.
@@ -87,9 +90,30 @@ function progress() {
   };
 }
 
-function compileFile(path: string, calibration?: string): Compiled {
+/** ONNX external data: files named by the tensors, beside the model; read slice by slice. */
+function externalReader(model: string) {
+  const fds = new Map<string, number>();
+  return (location: string, offset: number, length: number): Uint8Array => {
+    const p = join(dirname(model), location);
+    let fd = fds.get(p);
+    if (fd === undefined) {
+      if (!existsSync(p)) throw new TritError(`external data file '${location}' is missing`, { file: model }, `put ${location} beside the model`);
+      fds.set(p, (fd = openSync(p, 'r')));
+    }
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n <= 0) throw new TritError(`external data file '${location}' ends before offset ${offset + length}`, { file: model }, 'the .data file is truncated');
+      got += n;
+    }
+    return buf;
+  };
+}
+
+function compileFile(path: string, calibration?: string, lower?: { tableBits?: 16 | 32 }): Compiled {
   const bytes = readInput(path, 'model .onnx');
-  return compileOnnx(bytes, { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress() });
+  return compileOnnx(bytes, { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress(), externalData: externalReader(path), lower });
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -183,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
         vocab: { type: 'string' }, classes: { type: 'string' },
         prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         temperature: { type: 'string' }, 'top-k': { type: 'string' }, threads: { type: 'string' },
-        mnist: { type: 'string' }, limit: { type: 'string' },
+        mnist: { type: 'string' }, limit: { type: 'string' }, 'table-bits': { type: 'string' },
       },
     });
   } catch (e) {
@@ -260,7 +284,9 @@ function buildWasm(model: string, v: Flags): LinkedWasm {
   const t0 = Date.now();
   const simd = (v.simd as string | undefined) ?? 'fixed';
   if (simd !== 'fixed' && simd !== 'relaxed') throw new TritError(`--simd must be 'fixed' or 'relaxed', got '${simd}'`);
-  const c = compileFile(model, v.calibration as string | undefined);
+  const tb = v['table-bits'];
+  if (tb !== undefined && tb !== '16' && tb !== '32') throw new TritError(`--table-bits must be 16 or 32, got '${tb}'`);
+  const c = compileFile(model, v.calibration as string | undefined, tb ? { tableBits: Number(tb) as 16 | 32 } : undefined);
   const t1 = Date.now();
   process.stderr.write(`compiled to IR in ${((t1 - t0) / 1000).toFixed(1)} s; linking wasm…\n`);
   const classes = typeof v.classes === 'string' ? v.classes.split(',') : undefined;

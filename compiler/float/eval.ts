@@ -7,11 +7,11 @@
 import { TritError } from '../errors.js';
 import { broadcastShapes, numel } from '../ir/types.js';
 import { roundReal } from '../ir/arith.js';
-import type { FGraph, FNode } from './graph.js';
+import type { FData, FGraph, FNode } from './graph.js';
 import { bIndex } from '../util/broadcast.js';
 
 /** Evaluates one node on float inputs with the given shapes. */
-export function evalNode(n: FNode, xs: Float64Array[], shapes: number[][]): Float64Array {
+export function evalNode(n: FNode, xs: ArrayLike<number>[], shapes: number[][]): Float64Array {
   const out = new Float64Array(numel(n.shape));
   const a = n.attrs;
   const unary = (f: (v: number) => number) => { const x = xs[0]; for (let i = 0; i < out.length; i++) out[i] = f(x[i]); return out; };
@@ -42,7 +42,7 @@ export function evalNode(n: FNode, xs: Float64Array[], shapes: number[][]): Floa
     case 'round': return unary((v) => roundReal(v, 'half_even'));
     case 'trunc': return unary(Math.trunc);
     case 'clip': return unary((v) => Math.min(a.hi ?? Infinity, Math.max(a.lo ?? -Infinity, v)));
-    case 'identity': case 'reshape': out.set(xs[0]); return out;
+    case 'identity': case 'reshape': for (let i = 0; i < out.length; i++) out[i] = xs[0][i]; return out;
     case 'reduce_sum': case 'reduce_mean': case 'reduce_max': case 'reduce_absmax': case 'argmax': case 'cumsum':
       return reduce(n, xs[0], shapes[0], out);
     case 'matmul': {
@@ -75,7 +75,7 @@ export function evalNode(n: FNode, xs: Float64Array[], shapes: number[][]): Floa
         let id = ids[i];
         if (id < 0) id += V;
         if (!(id >= 0 && id < V)) throw new TritError(`Gather index ${ids[i]} is out of range [0, ${V})`, { node: n.src });
-        out.set(table.subarray(id * D, id * D + D), i * D);
+        for (let j = 0; j < D; j++) out[i * D + j] = table[id * D + j];
       }
       return out;
     }
@@ -109,7 +109,7 @@ export function evalNode(n: FNode, xs: Float64Array[], shapes: number[][]): Floa
   }
 }
 
-function reduce(n: FNode, x: Float64Array, s: number[], out: Float64Array): Float64Array {
+function reduce(n: FNode, x: ArrayLike<number>, s: number[], out: Float64Array): Float64Array {
   const ax = n.attrs.axis!;
   const inner = numel(s.slice(ax + 1)), outer = numel(s.slice(0, ax)), K = s[ax];
   for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) {
@@ -128,8 +128,8 @@ function reduce(n: FNode, x: Float64Array, s: number[], out: Float64Array): Floa
 }
 
 /** Runs the whole float graph once. `states` supplies state inputs; returns every value. */
-export function evalGraph(g: FGraph, inputs: Record<string, ArrayLike<number>>): Map<string, Float64Array> {
-  const env = new Map<string, Float64Array>();
+export function evalGraph(g: FGraph, inputs: Record<string, ArrayLike<number>>): Map<string, FData> {
+  const env = new Map<string, FData>();
   const shapes = new Map<string, number[]>();
   for (const [k, c] of g.consts) { env.set(k, c.data); shapes.set(k, c.shape); }
   for (const i of g.inputs) {

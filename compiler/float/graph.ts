@@ -39,10 +39,14 @@ export interface FNode {
   src: string;
 }
 
+/** Constant storage: float64 in general; int8 for int8 initializers and ternary matrices, which
+ *  keeps a 370M-parameter import at one byte per weight instead of eight. */
+export type FData = Float64Array | Int8Array;
+
 /** A constant. Ternary matrices hold {-1,0,1}; their scale lives on the ternary_matmul node. */
 export interface FConst {
   shape: number[];
-  data: Float64Array;
+  data: FData;
   int: boolean;
 }
 

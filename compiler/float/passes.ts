@@ -49,7 +49,7 @@ const RULES: Record<string, Rule> = {
     if (n.op !== 'div' || !c.g.consts.has(n.inputs[1])) return null;
     const k = c.g.consts.get(n.inputs[1])!;
     const name = c.fresh(`${n.inputs[1]}.inv`);
-    c.g.consts.set(name, { shape: k.shape, data: k.data.map((v) => 1 / v), int: false });
+    c.g.consts.set(name, { shape: k.shape, data: Float64Array.from(k.data, (v) => 1 / v), int: false });
     return [mk(n.out, 'mul', [n.inputs[0], name], n)];
   },
   oneOverToRecip(n, c) {

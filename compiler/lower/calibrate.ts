@@ -32,7 +32,7 @@ export function calibrate(g: FGraph, sequences: CalibSequence[], onStep?: (done:
         const r = ranges.get(k);
         ranges.set(k, r ? [Math.min(r[0], lo), Math.max(r[1], hi)] : [lo, hi]);
       }
-      for (const s of g.states) state[s.input] = env.get(g.outputs.find((o) => o.name === s.output)!.value)!;
+      for (const s of g.states) state[s.input] = Float64Array.from(env.get(g.outputs.find((o) => o.name === s.output)!.value)!);
       onStep?.(++done, total);
     }
   }

@@ -16,7 +16,7 @@ import type { Attrs, OpName } from '../ir/ops.js';
 import { dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
 import type { FGraph, FNode } from '../float/graph.js';
 import type { CalibRanges } from './calibrate.js';
-import { minMax } from '../util/minmax.js';
+import { maxAbs as maxAbsOf, minMax } from '../util/minmax.js';
 
 /** Tunables of the lowering; the defaults are what docs/IR.md states. */
 export interface LowerOptions {
@@ -110,8 +110,8 @@ class Lowering {
   }
 
   /** Quantizes a float constant at a given frac into an i32 (or narrower) constant LV. */
-  private quantConst(base: string, data: Float64Array, shape: number[], frac: number, dtype?: Exclude<DType, 'f32'>): LV {
-    const ints = data.map((v) => roundReal(v * 2 ** frac, 'half_even'));
+  private quantConst(base: string, data: ArrayLike<number>, shape: number[], frac: number, dtype?: Exclude<DType, 'f32'>): LV {
+    const ints = Float64Array.from(data, (v) => roundReal(v * 2 ** frac, 'half_even'));
     const [lo, hi] = minMax(ints);
     const dt = dtype ?? dtypeFor(lo, hi);
     const [a, b] = dtypeRange(dt);
@@ -272,7 +272,7 @@ class Lowering {
         if (!ids.int) this.fail('Gather indices must be integers');
         const [V] = table!.shape;
         const D = numel(table!.shape.slice(1));
-        const m = table!.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
+        const m = maxAbsOf(table!.data);
         const dt = this.o.tableBits === 16 ? 'i16' : 'i32';
         const frac = this.o.tableBits === 16 ? (m > 0 ? Math.floor(Math.log2(32767 / m)) : 0) : fracFor(m);
         const tc = this.quantConst(n.inputs[0], table!.data, [V, D], frac, dt);
@@ -360,8 +360,8 @@ class Lowering {
     return this.mulVar(n, this.lvOf(a), this.lvOf(b));
   }
 
-  private mulConst(n: FNode, x: LV, c: { data: Float64Array; shape: number[] }, cname: string): LV {
-    const m = c.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
+  private mulConst(n: FNode, x: LV, c: { data: ArrayLike<number>; shape: number[] }, cname: string): LV {
+    const m = maxAbsOf(c.data);
     const [clo, chi] = minMax(c.data);
     const corners = [clo * x.lo, clo * x.hi, chi * x.lo, chi * x.hi];
     const lo = Math.min(...corners), hi = Math.max(...corners);

@@ -10,7 +10,8 @@ import { TritError } from '../../errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';
-import { attrs, checkedNumel, decodeModel, defaultOpset, isIntType, readTensor, toNum, typeName, type NodeProto } from './proto.js';
+import { attrs, checkedNumel, decodeModel, defaultOpset, isIntType, readTensor, toNum, typeName, type ExternalReader, type NodeProto } from './proto.js';
+import { maxAbs } from '../../util/minmax.js';
 
 /** Every ONNX op type the importer reads. */
 export const SUPPORTED_OPS = [
@@ -24,6 +25,8 @@ export const SUPPORTED_OPS = [
 export interface ImportOptions {
   /** Name used in error messages (the file path). */
   file?: string;
+  /** Reads tensors stored as ONNX external data (big models); given by callers that know the path. */
+  externalData?: ExternalReader;
 }
 
 /** Decodes and imports an ONNX model. */
@@ -31,7 +34,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): FGraph 
   const file = opts.file ?? '<onnx>';
   const model = decodeModel(bytes, file);
   const opset = defaultOpset(model, file);
-  return new Importer(model, opset, file).run();
+  return new Importer(model, opset, file, opts.externalData).run();
 }
 
 class Importer {
@@ -42,7 +45,13 @@ class Importer {
   /** For folded constants: the initializer they were computed from (for error messages). */
   private origin = new Map<string, string>();
 
-  constructor(private model: ReturnType<typeof decodeModel>, private opset: number, private file: string) {
+  /** Remaining ONNX consumers of each value: a folded constant nobody needs any more is freed at
+   *  once, so importing a big model holds about one float copy of one matrix at a time. */
+  private uses = new Map<string, number>();
+  /** Values the float graph's nodes reference (never freed). */
+  private referenced = new Set<string>();
+
+  constructor(private model: ReturnType<typeof decodeModel>, private opset: number, private file: string, private external?: ExternalReader) {
     this.g = { name: model.graph!.name || 'model', inputs: [], consts: new Map(), nodes: [], outputs: [], states: [], meta: { opset: String(opset), producer: model.producerName ?? '' } };
   }
 
@@ -58,9 +67,11 @@ class Importer {
     const graph = this.model.graph!;
     for (const init of graph.initializer ?? []) {
       const name = init.name ?? '';
-      const t = readTensor(init, { file: this.file, tensor: name });
+      const t = readTensor(init, { file: this.file, tensor: name }, this.external);
       this.addConst(name, { shape: t.dims, data: t.data, int: t.int });
     }
+    for (const n of graph.node ?? []) for (const x of n.input ?? []) this.uses.set(x, (this.uses.get(x) ?? 0) + 1);
+    for (const o of graph.output ?? []) this.uses.set(o.name ?? '', Infinity);
     for (const vi of graph.input ?? []) {
       const name = vi.name ?? '';
       if (this.g.consts.has(name)) continue; // initializer listed as input (old exporters)
@@ -76,6 +87,7 @@ class Importer {
       this.node = n;
       if (n.domain && n.domain !== 'ai.onnx') this.unsupported(n);
       this.translate(n);
+      this.release(n);
     }
     this.node = null;
     for (const vo of graph.output ?? []) {
@@ -97,6 +109,16 @@ class Importer {
       if (numel(oi.shape) !== numel(i.shape)) this.fail(`state '${i.name}' has shape [${i.shape}] but '${o.name}' has [${oi.shape}]`, 'a state output must have its input\'s shape', o.name);
       this.g.states.push({ input: i.name, output: o.name });
     }
+  }
+
+  /** Frees constants no later node and no emitted node needs (folded weights, casts). */
+  private release(n: NodeProto): void {
+    for (const x of n.input ?? []) {
+      const left = (this.uses.get(x) ?? 1) - 1;
+      this.uses.set(x, left);
+      if (left <= 0 && !this.referenced.has(x)) this.g.consts.delete(x);
+    }
+    for (const o of n.output ?? []) if (!this.uses.get(o) && !this.referenced.has(o) && this.g.consts.has(o)) this.g.consts.delete(o);
   }
 
   private unsupported(n: NodeProto): never {
@@ -138,6 +160,7 @@ class Importer {
       return name;
     }
     this.g.nodes.push(node);
+    for (const x of inputs) this.referenced.add(x);
     this.info.set(name, { shape, int });
     return name;
   }
@@ -407,7 +430,7 @@ class Importer {
       }
       case 'Constant': {
         const t = A.tensor('value');
-        if (t) { const r = readTensor(t, { file: this.file, tensor: o }); this.addConst(o, { shape: r.dims, data: r.data, int: r.int }); return; }
+        if (t) { const r = readTensor(t, { file: this.file, tensor: o }, this.external); this.addConst(o, { shape: r.dims, data: r.data, int: r.int }); return; }
         const a = n.attribute?.[0];
         if (!a) this.fail('Constant has no value');
         if (a!.name === 'value_float') { this.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false }); return; }
@@ -428,7 +451,7 @@ class Importer {
         const shape = Array.from(this.constOf(x, 'ConstantOfShape shape').data);
         const n2 = checkedNumel(shape, this.site(o));
         const t = A.tensor('value');
-        const v = t ? readTensor(t, { file: this.file, tensor: o }) : { data: Float64Array.of(0), int: false };
+        const v = t ? readTensor(t, { file: this.file, tensor: o }, this.external) : { data: Float64Array.of(0), int: false };
         this.addConst(o, { shape, data: new Float64Array(n2).fill(v.data[0] ?? 0), int: v.int });
         return;
       }
@@ -463,8 +486,8 @@ class Importer {
       this.fail(`MatMul of two activations ('${x}' × '${b}') is not addition-only`, 'trit compiles matrix layers whose weights are constant and ternary');
     }
     const [K, N] = bs;
-    const c = B!.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const T = new Float64Array(N * K);
+    const c = maxAbs(B!.data);
+    const T = new Int8Array(N * K);
     const off: number[] = [];
     for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
       const v = B!.data[k * N + j];

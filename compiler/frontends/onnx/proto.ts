@@ -80,22 +80,41 @@ export function typeName(t: number): string {
 /** A decoded tensor: float64 values (exact for every type trit reads) plus shape. */
 export interface RawTensor {
   dims: number[];
-  data: Float64Array;
+  /** Int8Array for INT8 tensors (ternary weights: one byte each), float64 otherwise. */
+  data: Float64Array | Int8Array;
   int: boolean;
 }
 
+/** Reads `length` bytes at `offset` of an external-data file named by a tensor (relative path). */
+export type ExternalReader = (location: string, offset: number, length: number) => Uint8Array;
+
 /** Decodes a TensorProto's payload, checking its declared size against the bytes present. */
-export function readTensor(t: TensorProto, site: { file?: string; tensor?: string }): RawTensor {
+export function readTensor(t: TensorProto, site: { file?: string; tensor?: string }, external?: ExternalReader): RawTensor {
   const dims = (t.dims ?? []).map(toNum);
   const n = checkedNumel(dims, site);
   const dt = t.dataType ?? 0;
-  if (t.dataLocation === 1 || (t.externalData ?? []).length > 0) {
-    throw new TritError('tensor data is stored outside the .onnx file (external data)', site, 'save the model with all tensors inside one file (onnx.save(model, path, save_as_external_data=False))');
-  }
   const bytesPer = ELEM_BYTES[dt];
   if (!bytesPer) throw new TritError(`tensor element type ${typeName(dt)} is not supported`, site);
+  let raw = t.rawData;
+  if (t.dataLocation === 1 || (t.externalData ?? []).length > 0) {
+    if (!external) {
+      throw new TritError('tensor data is stored outside the .onnx file (external data), and no file path was given to find it', site,
+        'compile from a path (trit compile model.onnx) with the .data file beside it, or save the model as one file');
+    }
+    const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+    const location = kv.get('location');
+    if (!location || location.includes('..') || location.startsWith('/')) throw new TritError(`bad external-data location '${location ?? ''}'`, site, 'the file is corrupt');
+    const offset = Number(kv.get('offset') ?? 0), length = Number(kv.get('length') ?? n * bytesPer);
+    if (!Number.isSafeInteger(offset) || offset < 0 || length !== n * bytesPer) {
+      throw new TritError(`external data of ${length} bytes at offset ${offset} does not fit shape [${dims}] of ${typeName(dt)}`, site, 'the file is corrupt');
+    }
+    raw = external(location, offset, length);
+  }
+  if (dt === 3 && raw && raw.length === n) {
+    // INT8 (ternary weights): kept as bytes, never widened.
+    return { dims, data: new Int8Array(raw.buffer, raw.byteOffset, n).slice(), int: true };
+  }
   const out = new Float64Array(n);
-  const raw = t.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== n * bytesPer) {
       throw new TritError(`tensor payload is ${raw.length} bytes but shape [${dims}] of ${typeName(dt)} needs ${n * bytesPer}`, site, 'the file is truncated or corrupt');
