@@ -2,13 +2,111 @@
 // dtype (the dtype bounds its range; storing it wider is exact and keeps one kernel per op).
 // Binary kernels walk a run of n outputs; each operand advances by its stride (1, or 0 for a
 // broadcast scalar), so the linker can express any broadcast as a few runs.
-import { clamp64, mulShift, roundShift } from './fixed';
+import { clamp64, mulShift, roundShift, roundShiftBranchless, shlSat } from './fixed';
 
 // Binary op codes (the linker's BINARY_OPS table).
 const ADD = 0, SUB = 1, MAX = 2, MIN = 3, MUL = 4;
 
+/** [lo, hi] = the full i32 range means "no clamp": the range analysis proved the values fit. */
+const I32_MIN: i64 = -2147483648, I32_MAX: i64 = 2147483647;
+
 export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32,
                        shift: i32, mode: i32, lo: i64, hi: i64): void {
+  // SIMD over whole groups of 4, the scalar loops below for the rest (and the rare shapes).
+  const n4 = (op == MUL && (shift < 0 || shift > 62)) ? 0 : n & ~3;
+  if (n4 > 0) {
+    binary4(op, dst, a, sa, b, sb, n4, shift, mode, lo, hi);
+    dst += <usize>n4 << 2; a += <usize>(n4 * sa) << 2; b += <usize>(n4 * sb) << 2; n -= n4;
+  }
+  binaryScalar(op, dst, a, sa, b, sb, n, shift, mode, lo, hi);
+}
+
+// @ts-ignore: decorator
+@inline function ld(p: usize, stride: i32): v128 {
+  return stride ? v128.load(p) : i32x4.splat(load<i32>(p));
+}
+
+// @ts-ignore: decorator
+@inline function clamp2(v: v128, lo: v128, hi: v128): v128 {
+  v = v128.bitselect(lo, v, i64x2.lt_s(v, lo));
+  return v128.bitselect(hi, v, i64x2.gt_s(v, hi));
+}
+
+// @ts-ignore: decorator
+@inline function narrow(v0: v128, v1: v128): v128 {
+  return i8x16.shuffle(v0, v1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+}
+
+/** round(p·2^-s) on two i64 lanes, s in [1, 62]; `mode` is a constant after inlining. */
+// @ts-ignore: decorator
+@inline function round2(p: v128, s: i32, mode: i32): v128 {
+  const q = i64x2.shr_s(p, s);
+  if (mode == 0) return q;
+  const r = v128.and(p, i64x2.splat(((<i64>1) << s) - 1));
+  const half = i64x2.splat((<i64>1) << (s - 1));
+  const zero = i64x2.splat(0);
+  let up: v128;
+  if (mode == 1) up = v128.and(i64x2.lt_s(p, zero), i64x2.ne(r, zero));
+  else if (mode == 2) up = i64x2.ge_s(r, half);
+  else if (mode == 3) up = v128.or(i64x2.gt_s(r, half), v128.and(i64x2.eq(r, half), i64x2.ne(v128.and(q, i64x2.splat(1)), zero)));
+  else up = v128.or(i64x2.gt_s(r, half), v128.and(i64x2.eq(r, half), i64x2.ge_s(p, zero)));
+  return i64x2.sub(q, up); // up is all-ones (−1) where rounding goes up
+}
+
+// @ts-ignore: decorator
+@inline function mul4Loop(dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32, shift: i32, mode: i32, lo: i64, hi: i64): void {
+  const da = <usize>(sa << 4), db = <usize>(sb << 4);
+  const clampIt = lo != I32_MIN || hi != I32_MAX;
+  const lv = i64x2.splat(lo), hv = i64x2.splat(hi);
+  for (let i = 0; i < n; i += 4, a += da, b += db) {
+    const x = ld(a, sa), y = ld(b, sb);
+    let p0 = i64x2.extmul_low_i32x4_s(x, y), p1 = i64x2.extmul_high_i32x4_s(x, y);
+    if (shift > 0) { p0 = round2(p0, shift, mode); p1 = round2(p1, shift, mode); }
+    if (clampIt) { p0 = clamp2(p0, lv, hv); p1 = clamp2(p1, lv, hv); }
+    v128.store(dst + (<usize>i << 2), narrow(p0, p1));
+  }
+}
+
+function binary4(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32,
+                 shift: i32, mode: i32, lo: i64, hi: i64): void {
+  const da = <usize>(sa << 4), db = <usize>(sb << 4);
+  const wide = lo != I32_MIN || hi != I32_MAX; // a clamp is asked for: add in i64
+  const lv = i64x2.splat(lo), hv = i64x2.splat(hi);
+  switch (op) {
+    case ADD: case SUB:
+      for (let i = 0; i < n; i += 4, a += da, b += db) {
+        const x = ld(a, sa), y = ld(b, sb);
+        let r: v128;
+        if (!wide) r = op == ADD ? i32x4.add(x, y) : i32x4.sub(x, y);
+        else {
+          const x0 = i64x2.extend_low_i32x4_s(x), x1 = i64x2.extend_high_i32x4_s(x);
+          const y0 = i64x2.extend_low_i32x4_s(y), y1 = i64x2.extend_high_i32x4_s(y);
+          const r0 = op == ADD ? i64x2.add(x0, y0) : i64x2.sub(x0, y0);
+          const r1 = op == ADD ? i64x2.add(x1, y1) : i64x2.sub(x1, y1);
+          r = narrow(clamp2(r0, lv, hv), clamp2(r1, lv, hv));
+        }
+        v128.store(dst + (<usize>i << 2), r);
+      }
+      break;
+    case MAX: case MIN:
+      for (let i = 0; i < n; i += 4, a += da, b += db) {
+        const x = ld(a, sa), y = ld(b, sb);
+        v128.store(dst + (<usize>i << 2), op == MAX ? i32x4.max_s(x, y) : i32x4.min_s(x, y));
+      }
+      break;
+    default:
+      switch (mode) {
+        case 0: mul4Loop(dst, a, sa, b, sb, n, shift, 0, lo, hi); break;
+        case 1: mul4Loop(dst, a, sa, b, sb, n, shift, 1, lo, hi); break;
+        case 2: mul4Loop(dst, a, sa, b, sb, n, shift, 2, lo, hi); break;
+        case 3: mul4Loop(dst, a, sa, b, sb, n, shift, 3, lo, hi); break;
+        default: mul4Loop(dst, a, sa, b, sb, n, shift, 4, lo, hi); break;
+      }
+  }
+}
+
+function binaryScalar(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32,
+                      shift: i32, mode: i32, lo: i64, hi: i64): void {
   const da = <usize>(sa << 2), db = <usize>(sb << 2);
   switch (op) {
     case ADD:
@@ -34,11 +132,43 @@ export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32
       }
       break;
     default: // MUL (and mulc: the constant is just another operand)
-      for (let i = 0; i < n; i++, a += da, b += db) {
-        const p = mulShift(<i64>load<i32>(a), <i64>load<i32>(b), shift, mode);
-        store<i32>(dst + (<usize>i << 2), <i32>clamp64(p, lo, hi));
+      if (shift <= 0) {
+        for (let i = 0; i < n; i++, a += da, b += db) {
+          const p = shlSat(<i64>load<i32>(a) * <i64>load<i32>(b), -shift);
+          store<i32>(dst + (<usize>i << 2), <i32>clamp64(p, lo, hi));
+        }
+      } else if (shift > 62) {
+        for (let i = 0; i < n; i++, a += da, b += db) {
+          const p = mulShift(<i64>load<i32>(a), <i64>load<i32>(b), shift, mode);
+          store<i32>(dst + (<usize>i << 2), <i32>clamp64(p, lo, hi));
+        }
+      } else {
+        // One loop per rounding mode, so the rounding inlines to straight-line code.
+        switch (mode) {
+          case 0: mulLoop(dst, a, da, b, db, n, shift, 0, lo, hi); break;
+          case 1: mulLoop(dst, a, da, b, db, n, shift, 1, lo, hi); break;
+          case 2: mulLoop(dst, a, da, b, db, n, shift, 2, lo, hi); break;
+          case 3: mulLoop(dst, a, da, b, db, n, shift, 3, lo, hi); break;
+          default: mulLoop(dst, a, da, b, db, n, shift, 4, lo, hi); break;
+        }
       }
       break;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mulLoop(dst: usize, a: usize, da: usize, b: usize, db: usize, n: i32, shift: i32, mode: i32, lo: i64, hi: i64): void {
+  for (let i = 0; i < n; i++, a += da, b += db) {
+    const p = roundShiftBranchless(<i64>load<i32>(a) * <i64>load<i32>(b), shift, mode);
+    store<i32>(dst + (<usize>i << 2), <i32>clamp64(p, lo, hi));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function shiftLoop(dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
+  for (let i = 0; i < n; i++) {
+    const p = <usize>i << 2;
+    store<i32>(dst + p, <i32>clamp64(roundShiftBranchless(<i64>load<i32>(src + p), by, mode), lo, hi));
   }
 }
 
@@ -56,6 +186,15 @@ export function binaryIndexed(op: i32, dst: usize, a: usize, ia: usize, b: usize
 const NEG = 0, ABS = 1, SHIFT = 2, SAT = 3;
 
 export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
+  if (op == SHIFT && by > 0 && by <= 62) {
+    switch (mode) {
+      case 0: shiftLoop(dst, src, n, by, 0, lo, hi); return;
+      case 1: shiftLoop(dst, src, n, by, 1, lo, hi); return;
+      case 2: shiftLoop(dst, src, n, by, 2, lo, hi); return;
+      case 3: shiftLoop(dst, src, n, by, 3, lo, hi); return;
+      default: shiftLoop(dst, src, n, by, 4, lo, hi); return;
+    }
+  }
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
     const x = <i64>load<i32>(src + p);

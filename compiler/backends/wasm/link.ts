@@ -176,8 +176,10 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   // ---- the schedule -------------------------------------------------------------------------
   const jobs: Job[] = [];
   const roundCode = (n: IRNode) => ROUND_MODES.indexOf((n.attrs.round as RoundMode) ?? 'floor');
+  // A node without `sat` gets the whole i32 range: the range analysis proved its values fit its
+  // dtype, so there is nothing to clamp, and the kernels take their no-clamp fast paths.
   const clampOf = (n: IRNode): [bigint, bigint] => {
-    const [lo, hi] = n.attrs.sat === true ? satRange(n.type.dtype) : dtypeRange(n.type.dtype);
+    const [lo, hi] = n.attrs.sat === true ? satRange(n.type.dtype) : dtypeRange('i32');
     return [BigInt(lo), BigInt(hi)];
   };
   const jobFor = new Map<IRNode, number>();
@@ -437,6 +439,7 @@ function emit(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
     binaryen.setOptimizeLevel(level);
     binaryen.setShrinkLevel(0);
     if (level > 0) m.optimize();
+    binaryen.setDebugInfo(process.env.TRIT_WASM_NAMES === "1");
     return m.emitBinary();
   } finally {
     m.dispose();

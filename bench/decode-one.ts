@@ -1,0 +1,84 @@
+/**
+ * @fileoverview One decode benchmark in its own process (so its peak memory is its own):
+ *
+ *   node dist/bench/decode-one.js <runtime> <model> <threads> <steps>
+ *     runtime: trit (model = .wasm) | ort-node | ort-web (model = .onnx, the same file trit compiled)
+ *
+ * Feeds a fixed token sequence one step at a time (batch 1, the recurrent state carried) and
+ * prints one JSON line: tokens/s, per-step latency (median, p90) and peak resident memory.
+ */
+import { readFileSync } from 'node:fs';
+import { TritSession } from '../runtime-wasm/host/session.js';
+
+const [runtime, model, threadsArg, stepsArg] = process.argv.slice(2);
+const threads = Number(threadsArg ?? 1), steps = Number(stepsArg ?? 64);
+const WARM = Math.min(8, Math.max(2, steps >> 3));
+
+function tokens(V: number, n: number): number[] {
+  let s = 12345;
+  return Array.from({ length: n }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % V);
+}
+
+function summary(lat: number[], extra: Record<string, unknown>) {
+  const t = lat.slice(WARM).sort((a, b) => a - b);
+  const total = t.reduce((a, b) => a + b, 0);
+  return {
+    runtime, model, threads, steps: t.length,
+    tokensPerSecond: +((t.length * 1000) / total).toFixed(2),
+    msPerTokenMedian: +t[Math.floor(t.length / 2)].toFixed(3),
+    msPerTokenP90: +t[Math.floor(t.length * 0.9)].toFixed(3),
+    peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    ...extra,
+  };
+}
+
+async function trit() {
+  const t0 = performance.now();
+  const s = await TritSession.create(new Uint8Array(readFileSync(model)), { threads });
+  const load = performance.now() - t0;
+  const V = s.meta.outputs.find((o) => o.name === s.meta.primary)!.shape.at(-1)!;
+  const lat: number[] = [];
+  for (const t of tokens(V, steps + WARM)) {
+    const a = performance.now();
+    s.step(t);
+    lat.push(performance.now() - a);
+  }
+  const r = summary(lat, { loadMs: +load.toFixed(0), threadsUsed: s.threads, wasmMemoryMiB: +(s.memoryBytes / 2 ** 20).toFixed(1) });
+  await s.close();
+  return r;
+}
+
+async function ort(kind: 'ort-node' | 'ort-web') {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ortm: any = kind === 'ort-node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
+  if (kind === 'ort-web') { ortm.env.wasm.numThreads = threads; ortm.env.wasm.simd = true; }
+  const t0 = performance.now();
+  const opts = kind === 'ort-node' ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  const sess = await ortm.InferenceSession.create(kind === 'ort-node' ? model : new Uint8Array(readFileSync(model)), opts);
+  const load = performance.now() - t0;
+  const meta = sess.inputNames as string[];
+  const idName = meta.find((n: string) => n.includes('input_ids')) ?? meta[0];
+  const stateNames = meta.filter((n: string) => n !== idName);
+  // State shapes from a first run with zero states of the shapes the outputs report.
+  let state: Record<string, unknown> = {};
+  const dims = (n: string) => (sess.inputMetadata?.find?.((m: { name: string }) => m.name === n)?.shape ?? null) as number[] | null;
+  for (const n of stateNames) {
+    const d = (dims(n) ?? [1, 0]).map((x: number | string) => (typeof x === 'number' && x > 0 ? x : 1));
+    state[n] = new ortm.Tensor('float32', new Float32Array(d.reduce((a: number, b: number) => a * b, 1)), d);
+  }
+  const V = Number(process.env.TRIT_VOCAB ?? 256);
+  const lat: number[] = [];
+  for (const t of tokens(V, steps + WARM)) {
+    const a = performance.now();
+    const o = await sess.run({ [idName]: new ortm.Tensor('int64', BigInt64Array.of(BigInt(t)), [1]), ...state });
+    lat.push(performance.now() - a);
+    const next: Record<string, unknown> = {};
+    for (const n of stateNames) next[n] = o[`new_${n}`] ?? o[`${n}_out`];
+    state = next;
+  }
+  return summary(lat, { loadMs: +load.toFixed(0) });
+}
+
+const result = runtime === 'trit' ? await trit() : await ort(runtime as 'ort-node' | 'ort-web');
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(0);
