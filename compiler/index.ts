@@ -12,3 +12,6 @@ export { graphStats, type IRStats } from './ir/stats.js';
 export type { IRGraph, IRNode, Const } from './ir/graph.js';
 export { TritError } from './errors.js';
 export { VERSION } from './version.js';
+export { linkWasm, type WasmOptions, type LinkedWasm } from './backends/wasm/link.js';
+export { load, TritSession, readMeta, type LoadOptions, type GenerateOptions, type GenerateResult, type Classification } from '../runtime-wasm/host/session.js';
+export type { WasmMeta } from '../runtime-wasm/host/format.js';

@@ -4,7 +4,7 @@
  * Bad input ends in one clear line (`trit: error: …`) and exit code 1; anything else escaping is a
  * bug in trit and is reported as such with exit code 70.
  */
-import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync, openSync, readSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync, openSync, readSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TritError } from '../errors.js';
 import { compileOnnx, type Compiled } from '../compile.js';
@@ -301,6 +301,7 @@ function compileCmd(model: string, v: Flags): number {
   const out = (v.output as string | undefined) ?? join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm');
   const t0 = Date.now();
   const linked = buildWasm(model, v);
+  mkdirSync(dirname(out) || '.', { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   try { writeFileSync(tmp, linked.bytes); renameSync(tmp, out); } finally { if (existsSync(tmp)) rmSync(tmp); }
   const m = linked.meta, st = m.stats ?? {};

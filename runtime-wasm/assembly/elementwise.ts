@@ -37,20 +37,30 @@ export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32
   return i8x16.shuffle(v0, v1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
 }
 
-/** round(p·2^-s) on two i64 lanes, s in [1, 62]; `mode` is a constant after inlining. */
+/** Arithmetic right shift of two i64 lanes via the logical shift x64 has natively (SSE/AVX2 have
+ *  no 64-bit arithmetic shift; V8 would emulate i64x2.shr_s): flip the sign bit, shift, re-bias. */
+// @ts-ignore: decorator
+@inline function sar2(p: v128, s: i32): v128 {
+  const sign = i64x2.splat(<i64>0x8000000000000000);
+  return i64x2.sub(i64x2.shr_u(v128.xor(p, sign), s), i64x2.splat((<i64>1) << (63 - s)));
+}
+
+/**
+ * round(p·2^-s) on two i64 lanes, s in [1, 62]; `mode` is a constant after inlining. Each mode is
+ * a bias added before one floor shift (|p| < 2^62, so nothing overflows):
+ *   floor 0 · trunc (d−1 if p < 0) · half_up d/2 · half_away d/2 − (p < 0) ·
+ *   half_even d/2 − 1 + bit s of p (ties go up exactly when the quotient is odd).
+ */
 // @ts-ignore: decorator
 @inline function round2(p: v128, s: i32, mode: i32): v128 {
-  const q = i64x2.shr_s(p, s);
-  if (mode == 0) return q;
-  const r = v128.and(p, i64x2.splat(((<i64>1) << s) - 1));
+  if (mode == 0) return sar2(p, s);
   const half = i64x2.splat((<i64>1) << (s - 1));
-  const zero = i64x2.splat(0);
-  let up: v128;
-  if (mode == 1) up = v128.and(i64x2.lt_s(p, zero), i64x2.ne(r, zero));
-  else if (mode == 2) up = i64x2.ge_s(r, half);
-  else if (mode == 3) up = v128.or(i64x2.gt_s(r, half), v128.and(i64x2.eq(r, half), i64x2.ne(v128.and(q, i64x2.splat(1)), zero)));
-  else up = v128.or(i64x2.gt_s(r, half), v128.and(i64x2.eq(r, half), i64x2.ge_s(p, zero)));
-  return i64x2.sub(q, up); // up is all-ones (−1) where rounding goes up
+  let bias: v128;
+  if (mode == 1) bias = v128.and(i64x2.lt_s(p, i64x2.splat(0)), i64x2.splat(((<i64>1) << s) - 1));
+  else if (mode == 2) bias = half;
+  else if (mode == 3) bias = i64x2.add(i64x2.sub(half, i64x2.splat(1)), v128.and(i64x2.shr_u(p, s), i64x2.splat(1)));
+  else bias = i64x2.add(half, i64x2.lt_s(p, i64x2.splat(0))); // lt_s is −1 where p < 0
+  return sar2(i64x2.add(p, bias), s);
 }
 
 // @ts-ignore: decorator
@@ -186,6 +196,11 @@ export function binaryIndexed(op: i32, dst: usize, a: usize, ia: usize, b: usize
 const NEG = 0, ABS = 1, SHIFT = 2, SAT = 3;
 
 export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
+  const n4 = n & ~3;
+  if (n4 > 0 && (op != SHIFT || (by >= 0 && by <= 62)) && lo >= I32_MIN && hi <= I32_MAX) {
+    unary4(op, dst, src, n4, by, mode, lo, hi);
+    dst += <usize>n4 << 2; src += <usize>n4 << 2; n -= n4;
+  }
   if (op == SHIFT && by > 0 && by <= 62) {
     switch (mode) {
       case 0: shiftLoop(dst, src, n, by, 0, lo, hi); return;
@@ -206,6 +221,40 @@ export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i3
       default: v = x; break; // SAT: the clamp below is the op
     }
     store<i32>(dst + p, <i32>clamp64(v, lo, hi));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function shift4Loop(dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
+  const clampIt = lo != I32_MIN || hi != I32_MAX;
+  const lv = i64x2.splat(lo), hv = i64x2.splat(hi);
+  for (let i = 0; i < n; i += 4) {
+    const x = v128.load(src + (<usize>i << 2));
+    let p0 = i64x2.extend_low_i32x4_s(x), p1 = i64x2.extend_high_i32x4_s(x);
+    p0 = round2(p0, by, mode); p1 = round2(p1, by, mode);
+    if (clampIt) { p0 = clamp2(p0, lv, hv); p1 = clamp2(p1, lv, hv); }
+    v128.store(dst + (<usize>i << 2), narrow(p0, p1));
+  }
+}
+
+/** The first n (a multiple of 4) elements of unary, four at a time; clamps lie within i32. */
+function unary4(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
+  if (op == SHIFT && by > 0) {
+    switch (mode) {
+      case 0: shift4Loop(dst, src, n, by, 0, lo, hi); return;
+      case 1: shift4Loop(dst, src, n, by, 1, lo, hi); return;
+      case 2: shift4Loop(dst, src, n, by, 2, lo, hi); return;
+      case 3: shift4Loop(dst, src, n, by, 3, lo, hi); return;
+      default: shift4Loop(dst, src, n, by, 4, lo, hi); return;
+    }
+  }
+  // neg, abs, sat and shift by 0: i32 lanes, then the clamp (neg/abs of the symmetric range fit).
+  const lv = i32x4.splat(<i32>lo), hv = i32x4.splat(<i32>hi);
+  for (let i = 0; i < n; i += 4) {
+    let x = v128.load(src + (<usize>i << 2));
+    if (op == NEG) x = i32x4.neg(x);
+    else if (op == ABS) x = i32x4.abs(x);
+    v128.store(dst + (<usize>i << 2), i32x4.min_s(i32x4.max_s(x, lv), hv));
   }
 }
 
