@@ -6,7 +6,8 @@
  *   node --experimental-wasm-relaxed-simd dist/bench/wasm-kernels.js   (Node 20: adds relaxed)
  *
  * Variants (runtime-wasm/assembly/bench.ts): LUT = the production kernel (TL1-style sum tables,
- * i8x16.swizzle, 16-row tiles); DOT = 2-bit unpack + extend + i32x4.dot_i16x8_s on pre-widened
+ * i8x16.swizzle, 16-row tiles taken two at a time so each table load serves 32 rows); LUT 16-row =
+ * its first form, one tile per pass; DOT = 2-bit unpack + extend + i32x4.dot_i16x8_s on pre-widened
  * activations; SELECT = multiply-free sign select + extadd_pairwise. Every variant's output is
  * checked against a JS reference before it is timed. Writes bench/results/wasm-kernels.json.
  */
@@ -18,6 +19,7 @@ import { packLut } from '../compiler/backends/wasm/pack.js';
 interface K {
   buildTables(tab: number, x: number, rows: number, k: number): void;
   matmulLut(out: number, tab: number, w: number, rows: number, k: number, n: number, t0: number, t1: number): void;
+  matmulLut16(out: number, tab: number, w: number, k: number, n: number): void;
   matmulDot(out: number, a16: number, sumA: number, w: number, k: number, n: number): void;
   matmulSelect(out: number, a8: number, w: number, k: number, n: number): void;
   stream(p: number, bytes: number): number;
@@ -82,6 +84,7 @@ for (const sh of SHAPES) {
   const variants: [string, K | null, () => void, Uint8Array][] = [
     ['LUT fixed (production)', fixed, () => fixed.matmulLut(OUT, TAB, WTS, 1, K, N, 0, Math.ceil(N / 16)), lut],
     ['LUT relaxed_swizzle', relaxed, () => relaxed!.matmulLut(OUT, TAB, WTS, 1, K, N, 0, Math.ceil(N / 16)), lut],
+    ['LUT fixed, one 16-row tile per pass', fixed, () => fixed.matmulLut16(OUT, TAB, WTS, K, N), lut],
   ];
   const rowPacked = packRow();
   variants.push(['DOT fixed (extend + dot_i16x8)', fixed, () => fixed.matmulDot(OUT, A16, sumA, WTS, K, N), rowPacked]);

@@ -4,6 +4,36 @@
 // Every variant computes out[o] = Σ_k w[o,k]·a[k] for one int8 activation row, exactly.
 export { buildTables, matmulLut, tableBytes } from './ternary';
 
+/** The production kernel's first form: one 16-row tile at a time (tables loaded per tile). */
+export function matmulLut16(out: usize, tab: usize, w: usize, k: i32, n: i32): void {
+  const groups = (k + 3) >> 2;
+  const mask = i8x16.splat(0x0f);
+  const tiles = (n + 15) >> 4;
+  let wp = w;
+  for (let t = 0; t < tiles; t++) {
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+    for (let g0 = 0; g0 < groups; g0 += 32) {
+      const g1 = min(g0 + 32, groups);
+      let s0 = i16x8.splat(0), s1 = i16x8.splat(0);
+      let tp = tab + (<usize>g0 << 6);
+      for (let g = g0; g < g1; g++, wp += 16, tp += 64) {
+        const v = v128.load(wp);
+        const il = v128.and(v, mask), ih = i8x16.shr_u(v, 4);
+        let lo = i8x16.swizzle(v128.load(tp), il), hi = i8x16.swizzle(v128.load(tp, 16), il);
+        s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+        s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+        lo = i8x16.swizzle(v128.load(tp, 32), ih); hi = i8x16.swizzle(v128.load(tp, 48), ih);
+        s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+        s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+      }
+      c0 = i32x4.add(c0, i32x4.extend_low_i16x8_s(s0)); c1 = i32x4.add(c1, i32x4.extend_high_i16x8_s(s0));
+      c2 = i32x4.add(c2, i32x4.extend_low_i16x8_s(s1)); c3 = i32x4.add(c3, i32x4.extend_high_i16x8_s(s1));
+    }
+    const o = out + (<usize>(t << 4) << 2);
+    v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
+  }
+}
+
 /**
  * B: 2-bit codes c = w+1, row-major (byte b of a 16-byte block holds weights q·16+b at bits 2q),
  * activations pre-widened to i16; c·a via extend + i32x4.dot_i16x8_s, then Σa subtracted.

@@ -44,9 +44,33 @@ export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
   return i8x16.swizzle(table, idx);
 }
 
+/** Stores a tile's 16 sums, or only its `valid` real rows (the last, partial tile). */
+// @ts-ignore: decorator
+@inline function storeTile(o: usize, valid: i32, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  if (valid >= 16) {
+    v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
+  } else {
+    // A neighbouring row or thread owns the memory past the real rows.
+    const tmp = memory.data(64, 16);
+    v128.store(tmp, c0); v128.store(tmp, c1, 16); v128.store(tmp, c2, 32); v128.store(tmp, c3, 48);
+    memory.copy(o, tmp, <usize>valid << 2);
+  }
+}
+
+// Zips a lookup's low and high bytes into i16 lanes: rows 0–7, rows 8–15.
+// @ts-ignore: decorator
+@inline function zipLo(lo: v128, hi: v128): v128 {
+  return i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+// @ts-ignore: decorator
+@inline function zipHi(lo: v128, hi: v128): v128 {
+  return i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
 /**
  * out[r, t·16 .. t·16+15] for tiles t in [t0, t1) and every input row r.
  * n = output features (the last tile may be partial: its extra lanes are not stored).
+ * Tiles go two at a time, so each table load serves 32 rows; an odd last tile goes alone.
  */
 export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n: i32, t0: i32, t1: i32): void {
   const groups = (k + 3) >> 2;
@@ -56,7 +80,38 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
   for (let r = 0; r < rows; r++) {
     const tr = tab + <usize>r * rowTab;
     const outRow = out + (<usize>(r * n) << 2);
-    for (let t = t0; t < t1; t++) {
+    let t = t0;
+    for (; t + 1 < t1; t += 2) {
+      let wa = w + <usize>t * tileBytes;
+      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+      let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+      for (let g0 = 0; g0 < groups; g0 += 32) {
+        const g1 = min(g0 + 32, groups);
+        let sa0 = i16x8.splat(0), sa1 = i16x8.splat(0), sb0 = i16x8.splat(0), sb1 = i16x8.splat(0);
+        let tp = tr + (<usize>g0 << 6);
+        for (let g = g0; g < g1; g++, wa += 16, tp += 64) {
+          const va = v128.load(wa), vb = v128.load(wa + tileBytes);
+          const t0lo = v128.load(tp), t0hi = v128.load(tp, 16), t1lo = v128.load(tp, 32), t1hi = v128.load(tp, 48);
+          let il = v128.and(va, mask), ih = i8x16.shr_u(va, 4);
+          let lo = look(t0lo, il), hi = look(t0hi, il);
+          sa0 = i16x8.add(sa0, zipLo(lo, hi)); sa1 = i16x8.add(sa1, zipHi(lo, hi));
+          lo = look(t1lo, ih); hi = look(t1hi, ih);
+          sa0 = i16x8.add(sa0, zipLo(lo, hi)); sa1 = i16x8.add(sa1, zipHi(lo, hi));
+          il = v128.and(vb, mask); ih = i8x16.shr_u(vb, 4);
+          lo = look(t0lo, il); hi = look(t0hi, il);
+          sb0 = i16x8.add(sb0, zipLo(lo, hi)); sb1 = i16x8.add(sb1, zipHi(lo, hi));
+          lo = look(t1lo, ih); hi = look(t1hi, ih);
+          sb0 = i16x8.add(sb0, zipLo(lo, hi)); sb1 = i16x8.add(sb1, zipHi(lo, hi));
+        }
+        a0 = i32x4.add(a0, i32x4.extend_low_i16x8_s(sa0)); a1 = i32x4.add(a1, i32x4.extend_high_i16x8_s(sa0));
+        a2 = i32x4.add(a2, i32x4.extend_low_i16x8_s(sa1)); a3 = i32x4.add(a3, i32x4.extend_high_i16x8_s(sa1));
+        b0 = i32x4.add(b0, i32x4.extend_low_i16x8_s(sb0)); b1 = i32x4.add(b1, i32x4.extend_high_i16x8_s(sb0));
+        b2 = i32x4.add(b2, i32x4.extend_low_i16x8_s(sb1)); b3 = i32x4.add(b3, i32x4.extend_high_i16x8_s(sb1));
+      }
+      storeTile(outRow + (<usize>(t << 4) << 2), n - (t << 4), a0, a1, a2, a3);
+      storeTile(outRow + (<usize>((t + 1) << 4) << 2), n - ((t + 1) << 4), b0, b1, b2, b3);
+    }
+    if (t < t1) {
       let wp = w + <usize>t * tileBytes;
       let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
       for (let g0 = 0; g0 < groups; g0 += 32) {
@@ -65,32 +120,16 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
         let tp = tr + (<usize>g0 << 6);
         for (let g = g0; g < g1; g++, wp += 16, tp += 64) {
           const v = v128.load(wp);
-          const il = v128.and(v, mask);
-          const ih = i8x16.shr_u(v, 4);
-          let lo = look(v128.load(tp), il);
-          let hi = look(v128.load(tp, 16), il);
-          s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-          s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
-          lo = look(v128.load(tp, 32), ih);
-          hi = look(v128.load(tp, 48), ih);
-          s0 = i16x8.add(s0, i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-          s1 = i16x8.add(s1, i8x16.shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+          const il = v128.and(v, mask), ih = i8x16.shr_u(v, 4);
+          let lo = look(v128.load(tp), il), hi = look(v128.load(tp, 16), il);
+          s0 = i16x8.add(s0, zipLo(lo, hi)); s1 = i16x8.add(s1, zipHi(lo, hi));
+          lo = look(v128.load(tp, 32), ih); hi = look(v128.load(tp, 48), ih);
+          s0 = i16x8.add(s0, zipLo(lo, hi)); s1 = i16x8.add(s1, zipHi(lo, hi));
         }
-        c0 = i32x4.add(c0, i32x4.extend_low_i16x8_s(s0));
-        c1 = i32x4.add(c1, i32x4.extend_high_i16x8_s(s0));
-        c2 = i32x4.add(c2, i32x4.extend_low_i16x8_s(s1));
-        c3 = i32x4.add(c3, i32x4.extend_high_i16x8_s(s1));
+        c0 = i32x4.add(c0, i32x4.extend_low_i16x8_s(s0)); c1 = i32x4.add(c1, i32x4.extend_high_i16x8_s(s0));
+        c2 = i32x4.add(c2, i32x4.extend_low_i16x8_s(s1)); c3 = i32x4.add(c3, i32x4.extend_high_i16x8_s(s1));
       }
-      const o = outRow + (<usize>(t << 4) << 2);
-      const valid = n - (t << 4);
-      if (valid >= 16) {
-        v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
-      } else {
-        // Partial last tile: store only the real rows (a neighbour row or thread owns the rest).
-        const tmp = memory.data(64, 16);
-        v128.store(tmp, c0); v128.store(tmp, c1, 16); v128.store(tmp, c2, 32); v128.store(tmp, c3, 48);
-        memory.copy(o, tmp, <usize>valid << 2);
-      }
+      storeTile(outRow + (<usize>(t << 4) << 2), n - (t << 4), c0, c1, c2, c3);
     }
   }
 }
