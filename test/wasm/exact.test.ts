@@ -12,8 +12,9 @@ import { compileOnnx } from '../../compiler/compile.js';
 import { readGolden } from '../../compiler/verify.js';
 import { rng } from '../../compiler/lower/calibrate.js';
 import { buildColumnsClassifier, buildMatmulFreeLM } from '../fixtures/models.js';
-import { compareWithInterpreter, type Feeds } from './harness.js';
-import { randomIR } from './random-ir.js';
+import { compareWithInterpreter, type Feeds } from '../fixtures/wasm-harness.js';
+import { randomIR } from '../fixtures/random-ir.js';
+import { spawnSync } from 'node:child_process';
 import { TritError } from '../../compiler/errors.js';
 import type { IRGraph } from '../../compiler/ir/graph.js';
 
@@ -125,4 +126,15 @@ describe('zoo models: wasm = interpreter on their golden inputs', () => {
       console.log(`[wasm exact] ${name}: ${c.steps} golden steps, ${c.values} node values, 0 differ (2 threads)`);
     });
   }
+});
+
+describe('relaxed-SIMD build: wasm = interpreter', () => {
+  it('30 random IR programs with --simd relaxed (Node 20 with --experimental-wasm-relaxed-simd)', () => {
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', join(ROOT, 'dist/test/fixtures/relaxed-check.js'), '30'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.programs).toBe(30);
+    expect(j.mismatches).toEqual([]);
+    console.log(`[wasm exact] relaxed SIMD: 30 random IR programs, ${j.values} node values, 0 differ`);
+  });
 });
