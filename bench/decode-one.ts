@@ -34,7 +34,7 @@ function summary(lat: number[], extra: Record<string, unknown>) {
 
 async function trit() {
   const t0 = performance.now();
-  const s = await TritSession.create(new Uint8Array(readFileSync(model)), { threads });
+  const s = await TritSession.create(model, { threads });
   const load = performance.now() - t0;
   const V = s.meta.outputs.find((o) => o.name === s.meta.primary)!.shape.at(-1)!;
   const lat: number[] = [];

@@ -9,6 +9,7 @@ import type { FGraph } from './float/graph.js';
 import { calibrate, defaultCalibration, type CalibRanges, type CalibSequence } from './lower/calibrate.js';
 import { lowerToIR, type LowerOptions, type ValueMap } from './lower/lower.js';
 import { validate } from './ir/validate.js';
+import { eliminateCommonSubexpressions } from './ir/cse.js';
 import { analyzeRanges } from './ir/range.js';
 import { graphStats, type IRStats } from './ir/stats.js';
 import type { IRGraph } from './ir/graph.js';
@@ -57,6 +58,9 @@ export function compileOnnx(bytes: Uint8Array, opts: CompileOptions = {}): Compi
   const { ir, valueMap } = lowerToIR(float, ranges, opts.lower);
   ir.meta.source_sha256 = sha256Hex(bytes);
   ir.meta.calibration_steps = String(seqs.reduce((s, q) => s + q.length, 0));
+  // Twins the lowering emitted (each BitLinear normalises a shared input again) merge exactly.
+  const renamed = eliminateCommonSubexpressions(ir);
+  for (const v of valueMap.values()) v.value = renamed.get(v.value) ?? v.value;
   validate(ir);
   analyzeRanges(ir);
   progress('lower', 1, 1);

@@ -53,7 +53,8 @@ options:
 function readInput(path: string, what: string): Uint8Array {
   if (!existsSync(path)) throw new TritError(`no such file`, { file: path }, `check the path of the ${what}`);
   if (statSync(path).isDirectory()) throw new TritError(`is a directory, expected a ${what} file`, { file: path });
-  return new Uint8Array(readFileSync(path));
+  const b = readFileSync(path); // a view, not a copy: model files can be gigabytes
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Golden inputs as calibration sequences (split where `reset` is 1). */

@@ -181,7 +181,6 @@ export function appendData(b: Uint8Array, segs: DataSegment[]): Uint8Array {
   // The data-count section, when present, must agree.
   const out: Uint8Array[] = [];
   let placed = false;
-  let last = 8;
   out.push(b.subarray(0, 8));
   for (const s of secs) {
     if (s.id === 12) { out.push(section(12, uleb(count))); continue; }
@@ -190,9 +189,7 @@ export function appendData(b: Uint8Array, segs: DataSegment[]): Uint8Array {
       out.push(newData); placed = true;
     }
     out.push(b.subarray(s.start, s.end));
-    last = s.end;
   }
   if (!placed) out.push(newData);
-  void last;
   return concatBytes(out);
 }

@@ -85,7 +85,8 @@ async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: strin
   const fs = await import('node:fs/promises');
   const path = s.startsWith('file:') ? (await import('node:url')).fileURLToPath(s) : s;
   try {
-    return { bytes: new Uint8Array(await fs.readFile(path)), name: path };
+    const b = await fs.readFile(path);
+    return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), name: path };
   } catch (e) {
     throw new TritError(`cannot read the model: ${(e as Error).message}`, { file: path });
   }
