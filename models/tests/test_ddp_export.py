@@ -68,3 +68,26 @@ def test_random_shape_generator_writes_upstream_layout(tmp_path):
     assert tensors["model.layers.1.mlp.gate_proj.weight"].dtype.is_floating_point and str(tensors["lm_head.weight"].dtype) == "torch.bfloat16"
     onnx.checker.check_model(onnx.load(str(out / "model.onnx")))
     assert (out / "golden.safetensors").exists()
+
+
+def test_external_data_export_matches_the_single_file(tmp_path):
+    """Big shapes (2.7B) write their tensors to model.onnx.data as they are made; the result must
+    hold exactly the tensors of the one-file export."""
+    sys.path.insert(0, MODELS)
+    import numpy as np
+    import torch
+    from onnx import numpy_helper
+    from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM
+    from trit_models.onnx_lm import export_decode_step
+    torch.manual_seed(0)
+    model = HGRNBitForCausalLM(HGRNBitConfig(hidden_size=64, num_hidden_layers=2, vocab_size=128)).eval()
+    export_decode_step(model, str(tmp_path / "one.onnx"))
+    export_decode_step(model, str(tmp_path / "ext.onnx"), external_data=True)
+    assert (tmp_path / "ext.onnx.data").stat().st_size > 64 * 64
+    assert (tmp_path / "ext.onnx").stat().st_size < (tmp_path / "one.onnx").stat().st_size / 4
+    onnx.checker.check_model(str(tmp_path / "ext.onnx"))
+    a = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "one.onnx")).graph.initializer}
+    b = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "ext.onnx")).graph.initializer}
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k

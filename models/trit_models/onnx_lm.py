@@ -14,15 +14,32 @@ from .quant import weight_quant_int
 class _Graph:
     """A small node/initializer accumulator with fresh names."""
 
-    def __init__(self):
+    def __init__(self, data_path: str = None):
         self.nodes, self.inits, self.n = [], [], 0
+        # External data is written as each tensor is made, so a 2.7B-parameter export never holds
+        # the tensors' bytes twice (onnx.save(save_as_external_data=True) would, and more).
+        self.data_path = data_path
+        self.data = open(data_path, "wb") if data_path else None
 
     def fresh(self, base: str) -> str:
         self.n += 1
         return f"{base}_{self.n}"
 
     def init(self, name: str, array: np.ndarray) -> str:
-        self.inits.append(numpy_helper.from_array(array, name))
+        if self.data is None or array.nbytes < 1024:
+            self.inits.append(numpy_helper.from_array(array, name))
+            return name
+        t = numpy_helper.from_array(array.reshape(-1)[:0].reshape((0,)), name)  # type only, no bytes
+        t.ClearField("raw_data")
+        del t.dims[:]
+        t.dims.extend(array.shape)
+        offset = self.data.tell()
+        self.data.write(np.ascontiguousarray(array).tobytes())
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", os.path.basename(self.data_path)), ("offset", str(offset)), ("length", str(array.nbytes))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        self.inits.append(t)
         return name
 
     def scalar(self, v: float) -> str:
@@ -63,7 +80,7 @@ def export_decode_step(model, path: str, opset: int = 17, external_data: bool = 
     cfg = model.config
     d, L, I = cfg.hidden_size, cfg.num_hidden_layers, cfg.intermediate
     eps = cfg.rms_norm_eps
-    g = _Graph()
+    g = _Graph(path + ".data" if external_data else None)
     m = model.model
     inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1])]
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, cfg.vocab_size])]
@@ -103,7 +120,8 @@ def export_decode_step(model, path: str, opset: int = 17, external_data: bool = 
     mp = helper.make_model(graph, producer_name="trit-models", opset_imports=[helper.make_opsetid("", opset)])
     mp.ir_version = 8
     if external_data:
-        onnx.save(mp, path, save_as_external_data=True, all_tensors_to_one_file=True, location=os.path.basename(path) + ".data")
+        g.data.close()
+        onnx.save(mp, path)
         onnx.checker.check_model(path)
     else:
         onnx.checker.check_model(mp)
