@@ -11,26 +11,35 @@ _DT = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64,
 _NAME = {np.dtype(v): k for k, v in _DT.items()}
 
 
-def save(path: str, tensors: Dict[str, torch.Tensor], metadata: Dict[str, str] = None) -> None:
-    """Writes tensors (any torch dtype; bfloat16 as BF16) to `path` atomically."""
-    header, blobs, off = {"__metadata__": metadata or {}}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().cpu().contiguous()
+def save(path: str, tensors: Dict[str, torch.Tensor], metadata: Dict[str, str] = None, dtype: torch.dtype = None) -> None:
+    """Writes tensors (any torch dtype; bfloat16 as BF16) to `path` atomically, converting each to
+    `dtype` when given. One tensor's bytes at a time: a 2.7B-parameter model is not copied whole."""
+    def raw(t: torch.Tensor):
+        t = t.detach().cpu()
+        if dtype is not None:
+            t = t.to(dtype)
+        t = t.contiguous()
         if t.dtype == torch.bfloat16:
-            raw, dt = t.view(torch.int16).numpy().tobytes(), "BF16"
-        else:
-            a = t.numpy()
-            raw, dt = a.tobytes(), _NAME[a.dtype]
-        header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
+            return t.view(torch.int16).numpy().tobytes(), "BF16"
+        a = t.numpy()
+        return a.tobytes(), _NAME[a.dtype]
+
+    header, off = {"__metadata__": metadata or {}}, 0
+    for name, t in tensors.items():
+        dt = dtype or t.dtype
+        size = t.numel() * torch.empty((), dtype=dt).element_size()
+        code = "BF16" if dt == torch.bfloat16 else _NAME[torch.empty((), dtype=dt).numpy().dtype]
+        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [off, off + size]}
+        off += size
     h = json.dumps(header).encode()
     h += b" " * (-(8 + len(h)) % 8)
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
-        for b in blobs:
+        for name, t in tensors.items():
+            b, _ = raw(t)
+            assert len(b) == header[name]["data_offsets"][1] - header[name]["data_offsets"][0], name
             f.write(b)
     import os
     os.replace(tmp, path)
