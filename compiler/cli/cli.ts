@@ -291,7 +291,7 @@ function buildWasm(model: string, v: Flags): LinkedWasm {
   const t1 = Date.now();
   process.stderr.write(`compiled to IR in ${((t1 - t0) / 1000).toFixed(1)} s; linking wasm…\n`);
   const classes = typeof v.classes === 'string' ? v.classes.split(',') : undefined;
-  const linked = linkWasm(c.ir, { simd, vocab: vocabFor(model, v.vocab as string | undefined), classes });
+  const linked = linkWasm(c.ir, { simd, vocab: vocabFor(model, v.vocab as string | undefined), classes, onProgress: progress() });
   process.stderr.write(`linked in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
   return linked;
 }

@@ -38,6 +38,8 @@ export interface WasmOptions {
   threadMinWeights?: number;
   /** binaryen optimisation level (0–4). */
   optimize?: number;
+  /** Progress: stage ('pack', 'optimize', 'assemble') and how far along. */
+  onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface LinkedWasm {
@@ -94,7 +96,7 @@ function bytesOf(a: Int8Array | Int16Array | Int32Array | Uint8Array): Uint8Arra
 /** Links IR into a .wasm. */
 export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   const simd = opts.simd ?? 'fixed';
-  const minWeights = opts.threadMinWeights ?? 1 << 16;
+  const minWeights = opts.threadMinWeights ?? 1 << 19;
   const kernels = kernelBytes(simd);
   const L = new Layout(KERNEL_STATIC);
   const ctl = L.alloc(64, 64);
@@ -131,7 +133,11 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     L.data(bytesOf(Int32Array.from(op === 'recip' ? recipSeedTable(bits) : rsqrtSeedTable(bits))), 'tables'));
 
   // Place constants first so the mutable region sits above every data segment.
+  const progress = opts.onProgress ?? (() => {});
+  const matrices = g.nodes.filter((n) => n.op === 'ternary_matmul').length;
+  let packed = 0;
   for (const n of g.nodes) {
+    if (n.op === 'ternary_matmul') progress('pack weights', ++packed, matrices);
     if (n.op === 'ternary_matmul') {
       if (typeOf(n.inputs[0]).dtype === 'i8') lutWeights(n.inputs[1]); else i8Weights(n.inputs[1]);
     } else if (n.op === 'gather') gatherTable(n.inputs[0]);
@@ -312,7 +318,9 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
         `(weights ${(L.constBytes.weights / 2 ** 20).toFixed(0)} MiB, other constants ${(L.constBytes.tables / 2 ** 20).toFixed(0)} MiB)`,
       { file: g.name }, 'a smaller model, or narrower embedding tables (lower tableBits)');
   }
+  progress('optimize (binaryen)', 0, 1);
   const bytes = emit(kernels, { runCalls, advanceCalls, jobs, ctl, commits, states, pages: finalPages }, opts.optimize ?? 2);
+  progress('optimize (binaryen)', 1, 1);
   const meta: WasmMeta = {
     format: WASM_FORMAT,
     tritVersion: VERSION,
