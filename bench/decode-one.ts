@@ -53,7 +53,7 @@ async function ort(kind: 'ort-node' | 'ort-web') {
   const ortm: any = kind === 'ort-node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
   if (kind === 'ort-web') { ortm.env.wasm.numThreads = threads; ortm.env.wasm.simd = true; }
   const t0 = performance.now();
-  const opts = kind === 'ort-node' ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  const opts = kind === 'ort-node' ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } : { executionProviders: ['wasm'], graphOptimizationLevel: process.env.TRIT_ORT_OPT ?? 'all' };
   const sess = await ortm.InferenceSession.create(kind === 'ort-node' ? model : new Uint8Array(readFileSync(model)), opts);
   const load = performance.now() - t0;
   const meta = sess.inputNames as string[];

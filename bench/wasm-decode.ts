@@ -58,10 +58,22 @@ for (const onnx of models) {
   process.stderr.write(`  ${JSON.stringify(compileRow)}\n`);
   for (const rt of runtimes) {
     for (const t of threads) {
-      const r = run([join(HERE, 'decode-one.js'), rt, rt === 'trit' ? wasm : onnx, String(t), String(steps)], { TRIT_VOCAB: String(V) });
-      const line = r.stdout.trim().split('\n').at(-1) ?? '';
-      let res: Record<string, unknown>;
-      try { res = JSON.parse(line); } catch { res = { runtime: rt, threads: t, error: (r.stderr || 'no output').trim().split('\n').slice(-3).join(' ') }; }
+      const once = (env: Record<string, string>) => {
+        const r = run([join(HERE, 'decode-one.js'), rt, rt === 'trit' ? wasm : onnx, String(t), String(steps)], { TRIT_VOCAB: String(V), ...env });
+        const line = r.stdout.trim().split('\n').at(-1) ?? '';
+        try { return { r, res: JSON.parse(line) as Record<string, unknown> }; } catch {
+          const err = (r.stderr || 'no output').split('\n').filter((l) => /Error|error/.test(l)).slice(-1)[0] ?? 'failed';
+          return { r, res: { runtime: rt, threads: t, error: err.trim().slice(0, 160) } as Record<string, unknown> };
+        }
+      };
+      let { r, res } = once({});
+      if (res.error && rt === 'ort-web') {
+        // onnxruntime-web's optimiser folds the int8→float casts into float32 copies of every
+        // weight, which can exhaust its 4 GB wasm heap; without optimisation it casts per step.
+        const first = res.error;
+        ({ r, res } = once({ TRIT_ORT_OPT: 'disabled' }));
+        res.note = `default graph optimisation failed (${first}); measured with graphOptimizationLevel 'disabled'`;
+      }
       res.model = name;
       if (r.maxRssMiB !== undefined) res.peakRssMiB = r.maxRssMiB;
       process.stderr.write(`  ${rt} ×${t}: ${res.tokensPerSecond ?? res.error} tok/s, ${res.peakRssMiB} MiB\n`);
@@ -74,8 +86,8 @@ const report = { machine: machine(), steps, method: 'measured: batch-1 decode, o
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'wasm-decode.json'), JSON.stringify(report, null, 2) + '\n');
 const md = [`Measured ${report.machine.date} on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}; ${steps} decode steps after warm-up.`, '',
-  '| model | runtime | threads | tokens/s | ms/token (median) | ms/token (p90) | peak RSS MiB |', '|---|---|---|---|---|---|---|'];
-for (const r of rows) md.push(`| ${r.model} | ${r.runtime} | ${r.threads} | ${r.tokensPerSecond ?? r.error} | ${r.msPerTokenMedian ?? ''} | ${r.msPerTokenP90 ?? ''} | ${r.peakRssMiB ?? ''} |`);
+  '| model | runtime | threads | tokens/s | ms/token (median) | ms/token (p90) | peak RSS MiB | note |', '|---|---|---|---|---|---|---|---|'];
+for (const r of rows) md.push(`| ${r.model} | ${r.runtime} | ${r.threads} | ${r.tokensPerSecond ?? r.error} | ${r.msPerTokenMedian ?? ''} | ${r.msPerTokenP90 ?? ''} | ${r.peakRssMiB ?? ''} | ${r.note ?? ''} |`);
 writeFileSync(join(outDir, 'wasm-decode.md'), md.join('\n') + '\n');
 process.stdout.write(md.join('\n') + '\n');
 void readFileSync;

@@ -7,7 +7,7 @@
 export const META_SECTION = 'trit';
 
 /** Bumped whenever the layout or the exports change incompatibly. */
-export const WASM_FORMAT = 1;
+export const WASM_FORMAT = 2; // 2: the memory import is declared shared
 
 /** A tensor the host reads or writes, at a fixed address. */
 export interface TensorSlot {

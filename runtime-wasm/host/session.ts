@@ -19,6 +19,9 @@ export interface LoadOptions {
   threads?: number;
   /** For messages: where the bytes came from. */
   name?: string;
+  /** Use shared memory (default: wherever it exists). false = one thread, plain memory — what a
+   *  browser page without cross-origin isolation gets. */
+  sharedMemory?: boolean;
 }
 
 export interface GenerateOptions extends SampleOptions {
@@ -60,6 +63,11 @@ export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
     throw e;
   }
   if (!raw) throw new TritError(`no '${META_SECTION}' section: not a model compiled by trit`, { file: name }, 'compile the ONNX model with `trit compile <model.onnx> --target wasm`');
+  return checkMeta(raw, name);
+}
+
+/** Parses the metadata section and checks this runtime can run what it describes. */
+function checkMeta(raw: Uint8Array, name: string): WasmMeta {
   let meta: WasmMeta;
   try {
     meta = JSON.parse(new TextDecoder().decode(raw)) as WasmMeta;
@@ -94,6 +102,49 @@ async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: strin
 
 interface Pool { workers: { terminate(): unknown }[]; n: number }
 
+const isPath = (src: Source) => isNode() && !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer) && !/^(https?|blob|data):/.test(String(src));
+
+function rejected(e: unknown, meta: WasmMeta | null, name: string): TritError {
+  return new TritError(`the engine rejected the module: ${(e as Error).message}`, { file: name },
+    meta?.simd === 'relaxed' ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed' : 'recompile the model; the file may be corrupt');
+}
+
+/** Bytes (or a URL) → module: metadata checked first, memory import made (un)shared to suit. */
+async function compileBytes(src: Source, shared: boolean, label?: string) {
+  const { bytes, name } = await readSource(src);
+  const meta = readMeta(bytes, label ?? name);
+  const { pages, shared: declared } = importedMemory(bytes);
+  const code = declared === shared ? bytes : setImportedMemory(bytes, pages, shared);
+  try {
+    return { module: await WebAssembly.compile(code as Uint8Array<ArrayBuffer>), meta, name };
+  } catch (e) {
+    throw rejected(e, meta, label ?? name);
+  }
+}
+
+/** A path in Node: streamed into the engine; metadata read from the compiled module. */
+async function compilePath(path: string, label?: string) {
+  const fs = await import('node:fs');
+  const { Readable } = await import('node:stream');
+  const file = path.startsWith('file:') ? (await import('node:url')).fileURLToPath(path) : path;
+  const name = label ?? file;
+  if (!fs.existsSync(file)) throw new TritError('no such file', { file: name }, 'check the path of the model .wasm');
+  if (!fs.statSync(file).isFile()) throw new TritError('not a file', { file: name }, 'give the path of a model .wasm');
+  let module: WebAssembly.Module;
+  try {
+    const body = Readable.toWeb(fs.createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+    module = await WebAssembly.compileStreaming(new Response(body, { headers: { 'content-type': 'application/wasm' } }));
+  } catch (e) {
+    // Explain a bad file the way the byte path does (not a trit model, version, truncation).
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    const meta = readMeta(bytes, name);
+    throw rejected(e, meta, name);
+  }
+  const sec = WebAssembly.Module.customSections(module, META_SECTION)[0];
+  if (!sec) throw new TritError(`no '${META_SECTION}' section: not a model compiled by trit`, { file: name }, 'compile the ONNX model with `trit compile <model.onnx> --target wasm`');
+  return { module, meta: checkMeta(new Uint8Array(sec), name), name };
+}
+
 /** A loaded model. */
 export class TritSession {
   readonly meta: WasmMeta;
@@ -118,25 +169,19 @@ export class TritSession {
 
   /** Loads a .wasm from bytes, a URL or (in Node) a path. */
   static async create(src: Source, opts: LoadOptions = {}): Promise<TritSession> {
-    const { bytes, name } = await readSource(src);
-    const meta = readMeta(bytes, opts.name ?? name);
     const want = Math.max(1, Math.floor(opts.threads ?? 1));
-    const canShare = typeof SharedArrayBuffer === 'function' && (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+    const canShare = opts.sharedMemory !== false && typeof SharedArrayBuffer === 'function' &&
+      (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+    // The file declares its memory shared. Where shared memory is available the module compiles
+    // as it is (and, from a path in Node, streams from disk: the file's bytes are never held
+    // beside the engine's own copy); elsewhere the host flips the import to unshared, one thread.
+    const { module, meta, name } = canShare && isPath(src) ? await compilePath(String(src), opts.name) : await compileBytes(src, canShare, opts.name);
     const threads = canShare ? want : 1;
-    const { pages } = importedMemory(bytes);
-    const shared = threads > 1;
-    let module: WebAssembly.Module;
-    try {
-      module = await WebAssembly.compile((shared ? setImportedMemory(bytes, pages, true) : bytes) as Uint8Array<ArrayBuffer>);
-    } catch (e) {
-      throw new TritError(`the engine rejected the module: ${(e as Error).message}`, { file: name },
-        meta.simd === 'relaxed' ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed' : 'recompile the model; the file may be corrupt');
-    }
     let memory: WebAssembly.Memory;
     try {
-      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared } as WebAssembly.MemoryDescriptor);
+      memory = new WebAssembly.Memory({ initial: meta.pages, maximum: meta.pages, shared: canShare } as WebAssembly.MemoryDescriptor);
     } catch (e) {
-      throw new TritError(`cannot allocate ${(pages / 16).toFixed(0)} MiB of wasm memory: ${(e as Error).message}`, { file: name });
+      throw new TritError(`cannot allocate ${(meta.pages / 16).toFixed(0)} MiB of wasm memory: ${(e as Error).message}`, { file: name });
     }
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = inst.exports as unknown as ModelExports;

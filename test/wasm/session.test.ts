@@ -58,6 +58,15 @@ describe('language-model API', () => {
     await s1.close(); await s2.close();
   });
 
+  it('runs on plain (unshared) memory too, as in a page without cross-origin isolation', async () => {
+    const w = lm();
+    const a = await TritSession.create(w.bytes);
+    const b = await TritSession.create(w.bytes, { sharedMemory: false, threads: 2 });
+    expect(b.threads).toBe(1);
+    expect(b.memoryBytes).toBe(a.memoryBytes);
+    expect(b.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens).toEqual(a.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens);
+  });
+
   it('the softmax exp is arithmetic-only and accurate', () => {
     for (const x of [0, -1e-9, -0.5, -1, -3.3, -20, -700]) expect(Math.abs(expDet(x) - Math.exp(x)) / Math.exp(x)).toBeLessThan(1e-13);
     const a = rng(1), b = rng(1), c = rng(2);

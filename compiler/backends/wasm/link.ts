@@ -344,7 +344,9 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     meta.values = {};
     for (const [k, v] of addr) meta.values[k] = { offset: v, n: numel(types.get(k)!.shape) };
   }
-  let out = setImportedMemory(bytes, finalPages, false);
+  // Declared shared: where shared memory exists the host compiles the file untouched (streaming
+  // from disk in Node); a page without cross-origin isolation gets it flipped to unshared.
+  let out = setImportedMemory(bytes, finalPages, true);
   out = appendData(out, L.segments);
   out = concatBytes([out, customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)))]);
   if (out.length > MAX_MODULE_BYTES) {
