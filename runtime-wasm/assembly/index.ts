@@ -5,5 +5,5 @@ export { binary, binaryIndexed, unary, lut, quantize, dequantize } from './eleme
 export { recip, rsqrt } from './newton';
 export { reduce } from './reduce';
 export { gather, copyBlocks } from './data';
-export { buildTables, matmulLut, matmulGeneric, tableBytes } from './ternary';
+export { buildTables, matmulLut, matmulLutShare, combine, matmulGeneric, tableBytes } from './ternary';
 export { fork, workerLoop, stopWorkers } from './threads';

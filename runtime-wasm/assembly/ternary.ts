@@ -19,12 +19,18 @@ export function tableBytes(k: i32): i32 {
 
 /** Tables for `rows` input rows (i32 values, each within int8) of k inputs; pads with zeros. */
 export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
+  buildTablesRange(tab, x, rows, k, 0, (k + 3) >> 2);
+}
+
+/** The tables of groups [g0, g1) only (a thread's share of the inputs). */
+// @ts-ignore: decorator
+@inline function buildTablesRange(tab: usize, x: usize, rows: i32, k: i32, g0: i32, g1: i32): void {
   const groups = (k + 3) >> 2;
   const rowBytes = <usize>groups * 64;
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>(r * k) << 2);
-    let t = tab + <usize>r * rowBytes;
-    for (let p = 0; p < groups * 2; p++, t += 32) {
+    let t = tab + <usize>r * rowBytes + (<usize>g0 << 6);
+    for (let p = g0 * 2; p < g1 * 2; p++, t += 32) {
       const j = p * 2;
       const a0: i32 = j < k ? load<i32>(xr + (<usize>j << 2)) : 0;
       const a1: i32 = j + 1 < k ? load<i32>(xr + (<usize>(j + 1) << 2)) : 0;
@@ -44,17 +50,29 @@ export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
   return i8x16.swizzle(table, idx);
 }
 
-/** Stores a tile's 16 sums, or only its `valid` real rows (the last, partial tile). */
+/** Stores a tile's 16 sums, or only its `valid` real rows (the last, partial tile: the memory
+ *  past them belongs to the next row). Lane by lane, so no scratch is shared between threads. */
 // @ts-ignore: decorator
 @inline function storeTile(o: usize, valid: i32, c0: v128, c1: v128, c2: v128, c3: v128): void {
   if (valid >= 16) {
     v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
-  } else {
-    // A neighbouring row or thread owns the memory past the real rows.
-    const tmp = memory.data(64, 16);
-    v128.store(tmp, c0); v128.store(tmp, c1, 16); v128.store(tmp, c2, 32); v128.store(tmp, c3, 48);
-    memory.copy(o, tmp, <usize>valid << 2);
+    return;
   }
+  if (valid > 0) store<i32>(o, i32x4.extract_lane(c0, 0));
+  if (valid > 1) store<i32>(o, i32x4.extract_lane(c0, 1), 4);
+  if (valid > 2) store<i32>(o, i32x4.extract_lane(c0, 2), 8);
+  if (valid > 3) store<i32>(o, i32x4.extract_lane(c0, 3), 12);
+  if (valid > 4) store<i32>(o, i32x4.extract_lane(c1, 0), 16);
+  if (valid > 5) store<i32>(o, i32x4.extract_lane(c1, 1), 20);
+  if (valid > 6) store<i32>(o, i32x4.extract_lane(c1, 2), 24);
+  if (valid > 7) store<i32>(o, i32x4.extract_lane(c1, 3), 28);
+  if (valid > 8) store<i32>(o, i32x4.extract_lane(c2, 0), 32);
+  if (valid > 9) store<i32>(o, i32x4.extract_lane(c2, 1), 36);
+  if (valid > 10) store<i32>(o, i32x4.extract_lane(c2, 2), 40);
+  if (valid > 11) store<i32>(o, i32x4.extract_lane(c2, 3), 44);
+  if (valid > 12) store<i32>(o, i32x4.extract_lane(c3, 0), 48);
+  if (valid > 13) store<i32>(o, i32x4.extract_lane(c3, 1), 52);
+  if (valid > 14) store<i32>(o, i32x4.extract_lane(c3, 2), 56);
 }
 
 // Zips a lookup's low and high bytes into i16 lanes: rows 0–7, rows 8–15.
@@ -68,12 +86,17 @@ export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
 }
 
 /**
- * out[r, t·16 .. t·16+15] for tiles t in [t0, t1) and every input row r.
- * n = output features (the last tile may be partial: its extra lanes are not stored).
+ * One thread's share of a lookup-table matmul, split along the inputs: the sums over input
+ * groups [g0, g1) of every output, written to `out` (thread 0: the result; others: a partial
+ * that `combine` adds in). Builds this share's tables first when `build` is set — each thread
+ * builds and then reads only its own tables, which stay in its own cache. Integer sums are
+ * exact in any order, so the split cannot change a bit of the result.
  * Tiles go two at a time, so each table load serves 32 rows; an odd last tile goes alone.
  */
-export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n: i32, t0: i32, t1: i32): void {
+export function matmulLutShare(out: usize, tab: usize, x: usize, w: usize, rows: i32, k: i32, n: i32, g0: i32, g1: i32, build: i32): void {
+  if (build) buildTablesRange(tab, x, rows, k, g0, g1);
   const groups = (k + 3) >> 2;
+  const t0 = 0, t1 = (n + 15) >> 4;
   const tileBytes = <usize>groups * 16;
   const rowTab = <usize>groups * 64;
   const mask = i8x16.splat(0x0f);
@@ -82,14 +105,14 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
     const outRow = out + (<usize>(r * n) << 2);
     let t = t0;
     for (; t + 1 < t1; t += 2) {
-      let wa = w + <usize>t * tileBytes;
+      let wa = w + <usize>t * tileBytes + (<usize>g0 << 4);
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-      for (let g0 = 0; g0 < groups; g0 += 32) {
-        const g1 = min(g0 + 32, groups);
+      for (let c0 = g0; c0 < g1; c0 += 32) {
+        const c1 = min(c0 + 32, g1);
         let sa0 = i16x8.splat(0), sa1 = i16x8.splat(0), sb0 = i16x8.splat(0), sb1 = i16x8.splat(0);
-        let tp = tr + (<usize>g0 << 6);
-        for (let g = g0; g < g1; g++, wa += 16, tp += 64) {
+        let tp = tr + (<usize>c0 << 6);
+        for (let g = c0; g < c1; g++, wa += 16, tp += 64) {
           const va = v128.load(wa), vb = v128.load(wa + tileBytes);
           const t0lo = v128.load(tp), t0hi = v128.load(tp, 16), t1lo = v128.load(tp, 32), t1hi = v128.load(tp, 48);
           let il = v128.and(va, mask), ih = i8x16.shr_u(va, 4);
@@ -112,13 +135,13 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
       storeTile(outRow + (<usize>((t + 1) << 4) << 2), n - ((t + 1) << 4), b0, b1, b2, b3);
     }
     if (t < t1) {
-      let wp = w + <usize>t * tileBytes;
+      let wp = w + <usize>t * tileBytes + (<usize>g0 << 4);
       let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
-      for (let g0 = 0; g0 < groups; g0 += 32) {
-        const g1 = min(g0 + 32, groups);
+      for (let h0 = g0; h0 < g1; h0 += 32) {
+        const h1 = min(h0 + 32, g1);
         let s0 = i16x8.splat(0), s1 = i16x8.splat(0);
-        let tp = tr + (<usize>g0 << 6);
-        for (let g = g0; g < g1; g++, wp += 16, tp += 64) {
+        let tp = tr + (<usize>h0 << 6);
+        for (let g = h0; g < h1; g++, wp += 16, tp += 64) {
           const v = v128.load(wp);
           const il = v128.and(v, mask), ih = i8x16.shr_u(v, 4);
           let lo = look(v128.load(tp), il), hi = look(v128.load(tp, 16), il);
@@ -130,6 +153,27 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
         c2 = i32x4.add(c2, i32x4.extend_low_i16x8_s(s1)); c3 = i32x4.add(c3, i32x4.extend_high_i16x8_s(s1));
       }
       storeTile(outRow + (<usize>(t << 4) << 2), n - (t << 4), c0, c1, c2, c3);
+    }
+  }
+}
+
+/** The whole product on one thread, tables already built: out = x·Wᵀ for every row. */
+export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n: i32): void {
+  matmulLutShare(out, tab, 0, w, rows, k, n, 0, (k + 3) >> 2, 0);
+}
+
+/** After a split matmul: out += the partials of threads 1..n−1 (i32 adds, in thread order). */
+export function combine(out: usize, scratch: usize, count: i32, stride: i32, nthreads: i32): void {
+  for (let t = 1; t < nthreads; t++) {
+    const p = scratch + <usize>(t - 1) * (<usize>stride << 2);
+    let i = 0;
+    for (; i + 4 <= count; i += 4) {
+      const o = out + (<usize>i << 2);
+      v128.store(o, i32x4.add(v128.load(o), v128.load(p + (<usize>i << 2))));
+    }
+    for (; i < count; i++) {
+      const o = out + (<usize>i << 2);
+      store<i32>(o, load<i32>(o) + load<i32>(p + (<usize>i << 2)));
     }
   }
 }

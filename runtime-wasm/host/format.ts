@@ -43,6 +43,8 @@ export interface WasmMeta {
   pages: number;
   /** Address of the thread control block. */
   ctl: number;
+  /** Most threads the model's partial-sum buffers allow. */
+  maxThreads: number;
   /** SIMD flavour of the kernels: 'fixed' or 'relaxed'. */
   simd: 'fixed' | 'relaxed';
   /** Bytes by kind, for reports. */

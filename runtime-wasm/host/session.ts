@@ -176,7 +176,7 @@ export class TritSession {
     // as it is (and, from a path in Node, streams from disk: the file's bytes are never held
     // beside the engine's own copy); elsewhere the host flips the import to unshared, one thread.
     const { module, meta, name } = canShare && isPath(src) ? await compilePath(String(src), opts.name) : await compileBytes(src, canShare, opts.name);
-    const threads = canShare ? want : 1;
+    const threads = canShare ? Math.min(want, meta.maxThreads) : 1;
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: meta.pages, maximum: meta.pages, shared: canShare } as WebAssembly.MemoryDescriptor);

@@ -149,3 +149,22 @@ describe('bad .wasm files get clear errors', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('browser-safe runtime', () => {
+  it('the runtime and everything it imports statically use no Node built-in (only lazy imports)', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)) {
+        const spec = m[1];
+        expect(spec.startsWith('node:') || ['fs', 'path', 'url', 'worker_threads'].includes(spec), `${file} imports ${spec} statically`).toBe(false);
+        if (spec.startsWith('.')) visit(join(file, '..', spec));
+      }
+    };
+    visit(join(ROOT, 'dist/runtime-wasm/host/session.js'));
+    visit(join(ROOT, 'dist/runtime-wasm/host/worker.js'));
+    expect(seen.size).toBeGreaterThan(4);
+  });
+});

@@ -59,10 +59,18 @@ const REDUCE_OPS: Record<string, number> = { reduce_sum: 0, reduce_max: 1, reduc
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
 const MAX_RUNS = 16;
 
-type Arg = number | bigint;
+/** A kernel argument: a constant, or 'n' — the thread count `run` was called with. */
+type Arg = number | bigint | 'n';
 interface Call { fn: string; args: Arg[] }
-/** A share of matrix work: run by `runJob(job, tid, n)` on every thread. */
-interface Job { fn: 'matmulLut' | 'matmulGeneric'; fixed: Arg[]; units: number; weights: number }
+/**
+ * A share of matrix work, run by `runJob(job, tid, n)` on every thread. Lookup-table matmuls split
+ * the inputs (`units` = groups of 4): thread t sums its groups into `out` (t = 0) or into its
+ * partial buffer, which `combine` adds afterwards. The general kernel splits the outputs.
+ */
+interface Job { fn: 'matmulLutShare' | 'matmulGeneric'; fixed: Arg[]; units: number; weights: number; build?: 0 | 1 }
+
+/** Threads a model can be run with (the partial-sum buffers are sized for this many). */
+export const MAX_THREADS = 8;
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
@@ -188,7 +196,15 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     const [lo, hi] = n.attrs.sat === true ? satRange(n.type.dtype) : dtypeRange('i32');
     return [BigInt(lo), BigInt(hi)];
   };
-  const jobFor = new Map<IRNode, number>();
+  const jobFor = new Map<string, number>();
+  // Partial sums of threads 1..MAX_THREADS−1 for split matmuls: one stride per thread.
+  let stride = 0;
+  for (const n of g.nodes) {
+    if (n.op !== 'ternary_matmul' || typeOf(n.inputs[0]).dtype !== 'i8') continue;
+    const xs = typeOf(n.inputs[0]).shape, [N] = constOf(n.inputs[1]).type.shape;
+    if ((numel(xs) / xs.at(-1)!) * N * xs.at(-1)! >= minWeights) stride = Math.max(stride, align((numel(xs) / xs.at(-1)!) * N, 4));
+  }
+  const scratch = L.alloc((MAX_THREADS - 1) * stride * 4, 64);
 
   /** Kernel calls for one node (`built` tracks which sum tables this function has filled). */
   function callsFor(n: IRNode, built: Set<string>): Call[] {
@@ -207,19 +223,28 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
         const K = xs.at(-1)!, rows = numel(xs) / K;
         const [N] = constOf(n.inputs[1]).type.shape;
         const out: Call[] = [];
-        let job = jobFor.get(n);
+        const forked = N * K * rows >= minWeights;
         if (typeOf(n.inputs[0]).dtype === 'i8') {
-          const tab = tableAddr.get(n.inputs[0])!;
-          if (!built.has(n.inputs[0])) { out.push({ fn: 'buildTables', args: [tab, x, rows, K] }); built.add(n.inputs[0]); }
+          // The first matrix reading an input builds its sum tables (inside the job, each thread
+          // its own share); later ones — the MLGRU's other projections, the GLU's up — reuse them.
+          const build = built.has(n.inputs[0]) ? 0 : 1;
+          built.add(n.inputs[0]);
+          const key = `${n.out}|${build}`;
+          let job = jobFor.get(key);
           if (job === undefined) {
-            jobs.push({ fn: 'matmulLut', fixed: [o, tab, lutWeights(n.inputs[1]), rows, K, N], units: Math.ceil(N / TILE), weights: N * K * rows });
-            jobFor.set(n, (job = jobs.length - 1));
+            jobs.push({ fn: 'matmulLutShare', fixed: [o, tableAddr.get(n.inputs[0])!, x, lutWeights(n.inputs[1]), rows, K, N], units: Math.ceil(K / 4), weights: N * K * rows, build });
+            jobFor.set(key, (job = jobs.length - 1));
           }
-        } else if (job === undefined) {
-          jobs.push({ fn: 'matmulGeneric', fixed: [o, x, i8Weights(n.inputs[1]), rows, K, N], units: N, weights: N * K * rows });
-          jobFor.set(n, (job = jobs.length - 1));
+          out.push({ fn: 'fork', args: [ctl, job, forked ? 'n' : 1] });
+          if (forked) out.push({ fn: 'combine', args: [o, scratch, rows * N, stride, 'n'] });
+        } else {
+          let job = jobFor.get(n.out);
+          if (job === undefined) {
+            jobs.push({ fn: 'matmulGeneric', fixed: [o, x, i8Weights(n.inputs[1]), rows, K, N], units: N, weights: N * K * rows });
+            jobFor.set(n.out, (job = jobs.length - 1));
+          }
+          out.push({ fn: 'fork', args: [ctl, job, forked ? 'n' : 1] });
         }
-        out.push({ fn: 'fork', args: [ctl, job, jobs[job].weights >= minWeights ? -1 : 1] }); // -1: the thread count
         return out;
       }
       case 'add': case 'sub': case 'max': case 'min': case 'mul': case 'mulc':
@@ -319,7 +344,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
       { file: g.name }, 'a smaller model, or narrower embedding tables (lower tableBits)');
   }
   progress('optimize (binaryen)', 0, 1);
-  const bytes = emit(kernels, { runCalls, advanceCalls, jobs, ctl, commits, states, pages: finalPages }, opts.optimize ?? 2);
+  const bytes = emit(kernels, { runCalls, advanceCalls, jobs, ctl, commits, states, pages: finalPages, scratch, stride }, opts.optimize ?? 2);
   progress('optimize (binaryen)', 1, 1);
   const meta: WasmMeta = {
     format: WASM_FORMAT,
@@ -335,6 +360,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     states,
     pages: finalPages,
     ctl,
+    maxThreads: MAX_THREADS,
     simd,
     sizes: { weights: L.constBytes.weights, tables: L.constBytes.tables, activations: L.end - activationStart, kernels: kernels.length },
     stats: Object.fromEntries(Object.entries(graphStats(g)).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
@@ -380,6 +406,9 @@ interface Schedule {
   commits: { state: number; staging: number; bytes: number }[];
   states: { offset: number; bytes: number }[];
   pages: number;
+  /** Partial-sum buffers of threads 1.., one `stride` (elements) each. */
+  scratch: number;
+  stride: number;
 }
 
 /** Builds the code with binaryen: the kernels plus the generated schedule functions. */
@@ -398,7 +427,7 @@ function emit(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
       const f = binaryen.getFunctionInfo(m.getFunction(e.value));
       fns.set(e.name, { name: e.value, params: binaryen.expandType(f.params) });
     }
-    const konst = (v: Arg, t: number): number => {
+    const konst = (v: number | bigint, t: number): number => {
       if (t === i64) {
         return (m.i64.const as unknown as (v: bigint) => number)(BigInt.asIntN(64, BigInt(v)));
       }
@@ -409,8 +438,7 @@ function emit(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
     const call = (c: Call): number => {
       const f = fns.get(c.fn);
       if (!f) throw new Error(`kernel ${c.fn} is missing from the kernel module`);
-      // fork's last argument -1 means "the thread count passed to run".
-      const args = c.args.map((a, i) => (c.fn === 'fork' && i === 2 && a === -1 ? nthreads() : konst(a, f.params[i])));
+      const args = c.args.map((a, i) => (a === 'n' ? nthreads() : konst(a, f.params[i])));
       return m.call(f.name, args, none);
     };
     const commit = s.commits.map((c) => m.memory.copy(m.i32.const(c.state), m.i32.const(c.staging), m.i32.const(c.bytes)));
@@ -427,7 +455,16 @@ function emit(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
     let cur = m.block(labels[0] ?? 'jdef', [m.switch(labels, 'jdef', job())]);
     s.jobs.forEach((jb, i) => {
       const f = fns.get(jb.fn)!;
-      const args = [...jb.fixed.map((a, k) => konst(a, f.params[k])), share(jb.units, 0), share(jb.units, 1)];
+      let args: number[];
+      if (jb.fn === 'matmulLutShare') {
+        // Thread 0 writes the result; thread t > 0 its partial buffer, which combine adds.
+        const [o, ...rest] = jb.fixed as number[];
+        const outT = m.select(m.i32.eqz(tid()), m.i32.const(o),
+          m.i32.add(m.i32.const(s.scratch), m.i32.mul(m.i32.sub(tid(), m.i32.const(1)), m.i32.const(s.stride * 4))));
+        args = [outT, ...rest.map((a, k) => konst(a, f.params[k + 1])), share(jb.units, 0), share(jb.units, 1), m.i32.const(jb.build ?? 0)];
+      } else {
+        args = [...jb.fixed.map((a, k) => konst(a as number, f.params[k])), share(jb.units, 0), share(jb.units, 1)];
+      }
       cur = m.block(i + 1 < labels.length ? labels[i + 1] : 'jdef', [cur, m.call(f.name, args, none), m.return()]);
     });
     if (!s.jobs.length) cur = m.block('jdef', [m.drop(job())]);
