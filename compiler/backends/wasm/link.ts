@@ -11,7 +11,8 @@
  *   [0, 64 KiB)        the kernels' own static data
  *   control block      64 bytes, thread fork/join
  *   constants          packed ternary weights, gather tables, lookup tables (data segments)
- *   values             every IR value as i32 (f32 at edges), states, staging, sum tables
+ *   values             every IR value as i32 (f32 at edges), states, staging, sum tables,
+ *                      the partial sums of threads 1..7 (docs/wasm.md §Threads)
  * Every integer value is stored as i32 whatever its dtype: exact, and one kernel per op.
  */
 import binaryen from 'binaryen';
