@@ -168,3 +168,13 @@ describe('browser-safe runtime', () => {
     expect(seen.size).toBeGreaterThan(4);
   });
 });
+
+describe('models that do not fit', () => {
+  const { ir } = compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 });
+  it('are refused at compile time with the numbers (memory)', () => {
+    expect(() => linkWasm(ir, { limits: { memoryBytes: 2 ** 16, device: 'a test device' } })).toThrow(/needs \d+ MiB of linear memory; a test device addresses at most 0 MiB \(weights \d+ MiB, other constants \d+ MiB\)/);
+  });
+  it('are refused at compile time with the numbers (module size)', () => {
+    expect(() => linkWasm(ir, { limits: { moduleBytes: 1000, device: 'a test engine' } })).toThrow(/the \.wasm would be \d+ MiB; a test engine refuse modules over 0 MiB/);
+  });
+});

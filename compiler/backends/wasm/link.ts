@@ -39,6 +39,8 @@ export interface WasmOptions {
   threadMinWeights?: number;
   /** binaryen optimisation level (0–4). */
   optimize?: number;
+  /** Limits to refuse at (default: wasm32's 4 GiB of memory, V8's 1 GiB per module). */
+  limits?: { memoryBytes?: number; moduleBytes?: number; device?: string };
   /** Progress: stage ('pack', 'optimize', 'assemble') and how far along. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -338,9 +340,10 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   // allocator keeps every region disjoint, so that is fine.)
   const finalBytes = align(L.end, 65536);
   const finalPages = finalBytes / 65536;
-  if (finalBytes > WASM32_MAX_BYTES) {
+  const memLimit = opts.limits?.memoryBytes ?? WASM32_MAX_BYTES;
+  if (finalBytes > memLimit) {
     throw new TritError(
-      `the model needs ${(finalBytes / 2 ** 20).toFixed(0)} MiB of linear memory; wasm32 addresses at most 4096 MiB ` +
+      `the model needs ${(finalBytes / 2 ** 20).toFixed(0)} MiB of linear memory; ${opts.limits?.device ?? 'wasm32'} addresses at most ${(memLimit / 2 ** 20).toFixed(0)} MiB ` +
         `(weights ${(L.constBytes.weights / 2 ** 20).toFixed(0)} MiB, other constants ${(L.constBytes.tables / 2 ** 20).toFixed(0)} MiB)`,
       { file: g.name }, 'a smaller model, or narrower embedding tables (lower tableBits)');
   }
@@ -376,8 +379,9 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   let out = setImportedMemory(bytes, finalPages, true);
   out = appendData(out, L.segments);
   out = concatBytes([out, customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)))]);
-  if (out.length > MAX_MODULE_BYTES) {
-    throw new TritError(`the .wasm would be ${(out.length / 2 ** 20).toFixed(0)} MiB; engines refuse modules over 1024 MiB (V8)`,
+  const modLimit = opts.limits?.moduleBytes ?? MAX_MODULE_BYTES;
+  if (out.length > modLimit) {
+    throw new TritError(`the .wasm would be ${(out.length / 2 ** 20).toFixed(0)} MiB; ${opts.limits?.device ?? 'engines'} refuse modules over ${(modLimit / 2 ** 20).toFixed(0)} MiB${opts.limits ? '' : ' (V8)'}`,
       { file: g.name }, 'a smaller model, or narrower embedding tables (--table-bits 8)');
   }
   return { bytes: out, meta };
