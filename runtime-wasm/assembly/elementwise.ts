@@ -259,11 +259,11 @@ function unary4(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo:
 }
 
 /** Piecewise table: T[j] (+ linear interpolation) for x in segments of 2^step from lo. */
-export function lut(dst: usize, src: usize, n: i32, table: usize, len: i32, lo: i32, step: i32, linear: bool): void {
+export function lut(dst: usize, src: usize, n: i32, table: usize, len: i32, lo: i64, step: i32, linear: bool): void {
   const last = len - 1;
   for (let i = 0; i < n; i++) {
     const p = <usize>i << 2;
-    const d = <i64>load<i32>(src + p) - <i64>lo;
+    const d = <i64>load<i32>(src + p) - lo;
     let v: i64;
     if (d < 0) v = <i64>load<i32>(table);
     else {
