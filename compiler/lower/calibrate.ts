@@ -8,6 +8,7 @@
 import { evalGraph } from '../float/eval.js';
 import type { FGraph } from '../float/graph.js';
 import { numel } from '../ir/types.js';
+import { rng } from '../util/rng.js';
 
 /** Observed [min, max] per float-graph value. */
 export type CalibRanges = Map<string, [number, number]>;
@@ -39,17 +40,8 @@ export function calibrate(g: FGraph, sequences: CalibSequence[], onStep?: (done:
   return ranges;
 }
 
-/** A deterministic PRNG (mulberry32), so default calibration is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Default calibration is reproducible: its inputs come from a seeded PRNG (re-exported for tests). */
+export { rng };
 
 /**
  * Default calibration when the user gives none: integer inputs that feed a Gather get uniform

@@ -106,13 +106,9 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/**
- * Rewrites the limits of the (single) imported memory: min = max = pages, shared or not.
- * Every other byte of the module is kept.
- */
-export function setImportedMemory(b: Uint8Array, pages: number, shared: boolean): Uint8Array {
-  const secs = readSections(b);
-  const imp = secs.find((s) => s.id === 2);
+/** Where the imported memory's limits sit in the file, and what they say. */
+function memoryImport(b: Uint8Array): { imp: Section; limStart: number; limEnd: number; pages: number; shared: boolean } {
+  const imp = readSections(b).find((s) => s.id === 2);
   if (!imp) throw new WasmFormatError('module has no import section (no imported memory)');
   let pos = imp.body[0];
   let count: number;
@@ -122,40 +118,34 @@ export function setImportedMemory(b: Uint8Array, pages: number, shared: boolean)
     skipName(); skipName();
     const kind = b[pos++];
     if (kind === 0) { [, pos] = readUleb(b, pos); continue; } // function: type index
-    if (kind === 1) { pos++; const f = b[pos++]; [, pos] = readUleb(b, pos); if (f & 1) [, pos] = readUleb(b, pos); continue; }
+    if (kind === 1) { pos++; const f = b[pos++]; [, pos] = readUleb(b, pos); if (f & 1) [, pos] = readUleb(b, pos); continue; } // table
     if (kind === 3) { pos += 2; continue; } // global: type, mutability
     if (kind !== 2) throw new WasmFormatError(`unknown import kind ${kind}`);
     const limStart = pos;
     const flags = b[pos++];
-    [, pos] = readUleb(b, pos);
+    let pages: number;
+    [pages, pos] = readUleb(b, pos);
     if (flags & 1) [, pos] = readUleb(b, pos);
-    const lim = [shared ? 3 : 1, ...uleb(pages), ...uleb(pages)];
-    const body = concatBytes([b.subarray(imp.body[0], limStart), Uint8Array.from(lim), b.subarray(pos, imp.body[1])]);
-    return concatBytes([b.subarray(0, imp.start), section(2, body), b.subarray(imp.end)]);
+    return { imp, limStart, limEnd: pos, pages, shared: (flags & 2) !== 0 };
   }
   throw new WasmFormatError('module imports no memory');
 }
 
+/**
+ * Rewrites the limits of the (single) imported memory: min = max = pages, shared or not.
+ * Every other byte of the module is kept.
+ */
+export function setImportedMemory(b: Uint8Array, pages: number, shared: boolean): Uint8Array {
+  const { imp, limStart, limEnd } = memoryImport(b);
+  const lim = [shared ? 3 : 1, ...uleb(pages), ...uleb(pages)];
+  const body = concatBytes([b.subarray(imp.body[0], limStart), Uint8Array.from(lim), b.subarray(limEnd, imp.body[1])]);
+  return concatBytes([b.subarray(0, imp.start), section(2, body), b.subarray(imp.end)]);
+}
+
 /** Memory limits of the imported memory: pages and whether it is shared. */
 export function importedMemory(b: Uint8Array): { pages: number; shared: boolean } {
-  const secs = readSections(b);
-  const imp = secs.find((s) => s.id === 2);
-  if (!imp) throw new WasmFormatError('module has no import section');
-  let pos = imp.body[0];
-  let count: number;
-  [count, pos] = readUleb(b, pos);
-  const skipName = () => { let l: number; [l, pos] = readUleb(b, pos); pos += l; };
-  for (let i = 0; i < count; i++) {
-    skipName(); skipName();
-    const kind = b[pos++];
-    if (kind === 0) { [, pos] = readUleb(b, pos); continue; }
-    if (kind === 1) { pos++; const f = b[pos++]; [, pos] = readUleb(b, pos); if (f & 1) [, pos] = readUleb(b, pos); continue; }
-    if (kind === 3) { pos += 2; continue; }
-    const flags = b[pos++];
-    const [pages] = readUleb(b, pos);
-    return { pages, shared: (flags & 2) !== 0 };
-  }
-  throw new WasmFormatError('module imports no memory');
+  const { pages, shared } = memoryImport(b);
+  return { pages, shared };
 }
 
 /** An active data segment for memory 0. */

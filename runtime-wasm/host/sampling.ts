@@ -6,17 +6,8 @@
  * generator (mulberry32), so sampling is a pure function of (logits, options, seed).
  */
 
-/** mulberry32: a 32-bit state generator; returns floats in [0, 1) with 32 random bits. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator: mulberry32 (integer ops only, identical on every engine). */
+export { rng } from '../../compiler/util/rng.js';
 
 const LN2 = 0.6931471805599453;
 
