@@ -325,7 +325,7 @@ function compileCmd(model: string, v: Flags): number {
 async function loadModel(model: string, v: Flags): Promise<TritSession> {
   const threads = intFlag(v.threads, 1, 'threads', 1);
   if (model.endsWith('.onnx')) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
-  return TritSession.create(model, { threads, name: model }); // streamed from disk
+  return TritSession.create(model, { threads, name: model });
 }
 
 async function runCmd(model: string, v: Flags): Promise<number> {

@@ -142,6 +142,15 @@ export function setImportedMemory(b: Uint8Array, pages: number, shared: boolean)
   return concatBytes([b.subarray(0, imp.start), section(2, body), b.subarray(imp.end)]);
 }
 
+/** Flips the imported memory's shared flag in place (same length: the flag is one byte whose
+ *  other bit, "has a maximum", stays set). Returns the same array. */
+export function setSharedFlagInPlace(b: Uint8Array, shared: boolean): Uint8Array {
+  const { limStart } = memoryImport(b);
+  if ((b[limStart] & 1) === 0) throw new WasmFormatError('imported memory has no maximum');
+  b[limStart] = shared ? 3 : 1;
+  return b;
+}
+
 /** Memory limits of the imported memory: pages and whether it is shared. */
 export function importedMemory(b: Uint8Array): { pages: number; shared: boolean } {
   const { pages, shared } = memoryImport(b);

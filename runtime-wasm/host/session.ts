@@ -9,7 +9,7 @@
  */
 import { TritError } from '../../compiler/errors.js';
 import { VERSION } from '../../compiler/version.js';
-import { importedMemory, readCustom, setImportedMemory, WasmFormatError } from './binary.js';
+import { importedMemory, readCustom, setImportedMemory, setSharedFlagInPlace, WasmFormatError } from './binary.js';
 import { compatible, META_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
@@ -102,47 +102,9 @@ async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: strin
 
 interface Pool { workers: { terminate(): unknown }[]; n: number }
 
-const isPath = (src: Source) => isNode() && !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer) && !/^(https?|blob|data):/.test(String(src));
-
 function rejected(e: unknown, meta: WasmMeta | null, name: string): TritError {
   return new TritError(`the engine rejected the module: ${(e as Error).message}`, { file: name },
     meta?.simd === 'relaxed' ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed' : 'recompile the model; the file may be corrupt');
-}
-
-/** Bytes (or a URL) → module: metadata checked first, memory import made (un)shared to suit. */
-async function compileBytes(src: Source, shared: boolean, label?: string) {
-  const { bytes, name } = await readSource(src);
-  const meta = readMeta(bytes, label ?? name);
-  const { pages, shared: declared } = importedMemory(bytes);
-  const code = declared === shared ? bytes : setImportedMemory(bytes, pages, shared);
-  try {
-    return { module: await WebAssembly.compile(code as Uint8Array<ArrayBuffer>), meta, name };
-  } catch (e) {
-    throw rejected(e, meta, label ?? name);
-  }
-}
-
-/** A path in Node: streamed into the engine; metadata read from the compiled module. */
-async function compilePath(path: string, label?: string) {
-  const fs = await import('node:fs');
-  const { Readable } = await import('node:stream');
-  const file = path.startsWith('file:') ? (await import('node:url')).fileURLToPath(path) : path;
-  const name = label ?? file;
-  if (!fs.existsSync(file)) throw new TritError('no such file', { file: name }, 'check the path of the model .wasm');
-  if (!fs.statSync(file).isFile()) throw new TritError('not a file', { file: name }, 'give the path of a model .wasm');
-  let module: WebAssembly.Module;
-  try {
-    const body = Readable.toWeb(fs.createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
-    module = await WebAssembly.compileStreaming(new Response(body, { headers: { 'content-type': 'application/wasm' } }));
-  } catch (e) {
-    // Explain a bad file the way the byte path does (not a trit model, version, truncation).
-    const bytes = new Uint8Array(fs.readFileSync(file));
-    const meta = readMeta(bytes, name);
-    throw rejected(e, meta, name);
-  }
-  const sec = WebAssembly.Module.customSections(module, META_SECTION)[0];
-  if (!sec) throw new TritError(`no '${META_SECTION}' section: not a model compiled by trit`, { file: name }, 'compile the ONNX model with `trit compile <model.onnx> --target wasm`');
-  return { module, meta: checkMeta(new Uint8Array(sec), name), name };
 }
 
 /** A loaded model. */
@@ -172,14 +134,29 @@ export class TritSession {
     const want = Math.max(1, Math.floor(opts.threads ?? 1));
     const canShare = opts.sharedMemory !== false && typeof SharedArrayBuffer === 'function' &&
       (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
-    // The file declares its memory shared. Where shared memory is available the module compiles
-    // as it is (and, from a path in Node, streams from disk: the file's bytes are never held
-    // beside the engine's own copy); elsewhere the host flips the import to unshared, one thread.
-    const { module, meta, name } = canShare && isPath(src) ? await compilePath(String(src), opts.name) : await compileBytes(src, canShare, opts.name);
+    const owned = !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer); // bytes we read ourselves
+    let { bytes } = await readSource(src);
+    const name = opts.name ?? (typeof src === 'string' ? src : src instanceof URL ? src.href : 'model.wasm');
+    const meta = readMeta(bytes, name);
     const threads = canShare ? Math.min(want, meta.maxThreads) : 1;
+    // Shared memory only when threads need it: engines commit a shared memory's pages up front,
+    // a plain one as they are touched. The file declares its memory shared; the flag is one byte,
+    // flipped in place in a buffer we read ourselves (a copy when the caller's bytes), so a big
+    // model's bytes are held once beside the engine's own copy, not twice.
+    const shared = threads > 1;
+    let code = bytes;
+    const mem = importedMemory(bytes);
+    if (mem.shared !== shared) code = owned ? setSharedFlagInPlace(bytes, shared) : setImportedMemory(bytes, mem.pages, shared);
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      throw rejected(e, meta, name);
+    }
+    bytes = code = new Uint8Array(0); // the engine has its own copy; let ours go before instantiating
     let memory: WebAssembly.Memory;
     try {
-      memory = new WebAssembly.Memory({ initial: meta.pages, maximum: meta.pages, shared: canShare } as WebAssembly.MemoryDescriptor);
+      memory = new WebAssembly.Memory({ initial: meta.pages, maximum: meta.pages, shared } as WebAssembly.MemoryDescriptor);
     } catch (e) {
       throw new TritError(`cannot allocate ${(meta.pages / 16).toFixed(0)} MiB of wasm memory: ${(e as Error).message}`, { file: name });
     }
