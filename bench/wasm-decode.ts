@@ -10,7 +10,7 @@
  * compiler's peak memory are reported). Writes bench/results/wasm-decode.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -90,4 +90,3 @@ const md = [`Measured ${report.machine.date} on ${report.machine.cpu} (${report.
 for (const r of rows) md.push(`| ${r.model} | ${r.runtime} | ${r.threads} | ${r.tokensPerSecond ?? r.error} | ${r.msPerTokenMedian ?? ''} | ${r.msPerTokenP90 ?? ''} | ${r.peakRssMiB ?? ''} | ${r.note ?? ''} |`);
 writeFileSync(join(outDir, 'wasm-decode.md'), md.join('\n') + '\n');
 process.stdout.write(md.join('\n') + '\n');
-void readFileSync;

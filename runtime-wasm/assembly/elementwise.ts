@@ -2,7 +2,7 @@
 // dtype (the dtype bounds its range; storing it wider is exact and keeps one kernel per op).
 // Binary kernels walk a run of n outputs; each operand advances by its stride (1, or 0 for a
 // broadcast scalar), so the linker can express any broadcast as a few runs.
-import { clamp64, mulShift, roundShift, roundShiftBranchless, shlSat } from './fixed';
+import { clamp64, mulShift, roundReal, roundShift, roundShiftBranchless, shlSat } from './fixed';
 
 // Binary op codes (the linker's BINARY_OPS table).
 const ADD = 0, SUB = 1, MAX = 2, MIN = 3, MUL = 4;
@@ -299,4 +299,3 @@ export function dequantize(dst: usize, src: usize, n: i32, scale: f64): void {
   }
 }
 
-import { roundReal } from './fixed';

@@ -13,34 +13,11 @@ const HUGE: i64 = 1 << 40;
   return v << l;
 }
 
-/** round(v·2^-s) with the given mode; s ≤ 0 is an exact left shift. */
-// @ts-ignore: decorator
-@inline export function roundShift(v: i64, s: i32, mode: i32): i64 {
-  if (s <= 0) return shlSat(v, -s);
-  if (s >= 62) {
-    // |v| < 2^62 here, so |v·2^-s| < 1/2 for s ≥ 63; s = 62 needs the general path.
-    if (s > 62) return mode == 0 && v < 0 ? -1 : 0;
-  }
-  const q = v >> s;
-  const r = v - (q << s);
-  if (r == 0) return q;
-  const d: i64 = (<i64>1) << s;
-  const r2 = r << 1;
-  let up = false;
-  switch (mode) {
-    case 0: up = false; break;
-    case 1: up = v < 0; break;
-    case 2: up = r2 >= d; break;
-    case 3: up = r2 > d || (r2 == d && (q & 1) != 0); break;
-    default: up = r2 > d || (r2 == d && v >= 0); break;
-  }
-  return up ? q + 1 : q;
-}
-
 /**
- * roundShift for s in [1, 62] without branches (the kernels' hot path): for a constant `mode`
- * the switch folds away after inlining, leaving shifts, compares and selects, so rounding costs
- * no branch mispredictions. Same results as roundShift, which the tests check op by op.
+ * round(v·2^-s) for s in [1, 62] without branches (roundShift of compiler/ir/arith.ts, in i64):
+ * for a constant `mode` the switch folds away after inlining, leaving shifts, compares and
+ * selects, so rounding costs no branch mispredictions. The tests check it against the
+ * interpreter op by op.
  */
 // @ts-ignore: decorator
 @inline export function roundShiftBranchless(v: i64, s: i32, mode: i32): i64 {
@@ -55,6 +32,15 @@ const HUGE: i64 = 1 << 40;
     case 3: return q + <i64>(r > half || (r == half && (q & 1) != 0));
     default: return q + <i64>(r > half || (r == half && v >= 0));
   }
+}
+
+/** round(v·2^-s) with the given mode; s ≤ 0 is an exact left shift. */
+// @ts-ignore: decorator
+@inline export function roundShift(v: i64, s: i32, mode: i32): i64 {
+  if (s <= 0) return shlSat(v, -s);
+  // |v| < 2^62 (products of two i32), so |v·2^-s| < 1/2 for s ≥ 63.
+  if (s > 62) return mode == 0 && v < 0 ? -1 : 0;
+  return roundShiftBranchless(v, s, mode);
 }
 
 /** round(a·b·2^-s): the product of two i32 values is exact in i64. */
