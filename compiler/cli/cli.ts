@@ -17,6 +17,8 @@ import { linkWasm, type LinkedWasm } from '../backends/wasm/link.js';
 import { readMeta, TritSession } from '../../runtime-wasm/host/session.js';
 import { readMnistTest } from '../formats/idx.js';
 import { dirname, join, basename } from 'node:path';
+import { buildVerilog } from '../../hdl-gen/src/build.js';
+import { deviceByName } from '../../hdl-gen/src/device.js';
 
 const USAGE = `trit ${VERSION} — compile ternary neural networks into addition-only programs
 
@@ -34,6 +36,13 @@ usage:
       metadata). A vocab.json beside the model is used when --vocab is not given.
       --table-bits 16 stores embedding tables as i16 (half the memory of the default i32).
       ONNX external data (model.onnx.data) is read from beside the model.
+  trit compile <model.onnx> --target verilog --device up5k -o <dir> [--calibration <golden>]
+              [--clock 12] [--baud 115200] [--fmax-target 30] [--seed 1] [--no-synth]
+      Verilog for the trit core with this model's program (docs/verilog.md), simulated once for
+      the cycle count, then Yosys → nextpnr-ice40 → icepack (through @yowasp, no native tools):
+      <dir>/<model>.bin (iCEBreaker bitstream), report.json, <model>.hdl.json, dmem.bin, rtl/.
+      --device xc7a35t (xc7a50t, xc7a100t, xc7a200t, xc7s50, xc7z020): a Yosys synth_xilinx
+      resource estimate, without place and route. A model that does not fit is refused.
   trit run <model.wasm|model.onnx> --prompt "ROMEO:" [--max-tokens 200] [--seed 1]
            [--temperature 0.8] [--top-k 0] [--threads N] [--json]
       Generate text with a language model; prints the text, then tokens/s on stderr.
@@ -209,6 +218,8 @@ export async function main(argv: string[]): Promise<number> {
         prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         temperature: { type: 'string' }, 'top-k': { type: 'string' }, threads: { type: 'string' },
         mnist: { type: 'string' }, limit: { type: 'string' }, 'table-bits': { type: 'string' },
+        device: { type: 'string' }, clock: { type: 'string' }, baud: { type: 'string' },
+        'fmax-target': { type: 'string' }, 'no-synth': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -231,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
         return verify(model, { json: v.json!, golden: v.golden, minAgreement: v['min-agreement'], maxRelError: v['max-rel-error'], calibration: v.calibration });
       case 'compile':
         if (!model) throw new TritError('compile needs a model: trit compile <model.onnx> --target wasm -o model.wasm');
-        return compileCmd(model, v);
+        return await compileCmd(model, v);
       case 'run':
         if (!model) throw new TritError('run needs a model: trit run <model.wasm> --prompt "..."');
         return await runCmd(model, v);
@@ -296,9 +307,10 @@ function buildWasm(model: string, v: Flags): LinkedWasm {
   return linked;
 }
 
-function compileCmd(model: string, v: Flags): number {
+async function compileCmd(model: string, v: Flags): Promise<number> {
   const target = (v.target as string | undefined) ?? 'wasm';
-  if (target !== 'wasm') throw new TritError(`--target '${target}' is not available in trit ${VERSION}`, {}, "use --target wasm (Verilog arrives with issue 5)");
+  if (target === 'verilog') return compileVerilog(model, v);
+  if (target !== 'wasm') throw new TritError(`unknown --target '${target}'`, {}, 'use --target wasm or --target verilog');
   const out = (v.output as string | undefined) ?? join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm');
   const t0 = Date.now();
   const linked = buildWasm(model, v);
@@ -318,6 +330,44 @@ function compileCmd(model: string, v: Flags): number {
   L.push(`  linear memory                          ${mb(m.pages * 65536).padStart(12)}`);
   L.push(`  per step: ${fmt(st.adds ?? 0)} adds, ${fmt(st.subs ?? 0)} subs, ${fmt(st.weightMultiplies ?? 0)} weight multiplies, ` +
     `${fmt(st.constMultiplies ?? 0)} constant multiplies, ${fmt(st.elementwiseMultiplies ?? 0)} elementwise multiplies, ${fmt(st.lookups ?? 0)} lookups`);
+  process.stdout.write(L.join('\n') + '\n');
+  return 0;
+}
+
+/** ONNX → IR → Verilog (+ bitstream or estimate), with progress on stderr. */
+async function compileVerilog(model: string, v: Flags): Promise<number> {
+  if (!v.device) throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
+  const dev = deviceByName(v.device as string);
+  const outDir = (v.output as string | undefined) ?? 'build';
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new TritError('-o must be a folder for --target verilog', { file: outDir });
+  const t0 = Date.now();
+  const c = compileFile(model, v.calibration as string | undefined);
+  process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const name = basename(model).replace(/\.onnx$/, '') === 'model' ? basename(dirname(model)) : basename(model).replace(/\.onnx$/, '');
+  const report = await buildVerilog(c.ir, {
+    device: dev.name, outDir, name, model,
+    clockHz: numFlag(v.clock, 12, 'clock') * 1e6, baud: intFlag(v.baud, 115200, 'baud', 300),
+    targetMHz: numFlag(v['fmax-target'], 30, 'fmax-target'), seed: intFlag(v.seed, 1, 'seed'), noSynth: v['no-synth'] === true,
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  if (v.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return 0; }
+  const r = report as Record<string, number | string | boolean>;
+  const L: string[] = [];
+  if (dev.family === 'ice40' && !v['no-synth']) {
+    L.push(`wrote ${join(outDir, name + '.bin')} (${r.bitstreamBytes} bytes) and ${join(outDir, 'report.json')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    L.push(`  device            iCE40 UP5K (SG48, iCEBreaker)`);
+    L.push(`  logic cells       ${r.logicCells} / ${r.logicCellsAvailable}  (LUT4 ${r.luts}, carry ${r.carries}, DFF ${r.dffs})`);
+    L.push(`  EBR / SPRAM / DSP ${r.ebr} / 30, ${r.spram} / 4, ${r.dsp} / 8`);
+    L.push(`  Fmax after route  ${r.fmaxMHz} MHz (target ${r.targetMHz}; the board clock is ${r.boardClockMHz} MHz)`);
+    L.push(`  cycles            ${Number(r.cyclesPerInference).toLocaleString('en-US')} per ${c.ir.states.length ? 'token' : 'inference'} — ${r.cyclesSource}`);
+    L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${c.ir.states.length ? 'tokens' : 'inferences'}/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);
+  } else if (dev.family === 'xc7' && !v['no-synth']) {
+    L.push(`ESTIMATE (Yosys synth_xilinx, no place and route) for the ${dev.name}: ${r.luts} LUTs, ${r.carry4} CARRY4, ${r.ffs} FFs, ` +
+      `${r.bram36} RAMB36 + ${r.bram18} RAMB18, ${r.dsp48} DSP48; ${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${c.ir.states.length ? 'token' : 'inference'}`);
+    L.push(`wrote ${join(outDir, 'report.json')} and the design in ${join(outDir, 'rtl')}`);
+  } else {
+    L.push(`wrote the design to ${join(outDir, 'rtl')}; ${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${c.ir.states.length ? 'token' : 'inference'} (${r.cyclesSource})`);
+  }
   process.stdout.write(L.join('\n') + '\n');
   return 0;
 }

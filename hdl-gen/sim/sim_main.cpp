@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Verilator harness with the same stdin/stdout protocol as tb_stream.v: one hex word per line.
+#include <cstdio>
+#include <cstdint>
+#include "Vtrit_top.h"
+#include "verilated.h"
+
+int main(int argc, char** argv) {
+  VerilatedContext ctx;
+  ctx.commandArgs(argc, argv);
+  Vtrit_top top(&ctx);
+  auto tick = [&]() {
+    top.clk_i = 1; top.eval();
+    top.clk_i = 0; top.eval();
+  };
+  top.clk_i = 0; top.rst_i = 1; top.in_valid_i = 0; top.out_ready_i = 1; top.eval();
+  for (int i = 0; i < 4; i++) tick();
+  top.rst_i = 0;
+  for (;;) {
+    if (top.in_ready_o && !top.in_valid_i) {
+      unsigned w;
+      if (scanf("%x", &w) != 1) break;
+      top.in_data_i = w;
+      top.in_valid_i = 1;
+    }
+    const bool in_fire = top.in_valid_i && top.in_ready_o;
+    const bool out_fire = top.out_valid_o && top.out_ready_i;
+    const uint32_t out = top.out_data_o;
+    tick();
+    if (in_fire) top.in_valid_i = 0;
+    if (out_fire) { printf("%08x\n", out); fflush(stdout); }
+  }
+  top.final();
+  return 0;
+}

@@ -1,0 +1,133 @@
+/**
+ * @fileoverview `trit compile --target verilog`: IR → program → fit check → design files →
+ * (iCE40) simulation for the cycle count, then Yosys → nextpnr → icepack; (7-series) a Yosys
+ * estimate. Everything is written into a scratch folder first and moved into place only when
+ * the whole build succeeded, so a failure leaves no partial output behind.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { IRGraph } from '../../compiler/ir/graph.js';
+import { Interpreter } from '../../compiler/interp/interp.js';
+import { TritError } from '../../compiler/errors.js';
+import { numel } from '../../compiler/ir/types.js';
+import { layout } from './isa.js';
+import { buildProgram, type HdlProgram } from './program.js';
+import { checkFit, deviceByName } from './device.js';
+import { buildIce40, boardSources, estimateXilinx } from './flow.js';
+import { HdlSim, type Simulator } from './sim.js';
+import { HDL_ROOT, emitTop, libraryFiles } from './emit.js';
+import { programHex } from './program.js';
+import { readFileSync } from 'node:fs';
+
+/** Options of a Verilog build. */
+export interface VerilogBuildOptions {
+  device: string;
+  outDir: string;
+  /** Base name of the outputs (`<name>.bin`, `<name>.hdl.json`). */
+  name: string;
+  model: string;
+  clockHz?: number;
+  baud?: number;
+  targetMHz?: number;
+  seed?: number;
+  /** Skip Yosys/nextpnr (write and simulate only). */
+  noSynth?: boolean;
+  /** Inputs for the simulation that measures cycles (default: zeros / id 0). */
+  simFeeds?: Record<string, ArrayLike<number>>;
+  log?: (line: string) => void;
+}
+
+/** The manifest a host (the serial script, tests) needs to talk to the design. */
+export function manifest(p: HdlProgram, extra: Record<string, unknown> = {}) {
+  return {
+    format: 'trit-hdl/1', name: p.name, signature: `0x${p.signature.toString(16).padStart(8, '0')}`,
+    protocol: { word: 'u32 little-endian', commands: { load: 1, run: 2, reset: 3, info: 4 }, ack: '0x74726974' },
+    dmemWords: p.dmem.length, dmemFile: 'dmem.bin',
+    inputs: p.inputs.map((i) => ({ ...i, offset: i.offset - p.inBase })),
+    outputs: p.outputs.map((o) => ({ ...o, offset: o.offset - p.outBase })),
+    inCount: p.inCount, outCount: p.outCount, hasState: p.stateCount > 0,
+    instructions: p.instrs.length, instructionBits: layout(p.widths).IW, vramWords: p.vramWords,
+    ...extra,
+  };
+}
+
+function simulatorAvailable(): Simulator | null {
+  if (!spawnSync('verilator', ['--version']).error) return 'verilator';
+  if (!spawnSync('iverilog', ['-V']).error) return 'icarus';
+  return null;
+}
+
+/** Builds the Verilog design (and, on an iCE40, the bitstream) for `ir`. Returns the report. */
+export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise<Record<string, unknown>> {
+  const log = o.log ?? (() => {});
+  const dev = deviceByName(o.device);
+  const p = buildProgram(ir);
+  const need = checkFit(p, dev, o.model);
+  log(`program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
+    `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`);
+  mkdirSync(o.outDir, { recursive: true });
+  const tmp = mkdtempSync(join(o.outDir, '.trit-build-'));
+  try {
+    const rtl = join(tmp, 'rtl');
+    mkdirSync(rtl);
+    const clockHz = o.clockHz ?? 12e6;
+    const baud = o.baud ?? 115200;
+    const sources = dev.family === 'ice40' ? boardSources(p, clockHz, baud) : { ...libraryFiles('ram'), 'trit_top.v': emitTop(p, 'ram'), 'program.hex': programHex(p) };
+    for (const [f, text] of Object.entries(sources)) writeFileSync(join(rtl, f), text);
+    writeFileSync(join(rtl, 'tb_stream.v'), readFileSync(join(HDL_ROOT, 'sim', 'tb_stream.v'), 'utf8'));
+    writeFileSync(join(tmp, 'dmem.bin'), new Uint8Array(p.dmem.buffer, p.dmem.byteOffset, p.dmem.byteLength));
+
+    // One inference in simulation: the cycle count, and a bit-exact check against the interpreter.
+    let cycles: { value: number; source: string } = { value: p.cyclesModel, source: 'modelled from the program (no simulator installed)' };
+    const simulator = simulatorAvailable();
+    if (simulator) {
+      log(`simulating one ${p.stateCount ? 'step' : 'inference'} (${simulator}) for the cycle count…`);
+      const feeds: Record<string, ArrayLike<number>> = o.simFeeds ?? Object.fromEntries(ir.inputs.map((i) => [i.name, new Float64Array(numel(i.type.shape))]));
+      const sim = await HdlSim.start(p, join(tmp, 'sim'), simulator);
+      try {
+        const got = await sim.run(feeds);
+        const want = new Interpreter(ir).run(feeds, { record: true });
+        for (const out of p.outputs) {
+          const w = want.values!.get(out.value)!;
+          if (!w.every((x, i) => x === got.raw[out.name][i])) throw new TritError(`simulation differs from the interpreter on output '${out.name}' — a bug in trit's Verilog back-end, please report it`);
+        }
+        cycles = { value: got.cycles, source: `measured in simulation (${simulator}), one ${p.stateCount ? 'step' : 'inference'}, equal to the interpreter bit for bit` };
+      } finally { await sim.close(); }
+      rmSync(join(tmp, 'sim'), { recursive: true, force: true });
+    }
+
+    let report: Record<string, unknown>;
+    if (dev.family === 'ice40' && !o.noSynth) {
+      log('synthesising (yosys synth_ice40), then place and route (nextpnr-ice40 --up5k) — about two minutes…');
+      let phase = '';
+      const r = await buildIce40(p, {
+        boardClockHz: clockHz, baud, targetMHz: o.targetMHz, seed: o.seed, cycles,
+        onLog: (l) => {
+          const ph = /Info: Packing|Info: Placed|Info: Routing|Info: Program finished|ICESTORM_LC:|Max frequency/.exec(l);
+          if (ph && ph[0] !== phase) { phase = ph[0]; log(`  ${l.replace(/^Info:\s*/, '').trim()}`); }
+        },
+      });
+      writeFileSync(join(tmp, `${o.name}.bin`), r.bitstream);
+      writeFileSync(join(tmp, 'yosys.log'), r.yosysLog.join('\n'));
+      writeFileSync(join(tmp, 'nextpnr.log'), r.nextpnrLog.join('\n'));
+      report = { ...r.report, model: o.model, cyclesPerToken: p.stateCount ? cycles.value : undefined, plan: need };
+    } else if (dev.family === 'xc7' && !o.noSynth) {
+      log(`estimating resources on the ${dev.name} (yosys synth_xilinx; no place and route)…`);
+      report = { ...(await estimateXilinx(p, dev.name)), model: o.model, cyclesPerInference: cycles.value, cyclesSource: cycles.source, plan: need };
+    } else {
+      report = { device: dev.name, model: o.model, cyclesPerInference: cycles.value, cyclesSource: cycles.source, plan: need, synthesised: false };
+    }
+    writeFileSync(join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(join(tmp, `${o.name}.hdl.json`), JSON.stringify(manifest(p, { device: dev.name, clockHz, baud }), null, 2) + '\n');
+    // Move into place.
+    for (const f of readdirSync(tmp)) {
+      const dst = join(o.outDir, f);
+      if (existsSync(dst)) rmSync(dst, { recursive: true, force: true });
+      renameSync(join(tmp, f), dst);
+    }
+    return report;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

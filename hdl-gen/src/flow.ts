@@ -1,0 +1,173 @@
+/**
+ * @fileoverview The open FPGA flow in Node: Yosys (`synth_ice40` / `synth_xilinx`) → nextpnr-ice40
+ * → icepack, all through the @yowasp WebAssembly builds (no native tools), with their logs
+ * streamed as progress and their machine-readable reports parsed into one report.
+ */
+import { TritError } from '../../compiler/errors.js';
+import { emitBoardTop, emitPcf, emitTop, libraryFiles } from './emit.js';
+import { programHex, type HdlProgram } from './program.js';
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+type Log = (line: string) => void;
+
+/** A streaming line splitter for the tools' stdout/stderr. */
+function lines(onLine: Log, keep: string[]): (bytes: Uint8Array | null) => void {
+  let buf = '';
+  const dec = new TextDecoder();
+  return (bytes) => {
+    if (bytes === null) { if (buf) { keep.push(buf); onLine(buf); } buf = ''; return; }
+    buf += dec.decode(bytes, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) { const l = buf.slice(0, i); buf = buf.slice(i + 1); keep.push(l); onLine(l); }
+  };
+}
+
+async function yosys(args: string[], files: Tree, onLine: Log): Promise<{ files: Tree; log: string[] }> {
+  const { runYosys } = await import('@yowasp/yosys');
+  const log: string[] = [];
+  const out = lines(onLine, log);
+  try {
+    const res = await runYosys(args, files, { stdout: out, stderr: out });
+    out(null);
+    return { files: res as Tree, log };
+  } catch (e) {
+    out(null);
+    throw new TritError(`yosys failed: ${(e as Error).message}\n${log.slice(-30).join('\n')}`);
+  }
+}
+
+/** Cell counts from Yosys's `stat` output (the last table printed). */
+export function parseYosysStat(log: string[]): Record<string, number> {
+  const cells: Record<string, number> = {};
+  let start = -1;
+  for (let i = 0; i < log.length; i++) if (/Printing statistics|=== design hierarchy ===|=== trit_board ===/.test(log[i])) start = i;
+  for (const l of log.slice(Math.max(0, start))) {
+    const m = /^\s+(\d+)\s+(\S+)\s*$/.exec(l) ?? /^\s+(\S+)\s+(\d+)\s*$/.exec(l);
+    if (!m) continue;
+    const [name, n] = /^\d+$/.test(m[1]) ? [m[2], +m[1]] : [m[1], +m[2]];
+    if (/^(SB_|LUT|FD|CARRY|MUXF|RAMB|DSP|SRL|RAM)/.test(name)) cells[name] = n;
+  }
+  return cells;
+}
+
+/** What an iCE40 build reports (report.json). */
+export interface Ice40Report {
+  device: string;
+  package: string;
+  logicCells: number;
+  logicCellsAvailable: number;
+  luts: number;
+  carries: number;
+  dffs: number;
+  ebr: number;
+  spram: number;
+  dsp: number;
+  io: number;
+  fmaxMHz: number;
+  targetMHz: number;
+  boardClockMHz: number;
+  cyclesPerInference: number;
+  cyclesSource: string;
+  inferencesPerSecondAtFmax: number;
+  inferencesPerSecondAtBoardClock: number;
+  bitstreamBytes: number;
+  yosysSeconds: number;
+  nextpnrSeconds: number;
+  estimate: false;
+}
+
+/** Options of an iCE40 build. */
+export interface Ice40Options {
+  targetMHz?: number;
+  boardClockHz?: number;
+  baud?: number;
+  seed?: number;
+  onLog?: Log;
+  /** Measured cycles per inference (from simulation); the core's model when absent. */
+  cycles?: { value: number; source: string };
+}
+
+/** Every source file of the board design (also what `trit compile` writes out). */
+export function boardSources(p: HdlProgram, clockHz: number, baud: number): Record<string, string> {
+  return {
+    ...libraryFiles('spram', true),
+    'trit_top.v': emitTop(p, 'spram'),
+    'trit_board.v': emitBoardTop(clockHz, baud),
+    'program.hex': programHex(p),
+    'trit_board.pcf': emitPcf(),
+  };
+}
+
+/** Synthesises, places, routes and packs the board design for the iCEBreaker (UP5K, SG48). */
+export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promise<{ report: Ice40Report; bitstream: Uint8Array; sources: Record<string, string>; yosysLog: string[]; nextpnrLog: string[] }> {
+  const log = opts.onLog ?? (() => {});
+  const clockHz = opts.boardClockHz ?? 12e6;
+  const target = opts.targetMHz ?? 30;
+  const sources = boardSources(p, clockHz, opts.baud ?? 115200);
+  const vfiles = Object.keys(sources).filter((f) => f.endsWith('.v'));
+  const t0 = Date.now();
+  const y = await yosys(['-q', '-l', 'yosys.log', '-p', `read_verilog -DSYNTHESIS ${vfiles.join(' ')}; synth_ice40 -top trit_board -dsp -json design.json; tee -o stat.txt stat`],
+    sources, log);
+  const ySec = (Date.now() - t0) / 1000;
+  const stat = typeof y.files['stat.txt'] === 'string' ? (y.files['stat.txt'] as string).split('\n') : y.log;
+  const cells = parseYosysStat(stat);
+  const json = y.files['design.json'];
+  if (!json) throw new TritError('yosys wrote no netlist');
+
+  const { runNextpnrIce40, runIcepack } = await import('@yowasp/nextpnr-ice40');
+  const t1 = Date.now();
+  const npLog: string[] = [];
+  const npOut = lines(log, npLog);
+  let pnr: Tree;
+  try {
+    pnr = (await runNextpnrIce40(['--up5k', '--package', 'sg48', '--json', 'design.json', '--pcf', 'trit_board.pcf', '--asc', 'design.asc',
+      '--report', 'report.json', '--freq', String(target), '--timing-allow-fail', '--seed', String(opts.seed ?? 1)],
+    { 'design.json': json, 'trit_board.pcf': sources['trit_board.pcf'] }, { stdout: npOut, stderr: npOut })) as Tree;
+    npOut(null);
+  } catch (e) {
+    npOut(null);
+    throw new TritError(`nextpnr-ice40 failed: ${(e as Error).message}\n${npLog.filter((l) => /ERROR|error/.test(l)).slice(-10).join('\n') || npLog.slice(-20).join('\n')}`);
+  }
+  const npSec = (Date.now() - t1) / 1000;
+  const rep = JSON.parse(String(pnr['report.json'])) as { fmax: Record<string, { achieved: number; constraint: number }>; utilization: Record<string, { used: number; available: number }> };
+  const packed = (await runIcepack(['design.asc', 'design.bin'], { 'design.asc': pnr['design.asc'] })) as Tree;
+  const bin = packed['design.bin'];
+  if (!(bin instanceof Uint8Array)) throw new TritError('icepack wrote no bitstream');
+
+  const u = (k: string) => rep.utilization[k]?.used ?? 0;
+  const fmax = Math.min(...Object.values(rep.fmax).map((f) => f.achieved));
+  const cyc = opts.cycles ?? { value: p.cyclesModel, source: 'modelled from the program (not simulated)' };
+  const report: Ice40Report = {
+    device: 'ice40-up5k', package: 'sg48',
+    logicCells: u('ICESTORM_LC'), logicCellsAvailable: rep.utilization.ICESTORM_LC?.available ?? 5280,
+    luts: cells.SB_LUT4 ?? 0, carries: cells.SB_CARRY ?? 0,
+    dffs: Object.entries(cells).filter(([k]) => k.startsWith('SB_DFF')).reduce((s, [, v]) => s + v, 0),
+    ebr: u('ICESTORM_RAM'), spram: u('ICESTORM_SPRAM'), dsp: u('ICESTORM_DSP'), io: u('SB_IO'),
+    fmaxMHz: Math.round(fmax * 100) / 100, targetMHz: target, boardClockMHz: clockHz / 1e6,
+    cyclesPerInference: cyc.value, cyclesSource: cyc.source,
+    inferencesPerSecondAtFmax: Math.round((fmax * 1e6 / cyc.value) * 10) / 10,
+    inferencesPerSecondAtBoardClock: Math.round((clockHz / cyc.value) * 10) / 10,
+    bitstreamBytes: bin.length, yosysSeconds: ySec, nextpnrSeconds: npSec, estimate: false,
+  };
+  if (fmax * 1e6 < clockHz) {
+    throw new TritError(`the routed design reaches ${fmax.toFixed(1)} MHz, below the board clock of ${clockHz / 1e6} MHz`, {}, 'try another --seed, or a slower --clock');
+  }
+  return { report, bitstream: bin, sources, yosysLog: y.log, nextpnrLog: npLog };
+}
+
+/** A Yosys `synth_xilinx` resource estimate for a 7-series part: no place and route. */
+export async function estimateXilinx(p: HdlProgram, part: string, onLog: Log = () => {}): Promise<Record<string, unknown>> {
+  const sources = { ...libraryFiles('ram'), 'trit_top.v': emitTop(p, 'ram'), 'program.hex': programHex(p) };
+  const vfiles = Object.keys(sources).filter((f) => f.endsWith('.v'));
+  const t0 = Date.now();
+  const y = await yosys(['-q', '-p', `read_verilog ${vfiles.join(' ')}; synth_xilinx -family xc7 -top trit_top; tee -o stat.txt stat`], sources, onLog);
+  const stat = typeof y.files['stat.txt'] === 'string' ? (y.files['stat.txt'] as string).split('\n') : y.log;
+  const cells = parseYosysStat(stat);
+  const sum = (re: RegExp) => Object.entries(cells).filter(([k]) => re.test(k)).reduce((s, [, v]) => s + v, 0);
+  return {
+    device: part, estimate: true,
+    note: 'Yosys synth_xilinx cell counts before place and route: an estimate, not a fit; no Fmax without Vivado or nextpnr-xilinx.',
+    luts: sum(/^LUT\d/), carry4: cells.CARRY4 ?? 0, ffs: sum(/^FD/), bram36: cells.RAMB36E1 ?? 0, bram18: cells.RAMB18E1 ?? 0,
+    dsp48: cells.DSP48E1 ?? 0, lutram: sum(/^RAM\d|^RAM[SD]/), cells, yosysSeconds: (Date.now() - t0) / 1000,
+  };
+}
