@@ -22,6 +22,11 @@ describe('zoo models verify against their golden vectors', () => {
       expect(r.report.saturations).toBeLessThanOrEqual(2);
     });
   }
+  it('mmfree-up5k-char (golden inputs as calibration set)', () => {
+    const r = verify('mmfree-up5k-char', '--calibration', join(ROOT, 'models/zoo/mmfree-up5k-char/golden.safetensors'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.report.pass).toBe(true);
+  });
   it('mmfree-shakespeare-char (golden inputs as calibration set)', () => {
     const r = verify('mmfree-shakespeare-char', '--calibration', join(ROOT, 'models/zoo/mmfree-shakespeare-char/golden.safetensors'));
     expect(r.status, r.stderr).toBe(0);
