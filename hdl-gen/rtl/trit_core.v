@@ -162,6 +162,11 @@ module trit_core #(
   reg               first_q;       // first element of a reduction row
   reg [AW-1:0]      arg_q;
   reg [63:0]        pro_q;         // prologue: sat lo, hi (2 × 32); or lut lo (48), last (16)
+  reg [15:0]        lut_tab_q;     // lut: dmem address of the table (shared between nodes)
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0]       lut_tab32 = {16'd0, lut_tab_q};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [DAW-1:0]    lut_tab = lut_tab32[DAW-1:0];
   reg [3:0]         pro_n_q;
   reg [DAW-1:0]     tab_q;         // dmem address of a 32-bit table entry being read
   reg [2:0]         tab_k_q;       // read cycle counter
@@ -345,7 +350,6 @@ module trit_core #(
   reg [AW-1:0] io_n_q;
   reg [15:0]   word_hi_q;
   localparam [DAW:0] Two = 2;
-  localparam [DAW-1:0] Four = 4;   // lut table entries follow lo (3 words) and last (1 word)
   localparam integer LanesM1 = Lanes - 1;
   localparam [3:0]   LastLane = LanesM1[3:0];
   localparam [AW:0]  LanesW = Lanes[AW:0];
@@ -452,9 +456,10 @@ module trit_core #(
         SPro: begin
           // Address n goes out at count n; its data is sampled at count n + 2.
           dmem_addr_o <= i_bb[DAW-1:0] + {{(DAW - 4){1'b0}}, pro_n_q};
-          if (pro_n_q >= 4'd2) pro_q <= {dmem_rdata_i, pro_q[63:16]};
+          if (pro_n_q >= 4'd2 && pro_n_q <= 4'd5) pro_q <= {dmem_rdata_i, pro_q[63:16]};
+          if (pro_n_q == 4'd6) lut_tab_q <= dmem_rdata_i;  // lut: where the table is
           pro_n_q <= pro_n_q + 4'd1;
-          if (pro_n_q == 4'd5) begin
+          if (pro_n_q == ((i_op == OpSat) ? 4'd5 : 4'd6)) begin
             st_q <= SRowStart;
           end
         end
@@ -610,11 +615,11 @@ module trit_core #(
         // ---------------------------------------------------------- lut: index, table reads, interpolation
         SLut1: begin
           // res_q = j = floor(d / 2^step); wide_q still holds d.
-          if (wide_q[63]) begin tab_q <= i_bb[DAW-1:0] + Four; lut_interp_q <= 1'b0; end
+          if (wide_q[63]) begin tab_q <= lut_tab; lut_interp_q <= 1'b0; end
           else if (res_q[63:16] != 48'd0 || res_q[15:0] >= lut_last) begin
-            tab_q <= i_bb[DAW-1:0] + Four + lut_last_words[DAW-1:0]; lut_interp_q <= 1'b0;
+            tab_q <= lut_tab + lut_last_words[DAW-1:0]; lut_interp_q <= 1'b0;
           end else begin
-            tab_q <= i_bb[DAW-1:0] + Four + {res_q[DAW-2:0], 1'b0}; lut_interp_q <= i_x[0];
+            tab_q <= lut_tab + {res_q[DAW-2:0], 1'b0}; lut_interp_q <= i_x[0];
           end
           lut_frac_q  <= wide_q[31:0] & lut_fmask;
           tab_k_q     <= 3'd0;

@@ -314,8 +314,11 @@ export function buildProgram(g: IRGraph): HdlProgram {
           if (scaled.some((v) => Math.abs(v) > 2 ** 31 - 1)) fail(n, `mulc constant scaled by 2^${-sh} does not fit 32 bits`);
           const key = `${b}<<${-sh}`;
           if (!constAt.has(key)) { constAt.set(key, dm.length); for (const v of scaled) push32(v); constWords += 2 * scaled.length; }
-          const ins = ew('mul', a, b, { sh: 0 });
-          ins[0].b = constAt.get(key)!;
+          // Addressed like the constant itself, but only the scaled copy goes into dmem.
+          const ins = ew('mul', a, undefined, { sh: 0 });
+          const acc = access(t.shape, typeOf(b).shape, rows, cols)!;
+          if (!acc) fail(n, `broadcast of [${typeOf(b).shape}] to [${t.shape}] is not a 2-D pattern the core can address`);
+          Object.assign(ins[0], { b: constAt.get(key)!, bRs: 2 * acc.rs, bCs: acc.cs === 1, bConst: true });
           elemCycles(10);
           return ins;
         }
@@ -351,15 +354,25 @@ export function buildProgram(g: IRGraph): HdlProgram {
         for (let j = 0; j + 1 < T.length; j++) {
           if (Math.abs(T[j + 1] - T[j]) > 2 ** 31 - 1) fail(n, `lut table '${n.inputs[1]}' has a step between entries of 2^31 or more`);
         }
+        // The table once (nodes share it); a 5-word header per (table, lo): lo (48 bits), the
+        // last index, and the table's address.
+        const tkey = `lutT:${n.inputs[1]}`;
+        let tab = constAt.get(tkey);
+        if (tab === undefined) {
+          tab = dm.length;
+          for (const v of T) push32(v);
+          tableWords += 2 * T.length;
+          constAt.set(tkey, tab);
+        }
+        if (tab > 0xffff) fail(n, 'lut table placed beyond the first 65,536 data-memory words');
         const key = `lut:${n.inputs[1]}:${n.attrs.lo}`;
         let blk = constAt.get(key);
         if (blk === undefined) {
           blk = dm.length;
           const lo = BigInt(n.attrs.lo as number);
           for (let k = 0n; k < 3n; k++) dm.push(Number((BigInt.asUintN(48, lo) >> (16n * k)) & 0xffffn));
-          dm.push(T.length - 1);
-          for (const v of T) push32(v);
-          tableWords += 4 + 2 * T.length;
+          dm.push(T.length - 1, tab);
+          tableWords += 5;
           constAt.set(key, blk);
         }
         cycles += 10;
