@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { TritError } from '../../compiler/errors.js';
 import { roundReal } from '../../compiler/ir/arith.js';
@@ -26,7 +26,8 @@ function need(tool: string): void {
 }
 
 /** Writes the design into `dir` and compiles it; returns the command that runs it. */
-export function buildSim(p: HdlProgram, dir: string, simulator: Simulator): { cmd: string; args: string[]; cwd: string } {
+export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator): { cmd: string; args: string[]; cwd: string } {
+  const dir = resolve(dirIn); // the simulator runs with cwd = dir, so every path must be absolute
   mkdirSync(dir, { recursive: true });
   const files = designFiles(p, 'ram');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -64,6 +65,7 @@ export class HdlSim {
     });
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
     this.proc.on('exit', () => { this.exited = true; this.wake(); });
+    this.proc.on('error', (e) => { this.stderr += `could not start ${run.cmd}: ${e.message}`; this.exited = true; this.wake(); });
   }
 
   /** Builds (in `dir`) and starts a simulation, then loads the data memory. */
