@@ -99,7 +99,7 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
 
     let report: Record<string, unknown>;
     if (dev.family === 'ice40' && !o.noSynth) {
-      log('synthesising (yosys synth_ice40), then place and route (nextpnr-ice40 --up5k) — about two minutes…');
+      log('synthesising (yosys synth_ice40), then place and route (nextpnr-ice40 --up5k) — several minutes (about 7 on a 2-core machine)…');
       let phase = '';
       const r = await buildIce40(p, {
         boardClockHz: clockHz, baud, targetMHz: o.targetMHz, seed: o.seed, cycles,

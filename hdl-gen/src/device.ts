@@ -33,11 +33,12 @@ export const DEVICES: Record<string, Device> = {
 };
 
 /**
- * Logic of the core itself, measured (post place-and-route LCs on the UP5K; Yosys LUT6 on xc7)
- * for the shipped core with an 8-lane ternary unit; the UART board top adds ~120 LCs.
- * Update with the figures of report.json when the core changes (docs/verilog.md §Resources).
+ * Logic of the core, measured for the shipped core (8 ternary lanes) on columns-mnist-up5k:
+ * 5,198 logic cells after place and route on the UP5K with the UART board top (≈120 of them),
+ * 2,970 LUTs in Yosys synth_xilinx. It barely depends on the model (widths of a few fields).
+ * Update with report.json when the core changes (docs/verilog.md §Building).
  */
-export const CORE_LOGIC = { ice40: 4900, xc7: 2600 } as const;
+export const CORE_LOGIC = { ice40: 5080, xc7: 2970 } as const;
 
 /** What a program needs of a part. */
 export interface Need {
