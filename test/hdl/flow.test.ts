@@ -39,7 +39,7 @@ describe('trit compile --target verilog', () => {
       console.log(`columns-mnist-up5k on UP5K: ${rep.logicCells} LCs, ${rep.ebr} EBR, ${rep.spram} SPRAM, ${rep.dsp} DSP, ${rep.fmaxMHz} MHz, ` +
         `${rep.cyclesPerInference} cycles → ${rep.inferencesPerSecondAtFmax} images/s at Fmax`);
     } finally { rmSync(out, { recursive: true, force: true }); }
-  });
+  }, 30 * 60_000); // place and route at 98% of the UP5K takes ~7–9 min on 2 cores
 
   it('--device xc7a35t gives a synth_xilinx estimate, labelled as one', () => {
     const out = mkdtempSync(join(tmpdir(), 'trit-xc7-'));
@@ -53,7 +53,7 @@ describe('trit compile --target verilog', () => {
       expect(rep.dsp48).toBeGreaterThan(0);
       expect(existsSync(join(out, 'report.json'))).toBe(true);
     } finally { rmSync(out, { recursive: true, force: true }); }
-  });
+  }, 10 * 60_000);
 
   it('a model too large for the UP5K is refused with what it needs and a part that fits; nothing written', () => {
     const out = mkdtempSync(join(tmpdir(), 'trit-big-'));
