@@ -351,7 +351,9 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     log: (l) => process.stderr.write(`${l}\n`),
   });
   if (v.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return 0; }
-  const r = report as Record<string, number | string | boolean>;
+  const r = report as Record<string, number | string | boolean | null>;
+  const unit = c.ir.states.length ? 'token' : 'inference';
+  const cyc = r.cyclesPerInference === null ? `cycles not measured (${r.cyclesSource})` : `${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${unit}`;
   const L: string[] = [];
   if (dev.family === 'ice40' && !v['no-synth']) {
     L.push(`wrote ${join(outDir, name + '.bin')} (${r.bitstreamBytes} bytes) and ${join(outDir, 'report.json')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -359,14 +361,14 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     L.push(`  logic cells       ${r.logicCells} / ${r.logicCellsAvailable}  (LUT4 ${r.luts}, carry ${r.carries}, DFF ${r.dffs})`);
     L.push(`  EBR / SPRAM / DSP ${r.ebr} / 30, ${r.spram} / 4, ${r.dsp} / 8`);
     L.push(`  Fmax after route  ${r.fmaxMHz} MHz (target ${r.targetMHz}; the board clock is ${r.boardClockMHz} MHz)`);
-    L.push(`  cycles            ${Number(r.cyclesPerInference).toLocaleString('en-US')} per ${c.ir.states.length ? 'token' : 'inference'} — ${r.cyclesSource}`);
-    L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${c.ir.states.length ? 'tokens' : 'inferences'}/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);
+    L.push(`  cycles            ${cyc}${r.cyclesPerInference === null ? '' : ` — ${r.cyclesSource}`}`);
+    if (r.cyclesPerInference !== null) L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${unit}s/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);
   } else if (dev.family === 'xc7' && !v['no-synth']) {
     L.push(`ESTIMATE (Yosys synth_xilinx, no place and route) for the ${dev.name}: ${r.luts} LUTs, ${r.carry4} CARRY4, ${r.ffs} FFs, ` +
-      `${r.bram36} RAMB36 + ${r.bram18} RAMB18, ${r.dsp48} DSP48; ${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${c.ir.states.length ? 'token' : 'inference'}`);
+      `${r.bram36} RAMB36 + ${r.bram18} RAMB18, ${r.dsp48} DSP48; ${cyc}`);
     L.push(`wrote ${join(outDir, 'report.json')} and the design in ${join(outDir, 'rtl')}`);
   } else {
-    L.push(`wrote the design to ${join(outDir, 'rtl')}; ${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${c.ir.states.length ? 'token' : 'inference'} (${r.cyclesSource})`);
+    L.push(`wrote the design to ${join(outDir, 'rtl')}; ${cyc}${r.cyclesPerInference === null ? '' : ` (${r.cyclesSource})`}`);
   }
   process.stdout.write(L.join('\n') + '\n');
   return 0;

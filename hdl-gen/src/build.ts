@@ -4,7 +4,7 @@
  * estimate. Everything is written into a scratch folder first and moved into place only when
  * the whole build succeeded, so a failure leaves no partial output behind.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { IRGraph } from '../../compiler/ir/graph.js';
@@ -16,9 +16,7 @@ import { buildProgram, type HdlProgram } from './program.js';
 import { checkFit, deviceByName } from './device.js';
 import { buildIce40, boardSources, estimateXilinx } from './flow.js';
 import { HdlSim, type Simulator } from './sim.js';
-import { HDL_ROOT, emitTop, libraryFiles } from './emit.js';
-import { programHex } from './program.js';
-import { readFileSync } from 'node:fs';
+import { HDL_ROOT, designFiles } from './emit.js';
 
 /** Options of a Verilog build. */
 export interface VerilogBuildOptions {
@@ -36,6 +34,11 @@ export interface VerilogBuildOptions {
   /** Inputs for the simulation that measures cycles (default: zeros / id 0). */
   simFeeds?: Record<string, ArrayLike<number>>;
   log?: (line: string) => void;
+}
+
+/** The cycle count as report fields: measured, or said to be missing. */
+function cycleFields(c: { value: number; source: string } | undefined) {
+  return { cyclesPerInference: c?.value ?? null, cyclesSource: c?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)' };
 }
 
 /** The manifest a host (the serial script, tests) needs to talk to the design. */
@@ -73,13 +76,13 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     mkdirSync(rtl);
     const clockHz = o.clockHz ?? 12e6;
     const baud = o.baud ?? 115200;
-    const sources = dev.family === 'ice40' ? boardSources(p, clockHz, baud) : { ...libraryFiles('ram'), 'trit_top.v': emitTop(p, 'ram'), 'program.hex': programHex(p) };
+    const sources = dev.family === 'ice40' ? boardSources(p, clockHz, baud) : designFiles(p, 'ram');
     for (const [f, text] of Object.entries(sources)) writeFileSync(join(rtl, f), text);
     writeFileSync(join(rtl, 'tb_stream.v'), readFileSync(join(HDL_ROOT, 'sim', 'tb_stream.v'), 'utf8'));
     writeFileSync(join(tmp, 'dmem.bin'), new Uint8Array(p.dmem.buffer, p.dmem.byteOffset, p.dmem.byteLength));
 
     // One inference in simulation: the cycle count, and a bit-exact check against the interpreter.
-    let cycles: { value: number; source: string } = { value: p.cyclesModel, source: 'modelled from the program (no simulator installed)' };
+    let cycles: { value: number; source: string } | undefined;
     const simulator = simulatorAvailable();
     if (simulator) {
       log(`simulating one ${p.stateCount ? 'step' : 'inference'} (${simulator}) for the cycle count…`);
@@ -111,12 +114,12 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
       writeFileSync(join(tmp, `${o.name}.bin`), r.bitstream);
       writeFileSync(join(tmp, 'yosys.log'), r.yosysLog.join('\n'));
       writeFileSync(join(tmp, 'nextpnr.log'), r.nextpnrLog.join('\n'));
-      report = { ...r.report, model: o.model, cyclesPerToken: p.stateCount ? cycles.value : undefined, plan: need };
+      report = { ...r.report, model: o.model, cyclesPerToken: p.stateCount ? r.report.cyclesPerInference : undefined, plan: need };
     } else if (dev.family === 'xc7' && !o.noSynth) {
       log(`estimating resources on the ${dev.name} (yosys synth_xilinx; no place and route)…`);
-      report = { ...(await estimateXilinx(p, dev.name)), model: o.model, cyclesPerInference: cycles.value, cyclesSource: cycles.source, plan: need };
+      report = { ...(await estimateXilinx(p, dev.name)), model: o.model, ...cycleFields(cycles), plan: need };
     } else {
-      report = { device: dev.name, model: o.model, cyclesPerInference: cycles.value, cyclesSource: cycles.source, plan: need, synthesised: false };
+      report = { device: dev.name, model: o.model, ...cycleFields(cycles), plan: need, synthesised: false };
     }
     writeFileSync(join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     writeFileSync(join(tmp, `${o.name}.hdl.json`), JSON.stringify(manifest(p, { device: dev.name, clockHz, baud }), null, 2) + '\n');

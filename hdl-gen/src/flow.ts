@@ -4,7 +4,7 @@
  * streamed as progress and their machine-readable reports parsed into one report.
  */
 import { TritError } from '../../compiler/errors.js';
-import { emitBoardTop, emitPcf, emitTop, libraryFiles } from './emit.js';
+import { designFiles, emitBoardTop, emitPcf, emitTop, libraryFiles } from './emit.js';
 import { programHex, type HdlProgram } from './program.js';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
@@ -66,10 +66,11 @@ export interface Ice40Report {
   fmaxMHz: number;
   targetMHz: number;
   boardClockMHz: number;
-  cyclesPerInference: number;
+  /** Measured in simulation; null when no simulator was installed. */
+  cyclesPerInference: number | null;
   cyclesSource: string;
-  inferencesPerSecondAtFmax: number;
-  inferencesPerSecondAtBoardClock: number;
+  inferencesPerSecondAtFmax: number | null;
+  inferencesPerSecondAtBoardClock: number | null;
   bitstreamBytes: number;
   yosysSeconds: number;
   nextpnrSeconds: number;
@@ -83,7 +84,7 @@ export interface Ice40Options {
   baud?: number;
   seed?: number;
   onLog?: Log;
-  /** Measured cycles per inference (from simulation); the core's model when absent. */
+  /** Cycles per inference, measured in simulation; absent: reported as not measured. */
   cycles?: { value: number; source: string };
 }
 
@@ -136,7 +137,7 @@ export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promis
 
   const u = (k: string) => rep.utilization[k]?.used ?? 0;
   const fmax = Math.min(...Object.values(rep.fmax).map((f) => f.achieved));
-  const cyc = opts.cycles ?? { value: p.cyclesModel, source: 'modelled from the program (not simulated)' };
+  const cyc = opts.cycles;
   const report: Ice40Report = {
     device: 'ice40-up5k', package: 'sg48',
     logicCells: u('ICESTORM_LC'), logicCellsAvailable: rep.utilization.ICESTORM_LC?.available ?? 5280,
@@ -144,9 +145,9 @@ export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promis
     dffs: Object.entries(cells).filter(([k]) => k.startsWith('SB_DFF')).reduce((s, [, v]) => s + v, 0),
     ebr: u('ICESTORM_RAM'), spram: u('ICESTORM_SPRAM'), dsp: u('ICESTORM_DSP'), io: u('SB_IO'),
     fmaxMHz: Math.round(fmax * 100) / 100, targetMHz: target, boardClockMHz: clockHz / 1e6,
-    cyclesPerInference: cyc.value, cyclesSource: cyc.source,
-    inferencesPerSecondAtFmax: Math.round((fmax * 1e6 / cyc.value) * 10) / 10,
-    inferencesPerSecondAtBoardClock: Math.round((clockHz / cyc.value) * 10) / 10,
+    cyclesPerInference: cyc?.value ?? null, cyclesSource: cyc?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)',
+    inferencesPerSecondAtFmax: cyc ? Math.round((fmax * 1e6 / cyc.value) * 10) / 10 : null,
+    inferencesPerSecondAtBoardClock: cyc ? Math.round((clockHz / cyc.value) * 10) / 10 : null,
     bitstreamBytes: bin.length, yosysSeconds: ySec, nextpnrSeconds: npSec, estimate: false,
   };
   if (fmax * 1e6 < clockHz) {
@@ -157,7 +158,7 @@ export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promis
 
 /** A Yosys `synth_xilinx` resource estimate for a 7-series part: no place and route. */
 export async function estimateXilinx(p: HdlProgram, part: string, onLog: Log = () => {}): Promise<Record<string, unknown>> {
-  const sources = { ...libraryFiles('ram'), 'trit_top.v': emitTop(p, 'ram'), 'program.hex': programHex(p) };
+  const sources = designFiles(p, 'ram');
   const vfiles = Object.keys(sources).filter((f) => f.endsWith('.v'));
   const t0 = Date.now();
   const y = await yosys(['-q', '-p', `read_verilog ${vfiles.join(' ')}; synth_xilinx -family xc7 -top trit_top; tee -o stat.txt stat`], sources, onLog);

@@ -57,8 +57,8 @@ export interface HdlProgram {
   stateBase: number; stateCount: number;
   /** dmem words by use. */
   dmemUse: { weights: number; constants: number; tables: number };
-  /** Cycles per inference, from the core's per-instruction timing (checked by simulation). */
-  cyclesModel: number;
+  /** The encoded instructions (IW bits each), in program order. */
+  words: bigint[];
   signature: number;
 }
 
@@ -172,12 +172,13 @@ export function buildProgram(g: IRGraph): HdlProgram {
   // Aliases: a reshape is its input; a state read is the state buffer; a state write's value is
   // its input (the copy into the state happens after every read, at the end of the program).
   const alias = new Map<string, string>();
+  const fixedReads: string[] = []; // state reads: the state buffer itself, never freed
   const root = (v: string): string => { while (alias.has(v)) v = alias.get(v)!; return v; };
   for (const n of g.nodes) {
     if (n.op === 'reshape' || n.op === 'state_write') alias.set(n.out, n.inputs[0]);
-    if (n.op === 'state_read') loc.set(n.out, loc.get(`state:${n.attrs.state}`)!);
+    if (n.op === 'state_read') { loc.set(n.out, loc.get(`state:${n.attrs.state}`)!); fixedReads.push(n.out); }
   }
-  const fixed = new Set<string>([...loc.keys()].filter((k) => k.startsWith('state:') || g.nodes.some((n) => n.op === 'state_read' && n.out === k)));
+  const fixed = new Set<string>([...[...loc.keys()].filter((k) => k.startsWith('state:')), ...fixedReads]);
   const lastUse = new Map<string, number>();
   g.nodes.forEach((n, i) => { for (const v of n.inputs) if (!v.startsWith('@')) lastUse.set(root(v), i); });
   for (const o of outputs) lastUse.set(root(o.value), g.nodes.length);
@@ -230,7 +231,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
   const deferred: Instr[] = [];
   const satBits = (n: IRNode): 8 | 16 | 32 => ({ i8: 8, i16: 16, i32: 32 } as const)[n.type.dtype as 'i8'] ?? 32;
   const sizeOf = (v: string) => numel(typeOf(v).shape);
-  let cycles = 0;
 
   g.nodes.forEach((n, i) => {
     // Allocate the output (unless an alias or host edge), in place when safe.
@@ -278,7 +278,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
     const base: Instr = { op: 'copy', node: n.out, o: out, rnd: RND[(n.attrs.round as RoundMode) ?? 'floor'] ?? 0, sat: n.attrs.sat === true, satBits: satBits(n) };
     const cols = t.shape.length ? t.shape.at(-1)! : 1;
     const rows = size / cols;
-    const elemCycles = (per: number) => { cycles += 4 + size * per; };
     const operand = (v: string, which: 'a' | 'b', ins: Instr) => {
       const acc = access(t.shape, typeOf(v).shape, rows, cols);
       if (!acc) fail(n, `broadcast of [${typeOf(v).shape}] to [${t.shape}] is not a 2-D pattern the core can address`, 'reshape so the broadcast is over rows or columns of a matrix');
@@ -319,17 +318,14 @@ export function buildProgram(g: IRGraph): HdlProgram {
           const acc = access(t.shape, typeOf(b).shape, rows, cols)!;
           if (!acc) fail(n, `broadcast of [${typeOf(b).shape}] to [${t.shape}] is not a 2-D pattern the core can address`);
           Object.assign(ins[0], { b: constAt.get(key)!, bRs: 2 * acc.rs, bCs: acc.cs === 1, bConst: true });
-          elemCycles(10);
           return ins;
         }
         if (sh > 63) fail(n, `shift ${sh} exceeds 63`);
-        elemCycles(op === 'mul' ? 10 : 8);
         return ew(op, a, b, { sh });
       }
-      case 'neg': case 'abs': elemCycles(8); return ew(n.op, n.inputs[0]);
+      case 'neg': case 'abs': return ew(n.op, n.inputs[0]);
       case 'shift': {
         const by = n.attrs.by as number;
-        elemCycles(by < 0 ? 10 : 8);
         if (by >= 0) return ew('shift', n.inputs[0], undefined, { sh: by });
         if (-by > 30) fail(n, `left shift by ${-by} is not supported (at most 30)`);
         const ins = ew('mul', n.inputs[0], undefined, { sh: 0 });
@@ -339,8 +335,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
       case 'sat': {
         const blk = dm.length;
         push32(n.attrs.lo as number); push32(n.attrs.hi as number); tableWords += 4;
-        cycles += 8;
-        elemCycles(8);
         const ins = ew('sat', n.inputs[0]);
         Object.assign(ins[0], { b: blk, bRs: 0, bCs: false, bConst: true });
         return ins;
@@ -375,8 +369,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
           tableWords += 5;
           constAt.set(key, blk);
         }
-        cycles += 10;
-        elemCycles(22);
         const ins = ew('lut', n.inputs[0], undefined, { sh: step, x: n.attrs.interp === 'linear' ? 1 : 0 });
         Object.assign(ins[0], { b: blk });
         return ins;
@@ -396,7 +388,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
           tableWords += 2 * tab.length;
           constAt.set(key, blk);
         }
-        elemCycles(16 + newton * (n.op === 'recip' ? 18 : 27));
         const ins = ew(n.op, n.inputs[0], undefined, { sh: lb | (newton << 4), x: (fin & 0x7f) | ((fout & 0x7f) << 7) });
         Object.assign(ins[0], { b: blk });
         return ins;
@@ -404,14 +395,12 @@ export function buildProgram(g: IRGraph): HdlProgram {
       case 'reduce_sum': case 'reduce_max': case 'reduce_absmax': case 'argmax': {
         const K = typeOf(n.inputs[0]).shape.at(-1)!;
         const op = ({ reduce_sum: 'rsum', reduce_max: 'rmax', reduce_absmax: 'rabsmax', argmax: 'argmax' } as const)[n.op];
-        cycles += size * (4 + 5 * K + 5);
         return [{ ...base, op, a: addrOf(n.inputs[0], n), aRs: K, aCs: true, rows: size, cols: K, oRs: 1 }];
       }
       case 'ternary_matmul': {
         const c = g.consts.get(n.inputs[1])!;
         const [N, K] = c.type.shape;
         const R = size / N;
-        cycles += 4 + R * Math.ceil(N / LANES) * (K + 5 + LANES);
         return [{ ...base, op: 'matmul', a: addrOf(n.inputs[0], n), aRs: K, aCs: true, b: weightAddr(c), rows: R, cols: K, oRs: N, x: N - 1 }];
       }
       case 'gather': {
@@ -419,7 +408,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
         const [, D] = table.type.shape;
         const ids = n.inputs[1];
         const cnt = sizeOf(ids);
-        cycles += 4 + cnt * (4 + 6 * D);
         return [{ ...base, op: 'gather', a: addrOf(ids, n), aRs: 1, aCs: false, b: constAddr(n.inputs[0], n), bRs: 0, bCs: true, bConst: true, rows: cnt, cols: D, oRs: D }];
       }
       case 'slice': {
@@ -427,7 +415,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
         const ax = n.attrs.axis as number;
         const inner = numel(inShape.slice(ax + 1)), outer = numel(inShape.slice(0, ax));
         const start = n.attrs.start as number, len = (n.attrs.end as number) - start;
-        cycles += 4 + outer * len * inner * 6;
         return [{ ...base, op: 'copy', sat: false, a: addrOf(n.inputs[0], n) + start * inner, aRs: inShape[ax] * inner, aCs: true, rows: outer, cols: len * inner, oRs: len * inner }];
       }
       case 'concat': {
@@ -440,7 +427,6 @@ export function buildProgram(g: IRGraph): HdlProgram {
           if (p.startsWith('@')) fail(n, 'concat of a constant is not supported');
           const w = numel(typeOf(p).shape.slice(ax));
           list.push({ ...base, op: 'copy', sat: false, a: addrOf(p, n), aRs: w, aCs: true, o: out + off, oRs: total, rows: outer, cols: w });
-          cycles += 4 + outer * w * 6;
           off += w;
         }
         return list;
@@ -455,10 +441,8 @@ export function buildProgram(g: IRGraph): HdlProgram {
   for (const o of outputs) {
     o.offset += outBase;
     instrs.push({ op: 'copy', a: addrOf(o.value, { out: o.value } as IRNode), aRs: o.count, aCs: true, o: o.offset, oRs: o.count, rows: 1, cols: o.count, node: `output ${o.name}` });
-    cycles += 4 + 6 * o.count;
   }
   instrs.push(...deferred);
-  for (const d of deferred) cycles += 4 + 6 * (d.cols ?? 1);
   instrs.push({ op: 'end', node: 'end' });
 
   const vramWords = Math.max(pool.top, 1);
@@ -475,14 +459,14 @@ export function buildProgram(g: IRGraph): HdlProgram {
     accW = Math.max(accW, Math.min(32, Math.ceil(Math.log2(K * 2 ** (xb - 1) + 1)) + 1));
   }
   const widths: Widths = { AW, DAW, BW: Math.max(AW + 1, DAW), XW: 14 };
-  for (const ins of instrs) encode(ins, widths); // throws early on a field that does not fit
+  const words = instrs.map((ins) => encode(ins, widths)); // throws on a field that does not fit
   const dmem = Uint16Array.from(dm);
-  const signature = fnv32(instrs.map((x) => encode(x, widths).toString(16)).join(',') + '|' + Array.from(dmem).join(','));
+  const signature = fnv32(words.map((w) => w.toString(16)).join(',') + '|' + Array.from(dmem).join(','));
   return {
     name: g.name, widths, instrs, dmem, vramWords, inputs, outputs, accW,
     inBase, inCount, outBase, outCount, stateBase, stateCount,
     dmemUse: { weights: weightWords, constants: constWords, tables: tableWords },
-    cyclesModel: cycles, signature,
+    words, signature,
   };
 }
 
@@ -496,5 +480,5 @@ function fnv32(s: string): number {
 /** The program ROM as $readmemh text, one instruction per line with its node as a comment. */
 export function programHex(p: HdlProgram): string {
   const L = layout(p.widths);
-  return p.instrs.map((ins) => `${encode(ins, p.widths).toString(16).padStart(Math.ceil(L.IW / 4), '0')} // ${ins.op} ${ins.node ?? ''}`).join('\n') + '\n';
+  return p.instrs.map((ins, i) => `${p.words[i].toString(16).padStart(Math.ceil(L.IW / 4), '0')} // ${ins.op} ${ins.node ?? ''}`).join('\n') + '\n';
 }
