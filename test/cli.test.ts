@@ -101,10 +101,19 @@ describe('trit CLI basics', () => {
     expect(trit('frobnicate').status).toBe(2);
     expect(trit('inspect', 'x', '--bogus').status).toBe(2);
   });
-  it('says plainly what is not in this version (bench); --target verilog needs a device', () => {
-    const r = trit('bench');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/not available in trit/);
+  it('refuses bad bench flags before running anything; --target verilog needs a device', () => {
+    for (const [args, msg] of [
+      [['bench', 'model.onnx'], /bench takes no model/],
+      [['bench', '--fpga', 'sometimes'], /--fpga must be auto, skip or rebuild/],
+      [['bench', '--watts-per-core', '0'], /--watts-per-core must be a positive number/],
+      [['bench', '--repeats', '0'], /--repeats must be an integer ≥ 1/],
+      [['bench', '--big', '/nonexistent/370m'], /no such folder/],
+    ] as [string[], RegExp][]) {
+      const r = trit(...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
     const v = trit('compile', `${LM}/model.onnx`, '--target', 'verilog', '-o', '/tmp/never');
     expect(v.status).toBe(1);
     expect(v.stderr).toMatch(/--target verilog needs --device/);

@@ -48,8 +48,15 @@ usage:
       Generate text with a language model; prints the text, then tokens/s on stderr.
   trit run <classifier.wasm|.onnx> --mnist <dir> [--limit N] [--threads N] [--json]
       Classify the MNIST test set; prints accuracy and images/s.
-  trit bench
-      Not in this version (issue 6); see bench/ for the measurement scripts.
+  trit bench [--quick] [-o bench/results] [--repeats 3] [--big <370M dir>] [--no-big]
+             [--fpga auto|skip|rebuild] [--watts-per-core W] [--mnist <dir>]
+      The benchmark suite on this machine (docs/benchmarks.md): kernel throughput against a
+      streaming roofline; decode tokens/s, first-token latency and peak memory for trit wasm
+      (1, 2 threads), onnxruntime-node, onnxruntime-web and PyTorch (reference, float and int8
+      baselines); classifier images/s; compile time; UP5K builds; energy per token (measured,
+      modelled or op-count model, each labelled). Writes <out>/<date>-<host>.json and
+      <out>/<date>-<host>/report.md with SVG plots. --quick: a few-minute smoke run (small
+      models, one repeat, existing UP5K builds only). Full runs take about an hour.
 
 options:
   --json          machine-readable output on stdout
@@ -121,7 +128,7 @@ function externalReader(model: string) {
   };
 }
 
-function compileFile(path: string, calibration?: string, lower?: { tableBits?: 16 | 32 }): Compiled {
+export function compileFile(path: string, calibration?: string, lower?: { tableBits?: 16 | 32 }): Compiled {
   const bytes = readInput(path, 'model .onnx');
   return compileOnnx(bytes, { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress(), externalData: externalReader(path), lower });
 }
@@ -220,6 +227,8 @@ export async function main(argv: string[]): Promise<number> {
         mnist: { type: 'string' }, limit: { type: 'string' }, 'table-bits': { type: 'string' },
         device: { type: 'string' }, clock: { type: 'string' }, baud: { type: 'string' },
         'fmax-target': { type: 'string' }, 'no-synth': { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false }, repeats: { type: 'string' }, big: { type: 'string' },
+        'no-big': { type: 'boolean', default: false }, fpga: { type: 'string' }, 'watts-per-core': { type: 'string' },
       },
     });
   } catch (e) {
@@ -247,8 +256,8 @@ export async function main(argv: string[]): Promise<number> {
         if (!model) throw new TritError('run needs a model: trit run <model.wasm> --prompt "..."');
         return await runCmd(model, v);
       case 'bench':
-        process.stderr.write(`trit: 'bench' is not available in trit ${VERSION} (issue 6); the measurements are in bench/ (npm run bench:wasm).\n`);
-        return 2;
+        if (model) throw new TritError(`bench takes no model (it runs the zoo's); unexpected '${model}'`);
+        return await benchCmd(v);
       default:
         process.stderr.write(`trit: unknown command '${verb}'\n\n${USAGE}`);
         return 2;
@@ -420,6 +429,24 @@ function runMnist(s: TritSession, v: Flags): number {
   const r = { images: images.length, correct, accuracy: correct / images.length, imagesPerSecond: images.length / secs, threads: s.threads };
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
   else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${s.threads} thread${s.threads > 1 ? 's' : ''})\n`);
+  return 0;
+}
+
+async function benchCmd(v: Flags): Promise<number> {
+  const fpga = (v.fpga as string | undefined) ?? 'auto';
+  if (!['auto', 'skip', 'rebuild'].includes(fpga)) throw new TritError(`--fpga must be auto, skip or rebuild, not '${fpga}'`);
+  const wpc = v['watts-per-core'] !== undefined ? Number(v['watts-per-core']) : undefined;
+  if (wpc !== undefined && !(wpc > 0 && wpc < 1000)) throw new TritError(`--watts-per-core must be a positive number of watts, not '${v['watts-per-core']}'`);
+  if (v.big !== undefined && !existsSync(v.big as string)) throw new TritError('no such folder', { file: v.big as string }, 'give a folder made by models/make_random.py --shape 370M');
+  const repeats = v.repeats !== undefined ? intFlag(v.repeats, 3, 'repeats', 1) : undefined;
+  // Imported here: the benchmark pulls in tinybench and the HDL tools, which other verbs do not need.
+  const { runBench } = await import('../../bench/suite/index.js');
+  const r = await runBench({
+    quick: !!v.quick, out: v.output as string | undefined, repeats,
+    big: v.big as string | undefined, noBig: !!v['no-big'], fpga: fpga as 'auto' | 'skip' | 'rebuild', wattsPerCore: wpc, mnist: v.mnist as string | undefined,
+  });
+  if (v.json) process.stdout.write(JSON.stringify({ json: r.json, report: r.report }) + '\n');
+  else process.stdout.write(`${r.report}\n`);
   return 0;
 }
 

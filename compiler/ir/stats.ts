@@ -15,6 +15,8 @@ import { newtonMultiplies } from '../interp/newton.js';
 export interface IRStats {
   adds: number;
   subs: number;
+  /** The part of adds + subs done by the ternary matrix layers (one per nonzero weight per row). */
+  weightAdds: number;
   weightMultiplies: number;
   constMultiplies: number;
   elementwiseMultiplies: number;
@@ -26,6 +28,9 @@ export interface IRStats {
   weightSparsity: number;
   /** Bytes of the other constants (embeddings, norm vectors, tables) at their dtype widths. */
   constBytes: number;
+  /** Bytes of those constants one inference reads: a gathered table (an embedding) counts only
+   * the rows gathered. */
+  constBytesRead: number;
   stateBytes: number;
   nodes: number;
   opCounts: Record<string, number>;
@@ -36,8 +41,8 @@ const BYTES = { i8: 1, i16: 2, i32: 4, f32: 4 } as const;
 /** Counts the operations of one run of `g`. */
 export function graphStats(g: IRGraph): IRStats {
   const s: IRStats = {
-    adds: 0, subs: 0, weightMultiplies: 0, constMultiplies: 0, elementwiseMultiplies: 0, lookups: 0,
-    weightBytes: 0, ternaryWeights: 0, weightSparsity: 0, constBytes: 0, stateBytes: 0, nodes: g.nodes.length, opCounts: {},
+    adds: 0, subs: 0, weightAdds: 0, weightMultiplies: 0, constMultiplies: 0, elementwiseMultiplies: 0, lookups: 0,
+    weightBytes: 0, ternaryWeights: 0, weightSparsity: 0, constBytes: 0, constBytesRead: 0, stateBytes: 0, nodes: g.nodes.length, opCounts: {},
   };
   let zeros = 0;
   for (const c of g.consts.values()) {
@@ -51,6 +56,8 @@ export function graphStats(g: IRGraph): IRStats {
     }
   }
   s.weightSparsity = s.ternaryWeights ? zeros / s.ternaryWeights : 0;
+  s.constBytesRead = s.constBytes;
+  const gathered = new Set<string>();
   for (const st of g.states) s.stateBytes += numel(st.type.shape) * BYTES[st.type.dtype];
   const shapeOf = new Map<string, number[]>();
   for (const i of g.inputs) shapeOf.set(i.name, i.type.shape);
@@ -66,6 +73,15 @@ export function graphStats(g: IRGraph): IRStats {
         for (const v of w.data) { if (v === 1) p++; else if (v === -1) m++; }
         s.adds += p * rows;
         s.subs += m * rows;
+        s.weightAdds += (p + m) * rows;
+        break;
+      }
+      case 'gather': {
+        const table = g.consts.get(node.inputs[0]);
+        if (!table || table.ternary) break;
+        if (!gathered.has(node.inputs[0])) s.constBytesRead -= numel(table.type.shape) * BYTES[table.type.dtype];
+        gathered.add(node.inputs[0]);
+        s.constBytesRead += n * BYTES[table.type.dtype];
         break;
       }
       case 'add': s.adds += n; break;

@@ -25,8 +25,11 @@ function need(tool: string): void {
   if (r.error) throw new TritError(`${tool} is not installed`, {}, 'install it with: apt-get install iverilog verilator (models/setup.sh does)');
 }
 
-/** Writes the design into `dir` and compiles it; returns the command that runs it. */
-export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator): { cmd: string; args: string[]; cwd: string } {
+/**
+ * Writes the design into `dir` and compiles it; returns the command that runs it. `trace` (Verilator
+ * only) builds the harness that writes a VCD of every signal to $TRIT_VCD (bench/suite/fpga.ts).
+ */
+export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, trace = false): { cmd: string; args: string[]; cwd: string } {
   const dir = resolve(dirIn); // the simulator runs with cwd = dir, so every path must be absolute
   mkdirSync(dir, { recursive: true });
   const files = designFiles(p, 'ram');
@@ -41,7 +44,7 @@ export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator): { 
   need('verilator');
   const exe = join(dir, 'obj', 'Vtrit_top');
   const r = spawnSync('verilator', ['--cc', '--exe', '--build', '-O3', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--top-module', 'trit_top', '-Mdir', 'obj',
-    '-CFLAGS', '-O2', join(HDL_ROOT, 'sim', 'sim_main.cpp'), ...vfiles], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+    ...(trace ? ['--trace', '-CFLAGS', '-DTRIT_TRACE'] : []), '-CFLAGS', '-O2', join(HDL_ROOT, 'sim', 'sim_main.cpp'), ...vfiles], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 || !existsSync(exe)) throw new TritError(`verilator failed:\n${r.stderr.slice(-4000)}`);
   return { cmd: exe, args: [], cwd: dir };
 }
@@ -55,9 +58,9 @@ export class HdlSim {
   private stderr = '';
   readonly program: HdlProgram;
 
-  private constructor(p: HdlProgram, run: { cmd: string; args: string[]; cwd: string }) {
+  private constructor(p: HdlProgram, run: { cmd: string; args: string[]; cwd: string }, env?: Record<string, string>) {
     this.program = p;
-    this.proc = spawn(run.cmd, run.args, { cwd: run.cwd, stdio: 'pipe' });
+    this.proc = spawn(run.cmd, run.args, { cwd: run.cwd, stdio: 'pipe', env: env ? { ...process.env, ...env } : process.env });
     createInterface({ input: this.proc.stdout }).on('line', (l) => {
       const t = l.trim();
       if (/^[0-9a-f]{8}$/i.test(t)) { this.lines.push(t); this.wake(); }
@@ -68,9 +71,12 @@ export class HdlSim {
     this.proc.on('error', (e) => { this.stderr += `could not start ${run.cmd}: ${e.message}`; this.exited = true; this.wake(); });
   }
 
-  /** Builds (in `dir`) and starts a simulation, then loads the data memory. */
-  static async start(p: HdlProgram, dir: string, simulator: Simulator = 'icarus'): Promise<HdlSim> {
-    const sim = new HdlSim(p, buildSim(p, dir, simulator));
+  /**
+   * Builds (in `dir`) and starts a simulation, then loads the data memory. `vcd` (Verilator only):
+   * write a VCD of every signal to that path.
+   */
+  static async start(p: HdlProgram, dir: string, simulator: Simulator = 'icarus', vcd?: string): Promise<HdlSim> {
+    const sim = new HdlSim(p, buildSim(p, dir, simulator, vcd !== undefined), vcd !== undefined ? { TRIT_VCD: vcd } : undefined);
     await sim.load();
     await sim.reset(); // state RAM powers up undefined; the interpreter starts from zeros
     return sim;
