@@ -118,7 +118,7 @@ export function renderReport(r: BenchResult): Rendered {
   }
 
   L.push('## Kernel throughput against the streaming roofline', '');
-  L.push('The production ternary×int8 kernel (runtime-wasm LUT kernel, fixed SIMD, one thread) and a v128 load+add stream over the same 2-bit bytes (tinybench samples).', '');
+  L.push('The production ternary×int8 kernel (runtime-wasm LUT kernel, fixed SIMD, one thread) and a v128 load+add stream over the same 2-bit bytes. Median of tinybench\'s samples; the range is the slowest and fastest sample, so a sample caught by a pause (GC, another process) shows as a low minimum.', '');
   L.push(...table(['shape', 'kernel G weights/s', 'stream GB/s', 'roofline G weights/s (2 bits)', 'kernel / roofline'],
     r.kernels.map((k) => [k.shape, fmtSummary(k.gWeightsPerSec), fmtSummary(k.streamGBps), fmt(k.rooflineGWeightsPerSec), `${fmt(k.fractionOfRoofline * 100, 2)}%`])), '');
   if (r.kernels.length) {
