@@ -24,7 +24,20 @@ import os
 import sys
 import time
 
-import torch
+
+def _pin_library_threads(argv):
+    """--threads N also caps the BLAS/OpenMP pools, which torch.set_num_threads does not reach in
+    Debian's build (OpenBLAS): without this a 1-thread run of the 370M used two cores. Must run
+    before torch is imported."""
+    for i, a in enumerate(argv):
+        n = a.split("=", 1)[1] if a.startswith("--threads=") else argv[i + 1] if a == "--threads" and i + 1 < len(argv) else None
+        if n and n != "0":
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ.setdefault(var, n)
+
+
+_pin_library_threads(sys.argv[1:])
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trit_models.device import describe, pick_device  # noqa: E402
