@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { TritSession } from '../runtime-wasm/host/session.js';
 import { raplDomains, raplJoules, raplRead } from './lib/energy.js';
+import { quantile } from './lib/stats.js';
 
 /** RAPL package counters when readable (measured energy of the timed part); none in most VMs. */
 const rapl = raplDomains();
@@ -54,13 +55,13 @@ async function timedLoop(V: number, step: (token: number) => unknown): Promise<n
 function summary(lat: number[], extra: Record<string, unknown>) {
   const cpu = process.cpuUsage(cpu0);
   const raplJ = rapl.length ? raplJoules(rapl, rapl0, raplRead(rapl)) : null;
-  const t = lat.slice(warm).sort((a, b) => a - b);
+  const t = lat.slice(warm);
   const total = t.reduce((a, b) => a + b, 0);
   return {
     runtime, model, threads, steps: t.length,
     tokensPerSecond: +((t.length * 1000) / total).toFixed(2),
-    msPerTokenMedian: +t[Math.floor(t.length / 2)].toFixed(3),
-    msPerTokenP90: +t[Math.floor(t.length * 0.9)].toFixed(3),
+    msPerTokenMedian: +quantile(t, 0.5).toFixed(3),
+    msPerTokenP90: +quantile(t, 0.9).toFixed(3),
     firstTokenMs: +lat[0].toFixed(3),
     wallSeconds: +(total / 1000).toFixed(4),
     cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(4),

@@ -51,10 +51,15 @@ const CPU_POWER: { vendor: string; family: number; models: number[]; generation:
 /** The fallback when the generation is not in the table: a typical 2020s server core. */
 export const GENERIC_WATTS_PER_CORE = 6;
 
+/** One field of /proc/cpuinfo's text (its first processor), e.g. 'vendor_id'. */
+export function cpuinfoField(cpuinfo: string, key: string): string | undefined {
+  return new RegExp(`^${key}\\s*:\\s*(.+)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+}
+
 /** Per-core power for the CPU described by /proc/cpuinfo's text (vendor_id, cpu family, model). */
 export function cpuPowerFor(cpuinfo: string, override?: number): CpuPower {
   if (override !== undefined) return { basis: `given on the command line (--watts-per-core ${override})`, wattsPerCore: override };
-  const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+  const field = (k: string) => cpuinfoField(cpuinfo, k);
   const vendor = field('vendor_id') ?? '', family = Number(field('cpu family')), model = Number(field('model'));
   const hit = CPU_POWER.find((c) => c.vendor === vendor && c.family === family && c.models.includes(model));
   if (hit) {

@@ -73,5 +73,3 @@ export function fmtWatts(w: number | null | undefined, digits = 3): string {
   if (Math.abs(w) >= 1e-3) return `${fmt(w * 1e3, digits)} mW`;
   return `${fmt(w * 1e6, digits)} µW`;
 }
-
-export const MiB = 2 ** 20;

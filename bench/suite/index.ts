@@ -5,15 +5,15 @@
  * process `repeats` times (trit wasm 1 and 2 threads, onnxruntime-node, onnxruntime-web, the PyTorch
  * reference, PyTorch float and int8 baselines of the same shape) → the UP5K builds and their
  * switching activity → energy tables → bench/results/<date>-<host>.json, report.md and SVG plots.
- * Every child's result is parsed from its last stdout line; a child that fails becomes a row
- * with its error, never a missing row or a zero.
+ * Every child prints its result as JSON on stdout; a child that fails becomes a row with its
+ * error, never a missing row or a zero.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem, platform, arch } from 'node:os';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuModelJoules, cpuPowerFor, fpgaModel, opModelJoules, raplDomains, readCpuinfo, type CpuPower, type OpProfile } from '../lib/energy.js';
+import { cpuinfoField, cpuModelJoules, cpuPowerFor, fpgaModel, opModelJoules, raplDomains, readCpuinfo, type CpuPower, type OpProfile } from '../lib/energy.js';
 import { renderReport } from '../lib/report.js';
 import { summarizeField } from '../lib/stats.js';
 import type { BenchResult, FpgaRow, MachineInfo, ModelRows, TargetRow } from '../lib/types.js';
@@ -22,6 +22,7 @@ import { TritError } from '../../compiler/errors.js';
 import { readMnistTest } from '../../compiler/formats/idx.js';
 import { buildUp5k, measureActivity, readFpgaReport } from './fpga.js';
 import { kernelBench } from './kernels.js';
+import { machine as baseMachine } from '../machine.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
@@ -76,15 +77,10 @@ function errorLine(c: Child): string {
   return (lines.filter((l) => /error|Error|failed|not installed|Cannot find|timed out/.test(l)).at(-1) ?? lines.at(-1) ?? 'no output').slice(0, 200);
 }
 
-function machineInfo(): MachineInfo {
-  const c = cpus();
-  const info = readCpuinfo();
-  const f = (k: string) => new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
-  return {
-    cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${arch()}`,
-    node: process.version, v8: process.versions.v8, host: hostname(), date: new Date().toISOString(),
-    cpuFamilyModel: `${f('vendor_id')} family ${f('cpu family')} model ${f('model')}`,
-  };
+/** bench/machine.ts's record plus the host name and the x86 family/model the power model keys on. */
+function machineInfo(info: string): MachineInfo {
+  const f = (k: string) => cpuinfoField(info, k) ?? '?';
+  return { ...baseMachine(), host: hostname(), cpuFamilyModel: `${f('vendor_id')} family ${f('cpu family')} model ${f('model')}` };
 }
 
 /** Last-level cache size from sysfs (the op-count model's SRAM/DRAM boundary); 32 MiB if unknown. */
@@ -123,9 +119,8 @@ interface ModelSpec {
   name: string;
   kind: 'lm' | 'classifier';
   onnx: string;
-  /** HF-layout (LM) or trainer (classifier) folder the PyTorch runs load; for --shape, the shape. */
+  /** HF-layout (LM) or trainer (classifier) folder the PyTorch runs load. */
   pyFolder?: string;
-  pyShape?: string;
   calibration?: string;
   steps: number;
   /** ort-web and PyTorch run fewer steps on the big shape (they decode at 0.6–2 tokens/s). */
@@ -169,14 +164,16 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
   const repeats = o.repeats ?? (quick ? 1 : 3);
   const mnist = o.mnist ?? resolve(ROOT, '../shared/data/mnist');
   if (!existsSync(mnist)) throw new TritError('no MNIST folder here (the classifier benchmarks read its test set)', { file: mnist }, 'pass --mnist <dir with t10k-images-idx3-ubyte[.gz]>');
-  const machine = machineInfo();
-  const cpu = cpuPowerFor(readCpuinfo(), o.wattsPerCore);
+  const cpuinfo = readCpuinfo();
+  const machine = machineInfo(cpuinfo);
+  const cpu = cpuPowerFor(cpuinfo, o.wattsPerCore);
   const rapl = raplDomains();
   const notes: string[] = [];
   log(`trit bench (${quick ? 'quick' : 'full'}): ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; ${repeats} repeat(s) per configuration`);
 
   log('kernels (tinybench)…');
-  const kernels = (await kernelBench(quick, log)).map((k) => ({ shape: k.shape, gWeightsPerSec: k.gWeightsPerSec, streamGBps: k.streamGBps, rooflineGWeightsPerSec: k.rooflineGWeightsPerSec, fractionOfRoofline: k.fractionOfRoofline }));
+  const kernels = await kernelBench(quick, log);
+  const cache = llcBytes();
 
   const zoo = (n: string) => join(ROOT, 'models/zoo', n);
   const specs: ModelSpec[] = [
@@ -207,7 +204,6 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
       weights: st.ternaryWeights, weightAdds: st.weightAdds, elementwiseAdds: st.adds + st.subs - st.weightAdds,
       elementwiseMultiplies: st.constMultiplies + st.elementwiseMultiplies, lookups: st.lookups, otherBytes: st.constBytesRead + st.stateBytes,
     };
-    const cache = llcBytes();
     // Vocabulary size: onnxruntime runs are fed token ids below it.
     const meta = (await runChild(process.execPath, [CLI, 'inspect', wasm, '--json'])).json as { primary?: string; outputs: { name: string; shape: number[] }[] } | null;
     const vocab = meta?.outputs.find((x) => x.name === meta.primary)?.shape.at(-1) ?? 256;
@@ -267,7 +263,7 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
       ops, opModel: (['ternary', 'int8', 'fp32'] as const).map((v) => opModelJoules(ops, v, cache)), rows,
     });
   }
-  notes.push(`Op-count model: weights priced from DRAM when larger than the last-level cache (${(llcBytes() / 2 ** 20).toFixed(0)} MiB from sysfs), else from on-chip SRAM.`);
+  notes.push(`Op-count model: weights priced from DRAM when larger than the last-level cache (${(cache / 2 ** 20).toFixed(0)} MiB from sysfs), else from on-chip SRAM.`);
 
   const fpga: FpgaRow[] = [];
   if (o.fpga !== 'skip') {
@@ -298,7 +294,7 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
 
   const result: BenchResult = {
     schema: 1, mode: quick ? 'quick' : 'full', machine, repeats, cpuPower: cpu,
-    rapl: { available: rapl.length > 0, note: rapl.length ? `RAPL readable (${rapl.map((d) => d.name).join(', ')}): CPU rows are measured package energy.` : 'RAPL is not readable on this machine (no /sys/class/powercap), so CPU rows are modelled: CPU-seconds × per-core power.' },
+    rapl: { available: rapl.length > 0, note: rapl.length ? `RAPL readable (${rapl.map((d) => d.name).join(', ')}): CPU rows are measured package energy.` : 'RAPL is not readable on this machine (absent, as in most VMs, or root-only), so CPU rows are modelled: CPU-seconds × per-core power.' },
     gpu: gpuNote(),
     kernels, models, fpga, anchors: ANCHORS, seconds: (Date.now() - t0) / 1000, notes,
   };

@@ -55,8 +55,9 @@ usage:
       (1, 2 threads), onnxruntime-node, onnxruntime-web and PyTorch (reference, float and int8
       baselines); classifier images/s; compile time; UP5K builds; energy per token (measured,
       modelled or op-count model, each labelled). Writes <out>/<date>-<host>.json and
-      <out>/<date>-<host>/report.md with SVG plots. --quick: a few-minute smoke run (small
-      models, one repeat, existing UP5K builds only). Full runs take about an hour.
+      <out>/<date>-<host>/report.md with SVG plots. --quick: a two-minute smoke run (small
+      models, one repeat, existing UP5K builds only). A full run took 24 minutes on a 2-core
+      machine; add ~15 if the UP5K builds are missing and ~1 to generate the 370M model.
 
 options:
   --json          machine-readable output on stdout

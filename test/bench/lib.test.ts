@@ -12,6 +12,7 @@ import { barChart, escapeXml, ticks, wrap } from '../../bench/lib/svg.js';
 import { differingBits, VcdCounter } from '../../bench/lib/vcd.js';
 import { energyRows, renderReport } from '../../bench/lib/report.js';
 import type { BenchResult } from '../../bench/lib/types.js';
+import { graphStats } from '../../compiler/ir/stats.js';
 
 describe('statistics and units', () => {
   it('summarises repeats by median, min and max, dropping failed (non-finite) repeats', () => {
@@ -106,6 +107,26 @@ describe('energy models', () => {
     expect(k.clockJPerCycle).toBeCloseTo(((613.5 - 85.6) * 1e-6 * 1.219) / 12e6, 13);
     expect(k.activeLcJPerCycle).toBeCloseTo(((996 - 613.5) * 1e-6 * 1.219) / 12e6 / 176, 13);
     expect(k.staticW).toBeCloseTo(85.6e-6 * 1.219, 15); // 104.3 µW
+  });
+});
+
+describe('IR statistics the op-count model reads', () => {
+  it('splits the matrix adds from the rest and counts a gathered embedding by the row read', async () => {
+    const { compileFile } = await import('../../compiler/cli/cli.js');
+    const dir = join(import.meta.dirname, '../../models/zoo/random-mmfree-tiny');
+    const ir = compileFile(join(dir, 'model.onnx'), join(dir, 'golden.safetensors')).ir;
+    const s = graphStats(ir);
+    // Batch 1: every nonzero ternary weight is one add or subtract per step.
+    let nonzero = 0;
+    for (const c of ir.consts.values()) if (c.ternary) for (const v of c.data) if (v !== 0) nonzero++;
+    expect(s.weightAdds).toBe(nonzero);
+    expect(s.adds + s.subs).toBeGreaterThan(s.weightAdds);
+    // One embedding table [V, D] of i32, of which one row is read per step.
+    const gathers = ir.nodes.filter((n) => n.op === 'gather');
+    expect(gathers).toHaveLength(1);
+    const [V, D] = ir.consts.get(gathers[0].inputs[0])!.type.shape;
+    expect(V).toBeGreaterThan(1);
+    expect(s.constBytes - s.constBytesRead).toBe((V - 1) * D * 4);
   });
 });
 
