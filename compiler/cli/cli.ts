@@ -283,6 +283,11 @@ function intFlag(v: string | boolean | undefined, d: number, name: string, min =
   return x;
 }
 
+/** "2 threads", or "1 thread: <why not the number asked for>". */
+function threadsLine(s: TritSession): string {
+  return `${s.threads} thread${s.threads > 1 ? 's' : ''}${s.threadsNote ? `: ${s.threadsNote}` : ''}`;
+}
+
 function numFlag(v: string | boolean | undefined, d: number, name: string): number {
   if (v === undefined) return d;
   const x = Number(v);
@@ -406,11 +411,11 @@ async function runCmd(model: string, v: Flags): Promise<number> {
       onToken: stream ? (t) => process.stdout.write(t) : undefined,
     });
     if (v.json) {
-      process.stdout.write(JSON.stringify({ text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond, prefillTokensPerSecond: r.prefillTokensPerSecond, promptTokens: r.promptTokens, threads: s.threads, seconds: r.seconds }) + '\n');
+      process.stdout.write(JSON.stringify({ text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond, prefillTokensPerSecond: r.prefillTokensPerSecond, promptTokens: r.promptTokens, threads: s.threads, threadsNote: s.threadsNote, seconds: r.seconds }) + '\n');
     } else {
       if (!stream) process.stdout.write(r.text);
       process.stdout.write('\n');
-      process.stderr.write(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${s.threads} thread${s.threads > 1 ? 's' : ''})\n`);
+      process.stderr.write(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${threadsLine(s)})\n`);
     }
     return 0;
   } finally {
@@ -429,7 +434,7 @@ function runMnist(s: TritSession, v: Flags): number {
   const secs = (performance.now() - t0) / 1000;
   const r = { images: images.length, correct, accuracy: correct / images.length, imagesPerSecond: images.length / secs, threads: s.threads };
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
-  else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${s.threads} thread${s.threads > 1 ? 's' : ''})\n`);
+  else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${threadsLine(s)})\n`);
   return 0;
 }
 

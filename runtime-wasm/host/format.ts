@@ -45,6 +45,9 @@ export interface WasmMeta {
   ctl: number;
   /** Most threads the model's partial-sum buffers allow. */
   maxThreads: number;
+  /** Matrix steps (ternary matmuls) per step, and how many of them threads share: only those of at
+   *  least `minWeights` weights (smaller ones cost more to share than to compute). */
+  threading?: { matrices: number; shared: number; minWeights: number };
   /** SIMD flavour of the kernels: 'fixed' or 'relaxed'. */
   simd: 'fixed' | 'relaxed';
   /** Bytes by kind, for reports. */

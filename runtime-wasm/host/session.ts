@@ -13,6 +13,7 @@ import { importedMemory, readCustom, setImportedMemory, setSharedFlagInPlace, Wa
 import { compatible, META_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
+import { importNode, isNode } from './node.js';
 
 export interface LoadOptions {
   /** Threads sharing the matrix work (1 = this thread only). Default 1. */
@@ -22,6 +23,9 @@ export interface LoadOptions {
   /** Use shared memory (default: wherever it exists). false = one thread, plain memory — what a
    *  browser page without cross-origin isolation gets. */
   sharedMemory?: boolean;
+  /** The thread worker script (runtime-wasm/host/worker.js), when a bundler moved it; default:
+   *  `worker.js` beside this module. */
+  workerUrl?: string | URL;
 }
 
 export interface GenerateOptions extends SampleOptions {
@@ -50,7 +54,6 @@ export interface Classification {
 
 type Source = Uint8Array | ArrayBuffer | string | URL;
 
-const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 const now = () => (globalThis.performance ?? Date).now();
 
 /** Reads the metadata of a .wasm without instantiating it (and checks it is a usable trit model). */
@@ -90,8 +93,8 @@ async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: strin
     if (!r.ok) throw new TritError(`HTTP ${r.status} fetching the model`, { file: s });
     return { bytes: new Uint8Array(await r.arrayBuffer()), name: s };
   }
-  const fs = await import('node:fs/promises');
-  const path = s.startsWith('file:') ? (await import('node:url')).fileURLToPath(s) : s;
+  const fs = await importNode<typeof import('node:fs/promises')>('fs/promises');
+  const path = s.startsWith('file:') ? (await importNode<typeof import('node:url')>('url')).fileURLToPath(s) : s;
   try {
     const b = await fs.readFile(path);
     return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), name: path };
@@ -112,19 +115,22 @@ export class TritSession {
   readonly meta: WasmMeta;
   readonly inputNames: string[];
   readonly outputNames: string[];
-  /** Threads sharing the matrix work (1 if workers could not be started). */
+  /** Threads sharing the matrix work: what was asked for, or fewer (see threadsNote). */
   readonly threads: number;
+  /** Why `threads` is fewer than asked for, when it is. */
+  readonly threadsNote?: string;
   private readonly ex: ModelExports;
   private readonly mem: WebAssembly.Memory;
   private pool: Pool | null;
   private tok: Tokenizer | null = null;
 
-  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null) {
+  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null, threadsNote?: string) {
     this.meta = meta;
     this.ex = ex;
     this.mem = mem;
     this.pool = pool;
     this.threads = pool ? pool.n : 1;
+    this.threadsNote = threadsNote;
     this.inputNames = meta.inputs.map((i) => i.name);
     this.outputNames = meta.outputs.map((o) => o.name);
   }
@@ -138,7 +144,20 @@ export class TritSession {
     let { bytes } = await readSource(src);
     const name = opts.name ?? (typeof src === 'string' ? src : src instanceof URL ? src.href : 'model.wasm');
     const meta = readMeta(bytes, name);
-    const threads = canShare ? Math.min(want, meta.maxThreads) : 1;
+    // Fewer threads than asked when more cannot help: without shared memory (a page that is not
+    // cross-origin isolated), beyond what the model's buffers allow, or when no matrix is large
+    // enough to share (then extra threads would only make the memory shared, which is slower).
+    let threads = Math.min(want, meta.maxThreads);
+    let threadsNote: string | undefined;
+    if (want > 1 && !canShare) {
+      threads = 1;
+      threadsNote = opts.sharedMemory === false ? 'shared memory was turned off' : 'no SharedArrayBuffer here (a page must be cross-origin isolated: COOP/COEP headers)';
+    } else if (want > 1 && meta.threading && meta.threading.shared === 0) {
+      threads = 1;
+      threadsNote = `none of the model's ${meta.threading.matrices} matrices reaches the ${meta.threading.minWeights.toLocaleString('en-US')} weights worth sharing between threads`;
+    } else if (want > threads) {
+      threadsNote = `this model's buffers allow at most ${meta.maxThreads} threads`;
+    }
     // Shared memory only when threads need it: engines commit a shared memory's pages up front,
     // a plain one as they are touched. The file declares its memory shared; the flag is one byte,
     // flipped in place in a buffer we read ourselves (a copy when the caller's bytes), so a big
@@ -162,8 +181,8 @@ export class TritSession {
     }
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = inst.exports as unknown as ModelExports;
-    const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads) : null;
-    const s = new TritSession(meta, ex, memory, pool);
+    const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads, opts.workerUrl) : null;
+    const s = new TritSession(meta, ex, memory, pool, threadsNote);
     if (meta.simd === 'relaxed') s.selfTest();
     return s;
   }
@@ -344,12 +363,12 @@ export class TritSession {
 }
 
 /** Starts n−1 workers on the shared memory; resolves once every one is inside its loop. */
-async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: number, n: number): Promise<Pool> {
+async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: number, n: number, workerUrl?: string | URL): Promise<Pool> {
   const seen = Atomics.load(new Int32Array(memory.buffer, ctl, 1), 0);
-  let url = new URL('./worker.js', import.meta.url);
-  if (isNode()) {
+  let url = workerUrl !== undefined ? new URL(workerUrl, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url) : new URL('./worker.js', import.meta.url);
+  if (isNode() && workerUrl === undefined) {
     // Running from the TypeScript sources (tests): the compiled worker lives in dist/.
-    const { existsSync } = await import('node:fs');
+    const { existsSync } = await importNode<typeof import('node:fs')>('fs');
     if (!existsSync(url)) url = new URL('../../dist/runtime-wasm/host/worker.js', import.meta.url);
   }
   const workers: { terminate(): unknown }[] = [];
@@ -357,7 +376,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
   for (let tid = 1; tid < n; tid++) {
     const msg = { module, memory, tid, nthreads: n, seen };
     if (isNode()) {
-      const { Worker } = await import('node:worker_threads');
+      const { Worker } = await importNode<typeof import('node:worker_threads')>('worker_threads');
       const w = new Worker(url);
       ready.push(new Promise((res, rej) => { w.once('message', () => res()); w.once('error', rej); }));
       w.postMessage(msg);

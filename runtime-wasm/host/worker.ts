@@ -3,14 +3,15 @@
  * `worker` export, which loops inside wasm until the main thread calls `stop`.
  * Works as a Node worker_threads script and as a browser module worker.
  */
+import { importNode, isNode } from './node.js';
+
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; tid: number; nthreads: number; seen: number }
 
 async function main(): Promise<void> {
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   let post: (m: unknown) => void;
   let onMessage: (f: (m: Start) => void) => void;
-  if (isNode) {
-    const wt = await import('node:worker_threads');
+  if (isNode()) {
+    const wt = await importNode<typeof import('node:worker_threads')>('worker_threads');
     post = (m) => wt.parentPort!.postMessage(m);
     onMessage = (f) => wt.parentPort!.once('message', f);
   } else {

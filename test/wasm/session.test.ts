@@ -14,7 +14,7 @@ import { META_SECTION } from '../../runtime-wasm/host/format.js';
 import { concatBytes, customSection, readSections } from '../../runtime-wasm/host/binary.js';
 import { buildColumnsClassifier, buildMatmulFreeLM } from '../fixtures/models.js';
 import { TritError } from '../../compiler/errors.js';
-import { expDet, rng } from '../../runtime-wasm/host/sampling.js';
+import { expDet, rng, sample } from '../../runtime-wasm/host/sampling.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const lm = () => linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 }).ir, { vocab: Array.from({ length: 40 }, (_, i) => String.fromCharCode(48 + i)) });
@@ -48,7 +48,13 @@ describe('language-model API', () => {
   });
 
   it('two threads give the same tokens as one', async () => {
-    const w = linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 64, d: 96, layers: 2, inter: 200, seed: 3 }), { calibrationSteps: 16 }).ir, { threadMinWeights: 0 });
+    const ir = compileOnnx(buildMatmulFreeLM({ vocab: 64, d: 96, layers: 2, inter: 200, seed: 3 }), { calibrationSteps: 16 }).ir;
+    const w = linkWasm(ir, { threadMinWeights: 0 });
+    // The metadata says which matrices threads share: all of them here, none at the default size.
+    const matrices = ir.nodes.filter((n) => n.op === 'ternary_matmul').length;
+    expect(matrices).toBeGreaterThan(10);
+    expect(w.meta.threading).toEqual({ matrices, shared: matrices, minWeights: 0 });
+    expect(linkWasm(ir).meta.threading).toEqual({ matrices, shared: 0, minWeights: 524288 });
     const s1 = await TritSession.create(w.bytes, { threads: 1 });
     const s2 = await TritSession.create(w.bytes, { threads: 2 });
     expect(s2.threads).toBe(2);
@@ -65,6 +71,36 @@ describe('language-model API', () => {
     expect(b.threads).toBe(1);
     expect(b.memoryBytes).toBe(a.memoryBytes);
     expect(b.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens).toEqual(a.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens);
+  });
+
+  it('the sampler (radix-ranked logits) picks exactly what the plain sort-and-walk definition picks', () => {
+    // The definition: ids by descending logit, ties by id; top-k; weights exp((l − top)/T) by the
+    // same exp; walk the cumulative sum. (What sampling.ts did before it was made fast.)
+    const reference = (logits: Float32Array, temp: number, topK: number, u01: number): number => {
+      const ids = Array.from(logits, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, topK > 0 ? topK : logits.length);
+      const w = ids.map((i) => expDet((logits[i] - logits[ids[0]]) / temp));
+      let u = u01 * w.reduce((x, y) => x + y, 0);
+      for (let j = 0; j < ids.length; j++) if ((u -= w[j]) < 0) return ids[j];
+      return ids[ids.length - 1];
+    };
+    const r = rng(5);
+    let checked = 0;
+    for (const V of [2, 3, 17, 65, 256, 4099, 32000]) {
+      for (let t = 0; t < (V > 5000 ? 4 : 40); t++) {
+        // Coarse values make ties; ±0, negatives, and a wide range of magnitudes.
+        const logits = Float32Array.from({ length: V }, () => {
+          const x = r();
+          return x < 0.1 ? 0 : x < 0.15 ? -0 : x < 0.5 ? Math.round((x - 0.3) * 40) / 4 : (x - 0.75) * 10 ** Math.floor(r() * 5 - 2);
+        });
+        for (const [temp, topK] of [[0.8, 0], [1, 0], [0.3, 5], [2, 40]] as const) {
+          const seed = Math.floor(r() * 1e9);
+          const u = rng(seed)();
+          expect(sample(logits, { temperature: temp, topK }, rng(seed)), `V ${V} T ${temp} k ${topK}`).toBe(reference(logits, temp, topK, u));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(900);
   });
 
   it('the softmax exp is arithmetic-only and accurate', () => {

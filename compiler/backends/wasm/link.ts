@@ -192,6 +192,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   }
   // ---- the schedule -------------------------------------------------------------------------
   const jobs: Job[] = [];
+  const matrixNodes = new Set<string>(), sharedMatrices = new Set<string>();
   const roundCode = (n: IRNode) => ROUND_MODES.indexOf((n.attrs.round as RoundMode) ?? 'floor');
   // A node without `sat` gets the whole i32 range: the range analysis proved its values fit its
   // dtype, so there is nothing to clamp, and the kernels take their no-clamp fast paths.
@@ -227,6 +228,8 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
         const [N] = constOf(n.inputs[1]).type.shape;
         const out: Call[] = [];
         const forked = N * K * rows >= minWeights;
+        matrixNodes.add(n.out); // once per node, though `run` and `advance` both schedule it
+        if (forked) sharedMatrices.add(n.out);
         if (typeOf(n.inputs[0]).dtype === 'i8') {
           // The first matrix reading an input builds its sum tables (inside the job, each thread
           // its own share); later ones — the MLGRU's other projections, the GLU's up — reuse them.
@@ -365,6 +368,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     pages: finalPages,
     ctl,
     maxThreads: MAX_THREADS,
+    threading: { matrices: matrixNodes.size, shared: sharedMatrices.size, minWeights },
     simd,
     sizes: { weights: L.constBytes.weights, tables: L.constBytes.tables, activations: L.end - activationStart, kernels: kernels.length },
     stats: Object.fromEntries(Object.entries(graphStats(g)).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
@@ -491,7 +495,9 @@ function emit(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
     binaryen.setOptimizeLevel(level);
     binaryen.setShrinkLevel(0);
     if (level > 0) m.optimize();
-    binaryen.setDebugInfo(process.env.TRIT_WASM_NAMES === "1");
+    // TRIT_WASM_NAMES=1 keeps function names (profiling). `globalThis.process`: the compiler
+    // also runs in browsers (the demo compiles dropped ONNX files), where there is no process.
+    binaryen.setDebugInfo((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.TRIT_WASM_NAMES === '1');
     return m.emitBinary();
   } finally {
     m.dispose();

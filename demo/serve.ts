@@ -1,0 +1,85 @@
+/**
+ * @fileoverview The demo's static server. It sends the two headers that make a page
+ * cross-origin isolated (COOP same-origin + COEP require-corp): only then do browsers give a
+ * page SharedArrayBuffer, which wasm threads need. `isolation: false` serves without them, to
+ * see (and test) the one-thread fallback.
+ *
+ * Hand-written (node:http, ~60 lines) rather than a dev-server package: it serves a folder of
+ * static files and must set exactly these headers on every response, workers included.
+ */
+import { createServer, type Server } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { TritError } from '../compiler/errors.js';
+
+export interface ServeOptions {
+  root: string;
+  /** 0 = any free port. */
+  port?: number;
+  host?: string;
+  /** Send COOP/COEP (default true). */
+  isolation?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.v': 'text/plain; charset=utf-8', '.hex': 'text/plain; charset=utf-8', '.pcf': 'text/plain; charset=utf-8',
+};
+
+export function serveDemo(o: ServeOptions): Promise<RunningServer> {
+  const root = resolve(o.root);
+  const isolation = o.isolation !== false;
+  const server: Server = createServer((req, res) => {
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+    if (isolation) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400, headers).end('bad request');
+      return;
+    }
+    const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
+    let size = -1;
+    try {
+      if (file === root || file.startsWith(root + sep)) {
+        const st = statSync(file);
+        if (st.isFile()) size = st.size;
+      }
+    } catch { /* not found */ }
+    if (size < 0) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': String(size) });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      fail(e.code === 'EADDRINUSE'
+        ? new TritError(`port ${o.port} is in use`, {}, 'pass another one with --port N (0 picks a free port)')
+        : new TritError(`cannot serve the demo: ${e.message}`));
+    });
+    server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => {
+      const a = server.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      ok({ url: `http://${host}:${a.port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+    });
+  });
+}
