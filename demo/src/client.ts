@@ -9,7 +9,7 @@ type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R,
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  onToken?: (text: string, id: number) => void;
+  onTokens?: (text: string, ids: number[]) => void;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -35,8 +35,9 @@ export class ModelClient {
     return this.request({ type: 'load', source: src, name, threads }, {}, typeof src === 'string' ? [] : [src]) as Promise<Loaded>;
   }
 
-  generate(prompt: string, settings: SampleSettings, onToken: (text: string, id: number) => void): Promise<Generated> {
-    return this.request({ type: 'generate', prompt, settings }, { onToken }) as Promise<Generated>;
+  /** Generates; `onTokens` gets the new text as it streams (a frame's worth of tokens at a time). */
+  generate(prompt: string, settings: SampleSettings, onTokens: (text: string, ids: number[]) => void): Promise<Generated> {
+    return this.request({ type: 'generate', prompt, settings }, { onTokens }) as Promise<Generated>;
   }
 
   classify(pixels: Uint8Array): Promise<Classified> {
@@ -63,7 +64,7 @@ export class ModelClient {
     const p = this.pending.get(m.id);
     if (!p) return;
     switch (m.type) {
-      case 'token': p.onToken?.(m.text, m.tokenId); return;
+      case 'tokens': p.onTokens?.(m.text, m.tokenIds); return;
       case 'progress': p.onProgress?.(m.stage, m.done, m.total); return;
       case 'error': this.pending.delete(m.id); p.reject(new Error(m.message)); return;
       default: this.pending.delete(m.id); p.resolve(m.result);

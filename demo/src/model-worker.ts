@@ -12,6 +12,8 @@ const scope = globalThis as unknown as WorkerScope;
 const post = (m: Reply, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
 let session: TritSession | null = null;
+/** Streamed tokens are sent at most once per frame. */
+const FRAME_MS = 16;
 /** Requests run one at a time, in order: a session is not re-entrant. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -49,10 +51,20 @@ async function handle(req: Request): Promise<void> {
     case 'generate': {
       const s = session_();
       const { maxTokens, seed, temperature, topK } = req.settings;
+      let text = '', ids: number[] = [], last = performance.now();
+      const flush = () => {
+        if (ids.length) post({ type: 'tokens', id: req.id, text, tokenIds: ids });
+        [text, ids, last] = ['', [], performance.now()];
+      };
       const r = s.generateSync(req.prompt, {
         maxTokens, seed, temperature, topK,
-        onToken: (text, tokenId) => post({ type: 'token', id: req.id, text, tokenId }),
+        onToken: (t, tokenId) => {
+          text += t;
+          ids.push(tokenId);
+          if (performance.now() - last >= FRAME_MS) flush();
+        },
       });
+      flush();
       post({ type: 'generated', id: req.id, result: r });
       return;
     }
