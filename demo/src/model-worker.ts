@@ -29,7 +29,7 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-function session_(): TritSession {
+function loadedSession(): TritSession {
   if (!session) throw new TritError('no model is loaded', {}, 'load a model first');
   return session;
 }
@@ -49,7 +49,7 @@ async function handle(req: Request): Promise<void> {
       return;
     }
     case 'generate': {
-      const s = session_();
+      const s = loadedSession();
       const { maxTokens, seed, temperature, topK } = req.settings;
       let text = '', ids: number[] = [], last = performance.now();
       const flush = () => {
@@ -69,7 +69,7 @@ async function handle(req: Request): Promise<void> {
       return;
     }
     case 'classify': {
-      const s = session_();
+      const s = loadedSession();
       const t0 = performance.now();
       const c = s.classify(req.pixels);
       post({ type: 'classified', id: req.id, result: { label: c.label, name: c.name, scores: Array.from(c.scores), ms: performance.now() - t0 } });
