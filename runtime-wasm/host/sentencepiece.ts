@@ -1,0 +1,225 @@
+/**
+ * @fileoverview SentencePiece BPE tokenizers (the `tokenizer.model` of Llama, Mistral and the
+ * MatMul-free LMs): the model file read with protobufjs, encode and decode as the sentencepiece
+ * library does them for BPE models with byte fallback.
+ *
+ * Encode: the identity normaliser (spaces → U+2581 "▁", a dummy "▁" prefix), one symbol per
+ * code point, then BPE — repeatedly merge the adjacent pair whose concatenation is a vocabulary
+ * piece with the highest score, the leftmost among equals — and last, byte fallback: a symbol that
+ * is not a piece becomes the `<0xXX>` pieces of its UTF-8 bytes. Decode: pieces joined, "▁" → " ",
+ * byte pieces gathered and decoded as UTF-8, the dummy prefix's space dropped.
+ * Checked id for id against Debian's python3-sentencepiece on a fixture of varied strings
+ * (test/tokenizers/sentencepiece.test.ts).
+ */
+import protobuf from 'protobufjs/light.js';
+import { TritError } from '../../compiler/errors.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/** The parts of sentencepiece_model.proto that encoding and decoding use (field numbers as upstream). */
+const SCHEMA = {
+  nested: {
+    ModelProto: {
+      fields: {
+        pieces: { rule: 'repeated', type: 'SentencePiece', id: 1 },
+        trainerSpec: { type: 'TrainerSpec', id: 2 },
+        normalizerSpec: { type: 'NormalizerSpec', id: 3 },
+      },
+    },
+    SentencePiece: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
+    TrainerSpec: {
+      fields: {
+        modelType: { type: 'int32', id: 3, options: { default: 1 } }, unkId: { type: 'int32', id: 40 }, bosId: { type: 'int32', id: 41 }, eosId: { type: 'int32', id: 42 },
+        byteFallback: { type: 'bool', id: 35 },
+      },
+    },
+    NormalizerSpec: {
+      fields: {
+        // proto2 defaults as upstream declares them: a file that leaves these unset means true.
+        name: { type: 'string', id: 1 }, addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
+        removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } }, escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
+      },
+    },
+  },
+};
+
+/** SentencePiece piece types. */
+const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+const BPE = 2;
+const SPACE = '\u2581';
+
+interface Piece { piece: string; score: number; type: number }
+
+export interface SentencePieceTokenizer extends Tokenizer {
+  /** Ids of `<s>`, `</s>` and `<unk>` (−1 when the model has none). */
+  bos: number;
+  eos: number;
+  unk: number;
+  pieces: string[];
+}
+
+/** Reads a `tokenizer.model` (SentencePiece ModelProto). */
+export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): SentencePieceTokenizer {
+  const root = protobuf.Root.fromJSON(SCHEMA);
+  let m: { pieces?: Piece[]; trainerSpec?: Record<string, unknown>; normalizerSpec?: Record<string, unknown> };
+  try {
+    m = root.lookupType('ModelProto').toObject(root.lookupType('ModelProto').decode(bytes), { defaults: true }) as typeof m;
+  } catch (e) {
+    throw new TritError(`not a SentencePiece model: ${(e as Error).message}`, { file }, 'expected the tokenizer.model that came with the checkpoint');
+  }
+  const pieces = m.pieces ?? [];
+  if (!pieces.length) throw new TritError('the SentencePiece model has no pieces', { file }, 'expected the tokenizer.model that came with the checkpoint');
+  const ts = m.trainerSpec ?? {}, ns = m.normalizerSpec ?? {};
+  const modelType = (ts.modelType as number) || 1; // UNIGRAM when unset
+  if (modelType !== BPE) throw new TritError(`SentencePiece model type ${modelType} is not supported (only BPE, type 2)`, { file }, 'Llama, Mistral and MatMul-free LM tokenizers are BPE');
+  const name = (ns.name as string) || 'identity';
+  if (name !== 'identity') throw new TritError(`SentencePiece normaliser '${name}' is not supported (only 'identity')`, { file });
+  return new SpTokenizer(pieces, {
+    byteFallback: ts.byteFallback === true,
+    addDummyPrefix: ns.addDummyPrefix === true,
+    removeExtraWhitespaces: ns.removeExtraWhitespaces === true,
+    escapeWhitespaces: ns.escapeWhitespaces === true,
+  });
+}
+
+interface Options { byteFallback: boolean; addDummyPrefix: boolean; removeExtraWhitespaces: boolean; escapeWhitespaces: boolean }
+
+/** A max-heap of candidate merges: higher score first, then the leftmost. */
+class Agenda {
+  private readonly items: { left: number; right: number; score: number; len: number }[] = [];
+  get size(): number { return this.items.length; }
+  private before(a: Agenda['items'][number], b: Agenda['items'][number]): boolean {
+    return a.score > b.score || (a.score === b.score && a.left < b.left);
+  }
+  push(x: Agenda['items'][number]): void {
+    const h = this.items;
+    h.push(x);
+    for (let i = h.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!this.before(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+  pop(): Agenda['items'][number] {
+    const h = this.items, top = h[0], last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < h.length && this.before(h[l], h[m])) m = l;
+        if (r < h.length && this.before(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+class SpTokenizer implements SentencePieceTokenizer {
+  readonly size: number;
+  readonly pieces: string[];
+  readonly bos: number;
+  readonly eos: number;
+  readonly unk: number;
+  /** Pieces BPE may merge into (normal and user-defined), by text. */
+  private readonly mergeable = new Map<string, number>();
+  private readonly scores: Float32Array;
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  private readonly types: Uint8Array;
+
+  constructor(pieces: Piece[], private readonly o: Options) {
+    this.size = pieces.length;
+    this.pieces = pieces.map((p) => p.piece);
+    this.scores = Float32Array.from(pieces, (p) => p.score);
+    this.types = Uint8Array.from(pieces, (p) => p.type || NORMAL);
+    let bos = -1, eos = -1, unk = -1;
+    pieces.forEach((p, i) => {
+      const t = p.type || NORMAL;
+      if (t === NORMAL || t === USER_DEFINED) { if (!this.mergeable.has(p.piece)) this.mergeable.set(p.piece, i); }
+      else if (t === BYTE) {
+        const b = /^<0x([0-9A-Fa-f]{2})>$/.exec(p.piece);
+        if (b) this.byteIds[parseInt(b[1], 16)] = i;
+      } else if (t === UNKNOWN) unk = i;
+      else if (t === CONTROL && p.piece === '<s>') bos = i;
+      else if (t === CONTROL && p.piece === '</s>') eos = i;
+    });
+    [this.bos, this.eos, this.unk] = [bos, eos, unk];
+  }
+
+  /** Text → the string BPE works on. */
+  private normalize(text: string): string {
+    let s = text;
+    if (this.o.removeExtraWhitespaces) s = s.replace(/ +/g, ' ').replace(/^ | $/g, '');
+    if (!s.length) return '';
+    if (this.o.escapeWhitespaces) s = s.replace(/ /g, SPACE);
+    return this.o.addDummyPrefix ? (this.o.escapeWhitespaces ? SPACE : ' ') + s : s;
+  }
+
+  encode(text: string): number[] {
+    const norm = this.normalize(text);
+    if (!norm) return [];
+    // One symbol per code point, linked left to right; a merged symbol keeps the left index.
+    const sym = Array.from(norm);
+    const n = sym.length;
+    const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
+    const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
+    const agenda = new Agenda();
+    const consider = (l: number, r: number) => {
+      if (l < 0 || r < 0) return;
+      const id = this.mergeable.get(sym[l] + sym[r]);
+      if (id !== undefined && this.types[id] !== UNUSED) agenda.push({ left: l, right: r, score: this.scores[id], len: sym[l].length + sym[r].length });
+    };
+    for (let i = 0; i + 1 < n; i++) consider(i, i + 1);
+    while (agenda.size) {
+      const { left, right, len } = agenda.pop();
+      // Stale: one side was merged away or grew since this pair was queued.
+      if (!sym[left] || !sym[right] || next[left] !== right || sym[left].length + sym[right].length !== len) continue;
+      sym[left] += sym[right];
+      sym[right] = '';
+      next[left] = next[right];
+      if (next[right] >= 0) prev[next[right]] = left;
+      consider(prev[left], left);
+      consider(left, next[left]);
+    }
+    const ids: number[] = [];
+    for (let i = 0; i >= 0 && i < n; i = next[i]) {
+      const id = this.mergeable.get(sym[i]);
+      if (id !== undefined) { ids.push(id); continue; }
+      if (this.o.byteFallback) {
+        for (const b of new TextEncoder().encode(sym[i])) {
+          if (this.byteIds[b] < 0) throw new TritError(`the tokenizer has no byte piece <0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+          ids.push(this.byteIds[b]);
+        }
+      } else {
+        if (this.unk < 0) throw new TritError(`${JSON.stringify(sym[i])} is not in the vocabulary and the tokenizer has no <unk>`);
+        if (ids.at(-1) !== this.unk) ids.push(this.unk); // sentencepiece merges runs of unknowns
+      }
+    }
+    return ids;
+  }
+
+  decode(ids: number[]): string {
+    let out = '';
+    let bytes: number[] = [];
+    const flush = () => {
+      if (bytes.length) out += new TextDecoder().decode(Uint8Array.from(bytes));
+      bytes = [];
+    };
+    ids.forEach((id, k) => {
+      const t = this.types[id];
+      if (t === undefined) { flush(); out += '\uFFFD'; return; }
+      if (t === BYTE) { bytes.push(parseInt(this.pieces[id].slice(3, 5), 16)); return; }
+      flush();
+      if (t === CONTROL || t === UNUSED) return;
+      if (t === UNKNOWN) { out += ' \u2047 '; return; }
+      let p = this.pieces[id].replace(/\u2581/g, ' ');
+      if (k === 0 && this.o.addDummyPrefix && p.startsWith(' ')) p = p.slice(1);
+      out += p;
+    });
+    flush();
+    return out;
+  }
+}

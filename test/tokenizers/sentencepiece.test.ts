@@ -1,0 +1,46 @@
+/**
+ * trit's SentencePiece tokenizer (runtime-wasm/host/sentencepiece.ts) against the sentencepiece
+ * library: a fixture of 400 varied strings encoded and decoded by Debian's python3-sentencepiece
+ * with the Mistral tokenizer.model the MatMul-free LMs use (models/tokenizer_fixture.py). Every id
+ * and every decoded string must be equal.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
+  .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as { cases: { text: string; ids: number[]; decoded: string }[] };
+
+describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece library', () => {
+  const tk = loadSentencePiece(new Uint8Array(readFileSync(MODEL)), MODEL);
+
+  it('reads the model: 32,000 pieces, <unk> <s> </s> at 0 1 2', () => {
+    expect(tk.size).toBe(32000);
+    expect([tk.unk, tk.bos, tk.eos]).toEqual([0, 1, 2]);
+  });
+
+  it('encodes all 400 fixture strings to the library\'s ids', () => {
+    let wrong = 0;
+    for (const c of fixture.cases) {
+      const got = tk.encode(c.text);
+      if (JSON.stringify(got) !== JSON.stringify(c.ids)) {
+        if (wrong++ < 5) console.log(`[sentencepiece] ${JSON.stringify(c.text)}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.ids)}`);
+      }
+    }
+    expect(fixture.cases.length).toBe(400);
+    expect(wrong).toBe(0);
+  });
+
+  it('decodes the library\'s ids to the library\'s text', () => {
+    let wrong = 0;
+    for (const c of fixture.cases) if (tk.decode(c.ids) !== c.decoded) if (wrong++ < 5) console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
+    expect(wrong).toBe(0);
+  });
+
+  it('refuses a file that is not a SentencePiece model, naming it', () => {
+    expect(() => loadSentencePiece(new Uint8Array([1, 2, 3, 4, 5]), 'bad/tokenizer.model')).toThrow(/bad\/tokenizer\.model: not a SentencePiece model/);
+  });
+});
