@@ -1,6 +1,6 @@
 /**
  * @fileoverview Tokens/s of the same .wasm in a real browser (Debian's Chromium, headless, the
- * demo's text page: decoding in a worker, every token posted to the page) and in Node (the
+ * demo's text page: decoding in a worker that posts each frame's tokens to the page) and in Node (the
  * runtime library), on 1 and 2 threads. `npm run bench:browser -- [--tokens 1000] [--repeats 5]
  * [--wasm extra.wasm ...]`; writes bench/results/<date>-<host>-browser.{json,md}.
  *

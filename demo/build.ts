@@ -8,10 +8,10 @@
  * site (or nothing), never half of one.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { compileFile } from '../compiler/cli/cli.js';
+import { compileFile, vocabFor } from '../compiler/cli/cli.js';
 import { linkWasm } from '../compiler/backends/wasm/link.js';
 import { VERSION } from '../compiler/version.js';
 import { TritError } from '../compiler/errors.js';
@@ -85,9 +85,7 @@ function compileModel(m: DemoModel, dir: string, log: (l: string) => void): void
   const zoo = join(ROOT, 'models/zoo', m.zoo);
   const t0 = Date.now();
   const c = compileFile(join(zoo, 'model.onnx'), join(zoo, 'golden.safetensors'));
-  const vocabPath = join(zoo, 'vocab.json');
-  const vocab = existsSync(vocabPath) ? (JSON.parse(readFileSync(vocabPath, 'utf8')) as string[]) : undefined;
-  const linked = linkWasm(c.ir, { vocab });
+  const linked = linkWasm(c.ir, { vocab: vocabFor(join(zoo, 'model.onnx')) });
   const out = join(dir, m.file);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, linked.bytes);

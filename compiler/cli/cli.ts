@@ -61,7 +61,8 @@ usage:
 
 options:
   --json          machine-readable output on stdout
-  --threads N     threads sharing the ternary matrix work (wasm threads; default 1)
+  --threads N     threads sharing the ternary matrix work (wasm threads; default 1; a model
+                  with no matrix worth sharing runs on one, and says so)
   --calibration   golden file whose inputs calibrate fixed-point ranges (default: seeded random inputs)
   -h, --help      this text
   -v, --version   the version
@@ -295,8 +296,8 @@ function numFlag(v: string | boolean | undefined, d: number, name: string): numb
   return x;
 }
 
-/** Vocabulary: --vocab, else vocab.json beside the model. */
-function vocabFor(model: string, flag?: string): string[] | undefined {
+/** Vocabulary: --vocab, else vocab.json beside the model (undefined when there is none). */
+export function vocabFor(model: string, flag?: string): string[] | undefined {
   const path = flag ?? join(dirname(model), 'vocab.json');
   if (!flag && !existsSync(path)) return undefined;
   const raw = readInput(path, 'vocab .json');

@@ -28,8 +28,7 @@ const SCHEMA = {
     SentencePiece: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
     TrainerSpec: {
       fields: {
-        modelType: { type: 'int32', id: 3, options: { default: 1 } }, unkId: { type: 'int32', id: 40 }, bosId: { type: 'int32', id: 41 }, eosId: { type: 'int32', id: 42 },
-        byteFallback: { type: 'bool', id: 35 },
+        modelType: { type: 'int32', id: 3, options: { default: 1 } }, byteFallback: { type: 'bool', id: 35 },
       },
     },
     NormalizerSpec: {
@@ -46,6 +45,7 @@ const SCHEMA = {
 const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 const BPE = 2;
 const SPACE = '\u2581';
+const UTF8 = new TextEncoder();
 
 interface Piece { piece: string; score: number; type: number }
 
@@ -59,10 +59,10 @@ export interface SentencePieceTokenizer extends Tokenizer {
 
 /** Reads a `tokenizer.model` (SentencePiece ModelProto). */
 export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): SentencePieceTokenizer {
-  const root = protobuf.Root.fromJSON(SCHEMA);
+  const ModelProto = protobuf.Root.fromJSON(SCHEMA).lookupType('ModelProto');
   let m: { pieces?: Piece[]; trainerSpec?: Record<string, unknown>; normalizerSpec?: Record<string, unknown> };
   try {
-    m = root.lookupType('ModelProto').toObject(root.lookupType('ModelProto').decode(bytes), { defaults: true }) as typeof m;
+    m = ModelProto.toObject(ModelProto.decode(bytes), { defaults: true }) as typeof m;
   } catch (e) {
     throw new TritError(`not a SentencePiece model: ${(e as Error).message}`, { file }, 'expected the tokenizer.model that came with the checkpoint');
   }
@@ -73,6 +73,10 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
   if (modelType !== BPE) throw new TritError(`SentencePiece model type ${modelType} is not supported (only BPE, type 2)`, { file }, 'Llama, Mistral and MatMul-free LM tokenizers are BPE');
   const name = (ns.name as string) || 'identity';
   if (name !== 'identity') throw new TritError(`SentencePiece normaliser '${name}' is not supported (only 'identity')`, { file });
+  // sentencepiece cuts user-defined pieces out of the text before BPE; BPE alone would not always
+  // produce them, so such a model is refused rather than tokenized differently.
+  const userDefined = pieces.find((p) => p.type === USER_DEFINED);
+  if (userDefined) throw new TritError(`user-defined pieces (such as ${JSON.stringify(userDefined.piece)}) are not supported yet`, { file });
   return new SpTokenizer(pieces, {
     byteFallback: ts.byteFallback === true,
     addDummyPrefix: ns.addDummyPrefix === true,
@@ -124,7 +128,7 @@ class SpTokenizer implements SentencePieceTokenizer {
   readonly bos: number;
   readonly eos: number;
   readonly unk: number;
-  /** Pieces BPE may merge into (normal and user-defined), by text. */
+  /** Pieces BPE may merge into (normal ones), by text. */
   private readonly mergeable = new Map<string, number>();
   private readonly scores: Float32Array;
   private readonly byteIds = new Int32Array(256).fill(-1);
@@ -138,7 +142,7 @@ class SpTokenizer implements SentencePieceTokenizer {
     let bos = -1, eos = -1, unk = -1;
     pieces.forEach((p, i) => {
       const t = p.type || NORMAL;
-      if (t === NORMAL || t === USER_DEFINED) { if (!this.mergeable.has(p.piece)) this.mergeable.set(p.piece, i); }
+      if (t === NORMAL) { if (!this.mergeable.has(p.piece)) this.mergeable.set(p.piece, i); }
       else if (t === BYTE) {
         const b = /^<0x([0-9A-Fa-f]{2})>$/.exec(p.piece);
         if (b) this.byteIds[parseInt(b[1], 16)] = i;
@@ -189,7 +193,7 @@ class SpTokenizer implements SentencePieceTokenizer {
       const id = this.mergeable.get(sym[i]);
       if (id !== undefined) { ids.push(id); continue; }
       if (this.o.byteFallback) {
-        for (const b of new TextEncoder().encode(sym[i])) {
+        for (const b of UTF8.encode(sym[i])) {
           if (this.byteIds[b] < 0) throw new TritError(`the tokenizer has no byte piece <0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
           ids.push(this.byteIds[b]);
         }

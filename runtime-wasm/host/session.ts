@@ -146,7 +146,8 @@ export class TritSession {
     const meta = readMeta(bytes, name);
     // Fewer threads than asked when more cannot help: without shared memory (a page that is not
     // cross-origin isolated), beyond what the model's buffers allow, or when no matrix is large
-    // enough to share (then extra threads would only make the memory shared, which is slower).
+    // enough to share (the workers would have nothing to do, and the memory would be shared —
+    // committed up front — for nothing).
     let threads = Math.min(want, meta.maxThreads);
     let threadsNote: string | undefined;
     if (want > 1 && !canShare) {

@@ -7,7 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import protobuf from 'protobufjs/light.js';
 import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
+
+/** A tiny tokenizer.model written with upstream's field numbers (pieces 1, trainer 2, normalizer 3). */
+function tinyModel(pieces: { piece: string; score: number; type: number }[], modelType = 2): Uint8Array {
+  const M = protobuf.Root.fromJSON({ nested: {
+    M: { fields: { pieces: { rule: 'repeated', type: 'P', id: 1 }, trainer: { type: 'T', id: 2 }, normalizer: { type: 'N', id: 3 } } },
+    P: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
+    T: { fields: { modelType: { type: 'int32', id: 3 }, byteFallback: { type: 'bool', id: 35 } } },
+    N: { fields: { name: { type: 'string', id: 1 } } },
+  } }).lookupType('M');
+  return M.encode(M.fromObject({ pieces, trainer: { modelType, byteFallback: true }, normalizer: { name: 'identity' } })).finish();
+}
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
@@ -38,6 +50,14 @@ describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece librar
     let wrong = 0;
     for (const c of fixture.cases) if (tk.decode(c.ids) !== c.decoded) if (wrong++ < 5) console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
     expect(wrong).toBe(0);
+  });
+
+  it('refuses what it would tokenize differently: user-defined pieces, unigram models', () => {
+    const base = [{ piece: '<unk>', score: 0, type: 2 }, { piece: '\u2581', score: -1, type: 1 }, { piece: 'a', score: -2, type: 1 }];
+    expect(loadSentencePiece(tinyModel(base)).encode('a a')).toEqual([1, 2, 1, 2]);
+    expect(() => loadSentencePiece(tinyModel([...base, { piece: '<tool>', score: 0, type: 4 }]), 'u/tokenizer.model'))
+      .toThrow(/u\/tokenizer\.model: user-defined pieces \(such as "<tool>"\) are not supported yet/);
+    expect(() => loadSentencePiece(tinyModel(base, 1))).toThrow(/model type 1 is not supported \(only BPE/);
   });
 
   it('refuses a file that is not a SentencePiece model, naming it', () => {
