@@ -2,9 +2,11 @@
  * @fileoverview trit's library entry: compile an ONNX ternary model to the addition-only IR, run
  * it exactly, verify it against golden vectors.
  */
-export { compileOnnx, type CompileOptions, type Compiled } from './compile.js';
+export { compileOnnx, compileCheckpoint, type CompileOptions, type Compiled } from './compile.js';
+export { openCheckpoint, type Checkpoint, type CheckpointIO } from './frontends/hf/checkpoint.js';
+export { nodeCheckpointIO } from './frontends/hf/node-io.js';
 export { Interpreter, type StepResult } from './interp/interp.js';
-export { verifyGolden, readGolden, DEFAULT_TOLERANCES, type VerifyReport, type Tolerances } from './verify.js';
+export { verifyGolden, verifyRunner, readGolden, DEFAULT_TOLERANCES, type VerifyReport, type Tolerances } from './verify.js';
 export { printGraph, parseGraph } from './ir/text.js';
 export { validate } from './ir/validate.js';
 export { analyzeRanges } from './ir/range.js';

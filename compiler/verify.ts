@@ -117,6 +117,49 @@ export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFA
       for (let i = 0; i < v.length; i++) dst[s * v.length + i] = v[i] * 2 ** -m.frac;
     }
   }
+  const layers = layerNames.filter((n) => gotLayers.has(n)).map((n) => compare(n, gotLayers.get(n)!, golden.layers.get(n)!));
+  return report(golden, got, stateOuts, tol, { layers, layersMissing: missing, saturations });
+}
+
+/** A compiled module (or anything else) run step by step: what `verifyRunner` drives. */
+export interface StepRunner {
+  /** Inputs by name with their element counts. */
+  inputs: { name: string; n: number }[];
+  /** Outputs that are recurrent states (no argmax agreement for them). */
+  stateOutputs: Set<string>;
+  reset(): void;
+  run(feed: Record<string, ArrayLike<number>>): Record<string, ArrayLike<number>>;
+}
+
+/** Runs a runner (a compiled .wasm through the runtime) on the golden inputs and compares its
+ *  outputs; the back-ends equal the interpreter bit for bit, so this checks the same thing at
+ *  their speed (a 370M-parameter model takes seconds per hundred steps instead of minutes). */
+export function verifyRunner(r: StepRunner, golden: Golden, tol: Tolerances = DEFAULT_TOLERANCES): VerifyReport {
+  for (const i of r.inputs) {
+    const t = golden.inputs.get(i.name);
+    if (!t) throw new TritError(`golden file has no input.${i.name}`, { tensor: i.name }, 'regenerate the golden vectors for this model');
+    if (numel(t.shape.slice(1)) !== i.n) throw new TritError(`golden input has ${numel(t.shape.slice(1))} elements per step, the model wants ${i.n}`, { tensor: `input.${i.name}` });
+  }
+  const got = new Map<string, Float64Array>();
+  for (let s = 0; s < golden.steps; s++) {
+    if (golden.reset[s]) r.reset();
+    const feed: Record<string, ArrayLike<number>> = {};
+    for (const i of r.inputs) feed[i.name] = golden.inputs.get(i.name)!.data.subarray(s * i.n, (s + 1) * i.n);
+    const out = r.run(feed);
+    for (const [name, ref] of golden.outputs) {
+      const o = out[name];
+      if (!o) throw new TritError(`the model has no output '${name}'`, { tensor: `output.${name}` });
+      const n = numel(ref.shape.slice(1));
+      if (o.length !== n) throw new TritError(`golden output has ${n} elements per step, the model gives ${o.length}`, { tensor: `output.${name}` });
+      if (!got.has(name)) got.set(name, new Float64Array(ref.data.length));
+      got.get(name)!.set(o, s * n);
+    }
+  }
+  return report(golden, got, r.stateOutputs, tol, { layers: [], layersMissing: [], saturations: 0 });
+}
+
+function report(golden: Golden, got: Map<string, Float64Array>, stateOuts: Set<string>, tol: Tolerances,
+  rest: Pick<VerifyReport, 'layers' | 'layersMissing' | 'saturations'>): VerifyReport {
   const outputs = [...golden.outputs].map(([name, ref]) => {
     const cmp = compare(name, got.get(name)!, ref);
     const last = ref.shape.at(-1) ?? 1;
@@ -129,13 +172,12 @@ export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFA
     cmp.pass = cmp.relError <= tol.maxRelError && (cmp.argmaxAgreement === undefined || cmp.argmaxAgreement >= tol.minAgreement);
     return cmp;
   });
-  const layers = layerNames.filter((n) => gotLayers.has(n)).map((n) => compare(n, gotLayers.get(n)!, golden.layers.get(n)!));
   const agreements = outputs.map((o) => o.argmaxAgreement).filter((a): a is number => a !== undefined);
   return {
     pass: outputs.every((o) => o.pass),
     steps: golden.steps,
     argmaxAgreement: agreements.length ? Math.min(...agreements) : 1,
-    outputs, layers, layersMissing: missing, saturations, tolerances: tol,
+    outputs, ...rest, tolerances: tol,
   };
 }
 

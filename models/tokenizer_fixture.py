@@ -45,8 +45,15 @@ def main():
     for s in strings:
         ids = sp.encode(s)
         cases.append({"text": s, "ids": ids, "decoded": sp.decode(ids)})
+    # Decoding id lists a generation produces: after <s>, around </s>, with <unk>, bytes first.
+    rid = random.Random(11)
+    decode_cases = []
+    for c in cases[:60]:
+        for ids in ([sp.bos_id()] + c["ids"], [sp.bos_id()] + c["ids"] + [sp.eos_id()] + c["ids"], [sp.unk_id()] + c["ids"],
+                    [sp.piece_to_id("<0x41>")] + c["ids"], [rid.randrange(3, sp.get_piece_size()) for _ in range(8)]):
+            decode_cases.append({"ids": ids, "decoded": sp.decode(ids)})
     with open(a.out, "w", encoding="utf-8") as f:
-        json.dump({"tokenizer": a.model.split("/")[-2] + "/" + a.model.split("/")[-1], "sentencepiece": spm.__version__, "cases": cases}, f, ensure_ascii=False, indent=0)
+        json.dump({"tokenizer": a.model.split("/")[-2] + "/" + a.model.split("/")[-1], "sentencepiece": spm.__version__, "cases": cases, "decode_cases": decode_cases}, f, ensure_ascii=False, indent=0)
     print(f"{len(cases)} cases, {sum(len(c['ids']) for c in cases)} ids")
 
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Train the MatMul-free LM on a character corpus; writes an HF-layout model directory.
+"""Train the MatMul-free LM on a character corpus, or on SentencePiece tokens with --tokenizer;
+writes an HF-layout model directory.
 
     python3 models/train_lm.py --out models/zoo/mmfree-shakespeare-char --steps 3000
+    python3 models/train_lm.py --out DIR --tokenizer tokenizer.model --data tinystories.txt ...
     torchrun --nproc_per_node 2 models/train_lm.py ...        # DDP: NCCL on GPUs, gloo on CPU
 
 Output directory: config.json (upstream hgrn_bit fields), model.safetensors (upstream keys, float32),
-vocab.json (the characters), train_log.json (losses, wall time, hardware).
+vocab.json (the characters), train_log.json (losses, wall time, hardware). With --tokenizer: the
+published checkpoints' layout instead — BF16 weights, bos 1 / eos 2, and the tokenizer files
+(tokenizer.model, tokenizer.json, tokenizer_config.json, special_tokens_map.json).
 """
 import argparse
 import json
@@ -19,7 +23,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trit_models import safetensors_io  # noqa: E402
-from trit_models.data import CharData  # noqa: E402
+from trit_models.data import CharData, TokenData  # noqa: E402
+from trit_models.checkpoint import save_pretrained, write_tokenizer  # noqa: E402
 from trit_models.device import describe, init_distributed, pick_device  # noqa: E402
 from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM  # noqa: E402
 from trit_models.quant import BitLinear  # noqa: E402
@@ -28,6 +33,7 @@ from trit_models.quant import BitLinear  # noqa: E402
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=None, help="text file (default: ../shared/data/tinyshakespeare/input.txt)")
+    p.add_argument("--tokenizer", default=None, help="SentencePiece tokenizer.model: train on its tokens (needs --data)")
     p.add_argument("--out", required=True)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=4)
@@ -68,9 +74,14 @@ def main(argv=None):
     device = pick_device(args.device)
     rank, world = init_distributed(device)
     torch.manual_seed(args.seed)
-    data = CharData(args.data) if args.data else CharData()
-    cfg = HGRNBitConfig(vocab_size=len(data.vocab), hidden_size=args.hidden, num_hidden_layers=args.layers,
-                        intermediate_size=args.intermediate, bos_token_id=0, eos_token_id=0)
+    if args.tokenizer:
+        data = TokenData(args.data, args.tokenizer)
+        cfg = HGRNBitConfig(vocab_size=data.vocab_size, hidden_size=args.hidden, num_hidden_layers=args.layers,
+                            intermediate_size=args.intermediate)
+    else:
+        data = CharData(args.data) if args.data else CharData()
+        cfg = HGRNBitConfig(vocab_size=len(data.vocab), hidden_size=args.hidden, num_hidden_layers=args.layers,
+                            intermediate_size=args.intermediate, bos_token_id=0, eos_token_id=0)
     model = HGRNBitForCausalLM(cfg).to(device)
     if args.float:
         for m in model.modules():
@@ -118,18 +129,24 @@ def main(argv=None):
             log["evals"].append({"step": step, "train_loss": round(loss.item(), 4), "val_loss": round(val, 4), "seconds": round(el, 1)})
             print(f"step {step} ({progress:.0%})  train {loss.item():.4f}  val {val:.4f}  lr {lr:.2e}  {el:.0f}s "
                   f"({step * args.batch * args.seq * world / el:.0f} tok/s)", flush=True)
-            save(args.out, model, cfg, data, log, t0)
+            save(args.out, model, cfg, data, log, t0, args.tokenizer)
         if last:
             break
     if world > 1:
         torch.distributed.destroy_process_group()
 
 
-def save(out, model, cfg, data, log, t0):
+def save(out, model, cfg, data, log, t0, tokenizer=None):
     """Writes the model directory (called at every evaluation, so a long run always has a result)."""
     log["wall_seconds"] = round(time.time() - t0, 1)
     log["steps"] = len(log["train_loss"])
     os.makedirs(out, exist_ok=True)
+    if tokenizer:  # the published checkpoints' layout: BF16 weights and the tokenizer files
+        save_pretrained(model, out, dtype=torch.bfloat16)
+        write_tokenizer(out, tokenizer)
+        with open(os.path.join(out, "train_log.json"), "w") as f:
+            json.dump(log, f)
+        return
     with open(os.path.join(out, "config.json"), "w") as f:
         f.write(cfg.to_json())
     safetensors_io.save(os.path.join(out, "model.safetensors"), {k: v.float() for k, v in model.state_dict().items()}, {"format": "pt"})

@@ -7,11 +7,19 @@
 import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync, openSync, readSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TritError } from '../errors.js';
-import { compileOnnx, type Compiled } from '../compile.js';
+import { compileCheckpoint, compileOnnx, type Compiled } from '../compile.js';
+import { nodeCheckpointIO } from '../frontends/hf/node-io.js';
+import { openCheckpoint } from '../frontends/hf/checkpoint.js';
+import { hgrnBitShape } from '../frontends/hf/config.js';
+import { fInfo } from '../float/graph.js';
+import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
+import { loadTokenizerJson } from '../../runtime-wasm/host/tokenizer-json.js';
+import type { TokenizerFormat } from '../../runtime-wasm/host/format.js';
 import { printGraph } from '../ir/text.js';
-import { readGolden, verifyGolden, DEFAULT_TOLERANCES, type VerifyReport } from '../verify.js';
+import { readGolden, verifyGolden, verifyRunner, DEFAULT_TOLERANCES, type VerifyReport } from '../verify.js';
 import type { CalibSequence } from '../lower/calibrate.js';
 import { numel, typeToString } from '../ir/types.js';
+import type { LowerOptions } from '../lower/lower.js';
 import { VERSION } from '../version.js';
 import { linkWasm, type LinkedWasm } from '../backends/wasm/link.js';
 import { readMeta, TritSession } from '../../runtime-wasm/host/session.js';
@@ -23,29 +31,37 @@ import { deviceByName } from '../../hdl-gen/src/device.js';
 const USAGE = `trit ${VERSION} — compile ternary neural networks into addition-only programs
 
 usage:
-  trit inspect <model.onnx> [--json] [--ir <out.tir>] [--calibration <golden.safetensors>]
-      Import and lower the model; print its IR summary and per-inference operation counts.
-  trit verify <model.onnx> --golden <golden.safetensors> [--json]
+  A <model> is an ONNX file or a Hugging Face checkpoint directory of a MatMul-free LM
+  (config.json + model.safetensors, or shards + model.safetensors.index.json; F32/F16/BF16),
+  such as ridger/MMfreeLM-370M, -1.3B or -2.7B.
+
+  trit inspect <model> [--json] [--ir <out.tir>] [--calibration <golden.safetensors>]
+      Import and lower the model; print its IR summary and per-inference operation counts
+      (for a directory also its config, tensors, dtypes and tokenizer).
+  trit verify <model|model.wasm> --golden <golden.safetensors> [--json]
               [--min-agreement 0.995] [--max-rel-error 0.05] [--calibration <golden.safetensors>]
-      Run the IR interpreter on golden vectors; print per-output and per-layer errors and
-      argmax agreement; exit 1 when outside the tolerances.
-  trit compile <model.onnx> --target wasm -o <model.wasm> [--simd fixed|relaxed]
+      Run the IR interpreter (or, for a .wasm, the compiled module) on golden vectors; print
+      per-output and per-layer errors and argmax agreement; exit 1 when outside the tolerances.
+  trit compile <model> --target wasm -o <model.wasm> [--simd fixed|relaxed]
               [--calibration <golden.safetensors>] [--vocab <vocab.json>] [--classes a,b,...]
-              [--table-bits 16|32]
+              [--tokenizer <tokenizer.model|tokenizer.json>] [--table-bits 16|32] [--lut-density N]
       Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule,
-      metadata). A vocab.json beside the model is used when --vocab is not given.
+      metadata, tokenizer). The model's tokenizer.model (else tokenizer.json) is carried in the
+      module; else a vocab.json beside the model; else byte tokens.
       --table-bits 16 stores embedding tables as i16 (half the memory of the default i32).
-      ONNX external data (model.onnx.data) is read from beside the model.
-  trit compile <model.onnx> --target verilog --device up5k -o <dir> [--calibration <golden>]
+      --lut-density N: sigmoid/tanh table points per unit (default 64; 1024 for models with
+      4M or more ternary weights). ONNX external data (model.onnx.data) is read from beside the model.
+  trit compile <model> --target verilog --device up5k -o <dir> [--calibration <golden>]
               [--clock 12] [--baud 115200] [--fmax-target 30] [--seed 1] [--no-synth]
       Verilog for the trit core with this model's program (docs/verilog.md), simulated once for
       the cycle count, then Yosys → nextpnr-ice40 → icepack (through @yowasp, no native tools):
       <dir>/<model>.bin (iCEBreaker bitstream), report.json, <model>.hdl.json, dmem.bin, rtl/.
       --device xc7a35t (xc7a50t, xc7a100t, xc7a200t, xc7s50, xc7z020): a Yosys synth_xilinx
       resource estimate, without place and route. A model that does not fit is refused.
-  trit run <model.wasm|model.onnx> --prompt "ROMEO:" [--max-tokens 200] [--seed 1]
+  trit run <model.wasm|model> --prompt "ROMEO:" [--max-tokens 200] [--seed 1]
            [--temperature 0.8] [--top-k 0] [--threads N] [--json]
-      Generate text with a language model; prints the text, then tokens/s on stderr.
+      Generate text with a language model (a directory or .onnx is compiled first); prints the
+      text, then tokens/s on stderr. SentencePiece models start the prompt with <s> and stop at </s>.
   trit run <classifier.wasm|.onnx> --mnist <dir> [--limit N] [--threads N] [--json]
       Classify the MNIST test set; prints accuracy and images/s.
   trit bench [--quick] [-o bench/results] [--repeats 3] [--big <370M dir>] [--no-big]
@@ -130,15 +146,34 @@ function externalReader(model: string) {
   };
 }
 
-export function compileFile(path: string, calibration?: string, lower?: { tableBits?: 16 | 32 }): Compiled {
-  const bytes = readInput(path, 'model .onnx');
-  return compileOnnx(bytes, { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress(), externalData: externalReader(path), lower });
+/** A model path that is a directory: a Hugging Face checkpoint (config.json + safetensors). */
+export function isCheckpointDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** A file that belongs to the model: inside a checkpoint directory, else beside the model file. */
+function besideModel(model: string, file: string): string {
+  return isCheckpointDir(model) ? join(model, file) : join(dirname(model), file);
+}
+
+export function compileFile(path: string, calibration?: string, lower?: Partial<LowerOptions>): Compiled {
+  const opts = { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress(), lower };
+  if (isCheckpointDir(path)) {
+    const io = nodeCheckpointIO();
+    try {
+      return compileCheckpoint(path.replace(/\/+$/, ''), io, opts);
+    } finally {
+      io.close();
+    }
+  }
+  const bytes = readInput(path, 'model .onnx or a checkpoint directory');
+  return compileOnnx(bytes, { ...opts, externalData: externalReader(path) });
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function inspect(path: string, opts: { json: boolean; ir?: string; calibration?: string }): number {
-  const c = compileFile(path, opts.calibration);
+function inspect(path: string, opts: { json: boolean; ir?: string; calibration?: string; lower?: Partial<LowerOptions> }): number {
+  const c = compileFile(path, opts.calibration, opts.lower);
   if (opts.ir) {
     const tmp = `${opts.ir}.tmp-${process.pid}`;
     try { writeFileSync(tmp, printGraph(c.ir)); renameSync(tmp, opts.ir); } finally { if (existsSync(tmp)) rmSync(tmp); }
@@ -156,7 +191,12 @@ function inspect(path: string, opts: { json: boolean; ir?: string; calibration?:
     return 0;
   }
   const L: string[] = [];
-  L.push(`${path}: ${c.ir.name}  (sha256 ${c.ir.meta.source_sha256.slice(0, 16)}…, opset ${c.ir.meta.opset})`);
+  if (isCheckpointDir(path)) {
+    L.push(...describeCheckpoint(path));
+    L.push(`${path}: ${c.ir.name}  (sha256 of config + tensors ${c.ir.meta.source_sha256.slice(0, 16)}…)`);
+  } else {
+    L.push(`${path}: ${c.ir.name}  (sha256 ${c.ir.meta.source_sha256.slice(0, 16)}…, opset ${c.ir.meta.opset})`);
+  }
   L.push(`  inputs   ${c.ir.inputs.map((i) => `${i.name} ${typeToString(i.type)}`).join(', ')}`);
   L.push(`  outputs  ${c.ir.outputs.map((o) => o.name).join(', ')}`);
   if (c.ir.states.length) L.push(`  state    ${c.ir.states.map((x) => `${x.name} ${typeToString(x.type)}`).join(', ')}`);
@@ -175,7 +215,34 @@ function inspect(path: string, opts: { json: boolean; ir?: string; calibration?:
   return 0;
 }
 
-function verify(path: string, opts: { json: boolean; golden?: string; minAgreement?: string; maxRelError?: string; calibration?: string }): number {
+/** What a checkpoint directory holds: files, dtypes, parameters, config, tokenizer (headers only). */
+function describeCheckpoint(dir: string): string[] {
+  const io = nodeCheckpointIO();
+  try {
+    const ck = openCheckpoint(dir, io);
+    const shape = hgrnBitShape(ck.config, join(dir, 'config.json'));
+    const dtypes = new Map<string, number>();
+    let params = 0, bytes = 0;
+    for (const t of ck.tensors.values()) {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + n);
+      params += n;
+      bytes += t.bytes;
+    }
+    const tk = tokenizerFor(dir);
+    return [
+      `${dir}: Hugging Face checkpoint, model_type hgrn_bit (MatMul-free LM)`,
+      `  config   hidden_size ${shape.hidden}, ${shape.layers} layers, intermediate ${shape.intermediate}, vocab ${shape.vocab}, rms_norm_eps ${shape.rmsNormEps}, lower bounds ${shape.useLowerBound ? 'yes' : 'no'}`,
+      `  weights  ${ck.tensors.size} tensors, ${fmt(params)} parameters, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${ck.files.length} file${ck.files.length > 1 ? 's' : ''} (${[...dtypes].map(([k, n]) => `${k} ${fmt(n)}`).join(', ')})`,
+      `  tokenizer ${tk ? `${tk.file} (${tk.format}, ${fmt(tk.size)} tokens${tk.addBos ? ', prompts start with <s>' : ''})` : 'none (byte tokens)'}`,
+      '',
+    ];
+  } finally {
+    io.close();
+  }
+}
+
+async function verify(path: string, opts: { json: boolean; golden?: string; minAgreement?: string; maxRelError?: string; calibration?: string; threads?: string; lower?: Partial<LowerOptions> }): Promise<number> {
   if (!opts.golden) throw new TritError('verify needs --golden <golden.safetensors>', {}, 'see docs/golden-format.md');
   const num = (v: string | undefined, d: number, name: string) => {
     if (v === undefined) return d;
@@ -188,16 +255,30 @@ function verify(path: string, opts: { json: boolean; golden?: string; minAgreeme
     maxRelError: num(opts.maxRelError, DEFAULT_TOLERANCES.maxRelError, 'max-rel-error'),
   };
   const golden = readGolden(readInput(opts.golden, 'golden .safetensors'), opts.golden);
-  const c = compileFile(path, opts.calibration);
-  const r = verifyGolden(c, golden, tol);
+  let r: VerifyReport;
+  if (path.endsWith('.wasm')) {
+    const s = await TritSession.create(path, { threads: intFlag(opts.threads, 1, 'threads', 1), name: path });
+    try {
+      r = verifyRunner({
+        inputs: s.meta.inputs.map((i) => ({ name: i.name, n: numel(i.shape) })),
+        stateOutputs: new Set(s.meta.states.map((x) => x.name)),
+        reset: () => s.reset(),
+        run: (feed) => s.run(feed),
+      }, golden, tol);
+    } finally {
+      await s.close();
+    }
+  } else {
+    r = verifyGolden(compileFile(path, opts.calibration, opts.lower), golden, tol);
+  }
   if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  else process.stdout.write(renderReport(path, r));
+  else process.stdout.write(renderReport(path, r, path.endsWith('.wasm') ? 'compiled wasm' : 'interpreter'));
   return r.pass ? 0 : 1;
 }
 
-function renderReport(path: string, r: VerifyReport): string {
+function renderReport(path: string, r: VerifyReport, what: string): string {
   const e = (x: number) => x.toExponential(2);
-  const L = [`${path}: ${r.steps} golden steps, interpreter vs float reference`];
+  const L = [`${path}: ${r.steps} golden steps, ${what} vs float reference`];
   L.push(`  ${'output'.padEnd(24)}${'max abs err'.padStart(12)}${'rel err'.padStart(10)}${'argmax'.padStart(9)}  verdict`);
   for (const o of r.outputs) {
     L.push(`  ${o.name.padEnd(24)}${e(o.maxAbsError).padStart(12)}${e(o.relError).padStart(10)}${(o.argmaxAgreement === undefined ? '-' : (o.argmaxAgreement * 100).toFixed(1) + '%').padStart(9)}  ${o.pass ? 'ok' : 'FAIL'}`);
@@ -223,10 +304,10 @@ export async function main(argv: string[]): Promise<number> {
         ir: { type: 'string' }, golden: { type: 'string' }, calibration: { type: 'string' },
         'min-agreement': { type: 'string' }, 'max-rel-error': { type: 'string' },
         target: { type: 'string' }, output: { type: 'string', short: 'o' }, simd: { type: 'string' },
-        vocab: { type: 'string' }, classes: { type: 'string' },
+        vocab: { type: 'string' }, classes: { type: 'string' }, tokenizer: { type: 'string' },
         prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' },
         temperature: { type: 'string' }, 'top-k': { type: 'string' }, threads: { type: 'string' },
-        mnist: { type: 'string' }, limit: { type: 'string' }, 'table-bits': { type: 'string' },
+        mnist: { type: 'string' }, limit: { type: 'string' }, 'table-bits': { type: 'string' }, 'lut-density': { type: 'string' },
         device: { type: 'string' }, clock: { type: 'string' }, baud: { type: 'string' },
         'fmax-target': { type: 'string' }, 'no-synth': { type: 'boolean', default: false },
         quick: { type: 'boolean', default: false }, repeats: { type: 'string' }, big: { type: 'string' },
@@ -247,10 +328,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'inspect':
         if (!model) throw new TritError('inspect needs a model: trit inspect <model.onnx>');
         if (model.endsWith('.wasm')) return inspectWasm(model, v.json!);
-        return inspect(model, { json: v.json!, ir: v.ir, calibration: v.calibration });
+        return inspect(model, { json: v.json!, ir: v.ir, calibration: v.calibration, lower: lowerFlags(v) });
       case 'verify':
         if (!model) throw new TritError('verify needs a model: trit verify <model.onnx> --golden <file>');
-        return verify(model, { json: v.json!, golden: v.golden, minAgreement: v['min-agreement'], maxRelError: v['max-rel-error'], calibration: v.calibration });
+        return await verify(model, { json: v.json!, golden: v.golden, minAgreement: v['min-agreement'], maxRelError: v['max-rel-error'], calibration: v.calibration, threads: v.threads, lower: lowerFlags(v) });
       case 'compile':
         if (!model) throw new TritError('compile needs a model: trit compile <model.onnx> --target wasm -o model.wasm');
         return await compileCmd(model, v);
@@ -277,6 +358,21 @@ export async function main(argv: string[]): Promise<number> {
 
 type Flags = Record<string, string | boolean | undefined>;
 
+/** --table-bits and --lut-density: lowering choices a user may override. */
+function lowerFlags(v: Flags): Partial<LowerOptions> {
+  const o: Partial<LowerOptions> = {};
+  const tb = v['table-bits'];
+  if (tb !== undefined && tb !== '16' && tb !== '32') throw new TritError(`--table-bits must be 16 or 32, got '${tb}'`);
+  if (tb) o.tableBits = Number(tb) as 16 | 32;
+  const ld = v['lut-density'];
+  if (ld !== undefined) {
+    const n = Number(ld);
+    if (!Number.isInteger(n) || n < 8 || n > 4096 || (n & (n - 1)) !== 0) throw new TritError(`--lut-density must be a power of two from 8 to 4096, got '${ld}'`);
+    o.lutDensity = n;
+  }
+  return o;
+}
+
 function intFlag(v: string | boolean | undefined, d: number, name: string, min = 0): number {
   if (v === undefined) return d;
   const x = Number(v);
@@ -298,7 +394,7 @@ function numFlag(v: string | boolean | undefined, d: number, name: string): numb
 
 /** Vocabulary: --vocab, else vocab.json beside the model (undefined when there is none). */
 export function vocabFor(model: string, flag?: string): string[] | undefined {
-  const path = flag ?? join(dirname(model), 'vocab.json');
+  const path = flag ?? besideModel(model, 'vocab.json');
   if (!flag && !existsSync(path)) return undefined;
   const raw = readInput(path, 'vocab .json');
   let v: unknown;
@@ -307,18 +403,39 @@ export function vocabFor(model: string, flag?: string): string[] | undefined {
   return v as string[];
 }
 
+/** The tokenizer to carry in the module: --tokenizer, else the model directory's (or the model
+ *  file's neighbours') tokenizer.model, else tokenizer.json. Parsed here so a bad one fails the
+ *  compile, not the first run. */
+export function tokenizerFor(model: string, flag?: string): { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean; size: number } | undefined {
+  const path = flag ?? [besideModel(model, 'tokenizer.model'), besideModel(model, 'tokenizer.json')].find((p) => existsSync(p));
+  if (!path) return undefined;
+  const bytes = readInput(path, 'tokenizer.model or tokenizer.json');
+  const format: TokenizerFormat = path.endsWith('.json') ? 'tokenizer.json' : 'sentencepiece';
+  const tk = format === 'sentencepiece' ? loadSentencePiece(bytes, path) : loadTokenizerJson(new TextDecoder().decode(bytes), path);
+  // add_bos_token from tokenizer_config.json (Llama/Mistral tokenizers default to true).
+  let addBos = tk.bos >= 0;
+  const cfgPath = join(dirname(path), 'tokenizer_config.json');
+  if (existsSync(cfgPath)) {
+    try { addBos = JSON.parse(readFileSync(cfgPath, 'utf8')).add_bos_token !== false && tk.bos >= 0; } catch { throw new TritError('not valid JSON', { file: cfgPath }); }
+  }
+  return { format, file: basename(path), bytes, addBos, size: tk.size };
+}
+
 /** ONNX → IR → wasm, with progress on stderr. */
 function buildWasm(model: string, v: Flags): LinkedWasm {
   const t0 = Date.now();
   const simd = (v.simd as string | undefined) ?? 'fixed';
   if (simd !== 'fixed' && simd !== 'relaxed') throw new TritError(`--simd must be 'fixed' or 'relaxed', got '${simd}'`);
-  const tb = v['table-bits'];
-  if (tb !== undefined && tb !== '16' && tb !== '32') throw new TritError(`--table-bits must be 16 or 32, got '${tb}'`);
-  const c = compileFile(model, v.calibration as string | undefined, tb ? { tableBits: Number(tb) as 16 | 32 } : undefined);
+  const c = compileFile(model, v.calibration as string | undefined, lowerFlags(v));
   const t1 = Date.now();
   process.stderr.write(`compiled to IR in ${((t1 - t0) / 1000).toFixed(1)} s; linking wasm…\n`);
   const classes = typeof v.classes === 'string' ? v.classes.split(',') : undefined;
-  const linked = linkWasm(c.ir, { simd, vocab: vocabFor(model, v.vocab as string | undefined), classes, onProgress: progress() });
+  const tokenizer = tokenizerFor(model, v.tokenizer as string | undefined);
+  const V = c.float.outputs.length ? fInfo(c.float).get(c.float.outputs[0].value)?.shape.at(-1) : undefined;
+  if (tokenizer && V !== undefined && tokenizer.size > V) {
+    throw new TritError(`the tokenizer has ${tokenizer.size} tokens but the model's output has ${V}`, { file: (v.tokenizer as string | undefined) ?? besideModel(model, tokenizer.file) }, 'the tokenizer is from another model');
+  }
+  const linked = linkWasm(c.ir, { simd, vocab: tokenizer ? undefined : vocabFor(model, v.vocab as string | undefined), tokenizer, classes, onProgress: progress() });
   process.stderr.write(`linked in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
   return linked;
 }
@@ -327,7 +444,8 @@ async function compileCmd(model: string, v: Flags): Promise<number> {
   const target = (v.target as string | undefined) ?? 'wasm';
   if (target === 'verilog') return compileVerilog(model, v);
   if (target !== 'wasm') throw new TritError(`unknown --target '${target}'`, {}, 'use --target wasm or --target verilog');
-  const out = (v.output as string | undefined) ?? join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm');
+  const dirModel = isCheckpointDir(model);
+  const out = (v.output as string | undefined) ?? (dirModel ? join(dirname(model), basename(model.replace(/\/+$/, '')) + '.wasm') : join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm'));
   const t0 = Date.now();
   const linked = buildWasm(model, v);
   mkdirSync(dirname(out) || '.', { recursive: true });
@@ -357,7 +475,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
   const outDir = (v.output as string | undefined) ?? 'build';
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new TritError('-o must be a folder for --target verilog', { file: outDir });
   const t0 = Date.now();
-  const c = compileFile(model, v.calibration as string | undefined);
+  const c = compileFile(model, v.calibration as string | undefined, lowerFlags(v));
   process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const name = basename(model).replace(/\.onnx$/, '') === 'model' ? basename(dirname(model)) : basename(model).replace(/\.onnx$/, '');
   const report = await buildVerilog(c.ir, {
@@ -392,7 +510,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
 
 async function loadModel(model: string, v: Flags): Promise<TritSession> {
   const threads = intFlag(v.threads, 1, 'threads', 1);
-  if (model.endsWith('.onnx')) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
+  if (model.endsWith('.onnx') || isCheckpointDir(model)) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
   return TritSession.create(model, { threads, name: model });
 }
 

@@ -71,6 +71,7 @@ class Lowering {
   private lv = new Map<string, LV>();
   private names = new Set<string>();
   private constKeys = new Map<string, string>();
+  private lutTables = new Map<string, string>();
   private src = '';
 
   constructor(private g: FGraph, private cal: CalibRanges, private o: LowerOptions) {
@@ -427,8 +428,15 @@ class Lowering {
     const count = Math.floor((2 * span * 2 ** fx) / 2 ** step) + 1;
     const start = -span * 2 ** fx;
     const fo = 30;
-    const table = Array.from({ length: count }, (_, i) => roundReal(f((start + i * 2 ** step) * 2 ** -fx) * 2 ** fo, 'half_even'));
-    const tc = this.constant(`${n.op}.table.f${fx}`, 'i32', [count], fo, table);
+    // A table depends only on the function, the input format and the density: shared by every
+    // node that needs the same one (big tables are not deduplicated by content in constant()).
+    const key = `${n.op}|${fx}|${step}|${span}`;
+    let tc = this.lutTables.get(key);
+    if (!tc) {
+      const table = Array.from({ length: count }, (_, i) => roundReal(f((start + i * 2 ** step) * 2 ** -fx) * 2 ** fo, 'half_even'));
+      tc = this.constant(`${n.op}.table.f${fx}`, 'i32', [count], fo, table);
+      this.lutTables.set(key, tc);
+    }
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: fo };
     const v = this.emit('lut', [x.v, tc], { lo: start, step, interp: 'linear' }, t, n.out);
     return { v, t, lo, hi, int: false };

@@ -12,20 +12,44 @@ const K = new Uint32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** Hex SHA-256 of `data`. */
-export function sha256Hex(data: Uint8Array): string {
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  const len = data.length;
-  const padded = new Uint8Array(((len + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[len] = 0x80;
-  const dv = new DataView(padded.buffer);
-  dv.setUint32(padded.length - 8, Math.floor(len / 2 ** 29), false);
-  dv.setUint32(padded.length - 4, (len << 3) >>> 0, false);
-  const w = new Uint32Array(64);
-  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = dv.getUint32(off + i * 4, false);
+/** Incremental SHA-256: `update` with any number of chunks (a checkpoint's tensors as they are
+ *  read, gigabytes in all, never held at once), then `hex`. */
+export class Sha256 {
+  private readonly h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  private readonly block = new Uint8Array(64);
+  private readonly dv = new DataView(this.block.buffer);
+  private readonly w = new Uint32Array(64);
+  private fill = 0;
+  private length = 0;
+
+  update(data: Uint8Array): this {
+    this.length += data.length;
+    let i = 0;
+    while (i < data.length) {
+      const n = Math.min(64 - this.fill, data.length - i);
+      this.block.set(data.subarray(i, i + n), this.fill);
+      this.fill += n;
+      i += n;
+      if (this.fill === 64) { this.compress(); this.fill = 0; }
+    }
+    return this;
+  }
+
+  hex(): string {
+    const len = this.length;
+    this.block[this.fill++] = 0x80;
+    if (this.fill > 56) { this.block.fill(0, this.fill); this.compress(); this.fill = 0; }
+    this.block.fill(0, this.fill);
+    this.dv.setUint32(56, Math.floor(len / 2 ** 29), false);
+    this.dv.setUint32(60, (len << 3) >>> 0, false);
+    this.compress();
+    return Array.from(this.h, (x) => x.toString(16).padStart(8, '0')).join('');
+  }
+
+  private compress(): void {
+    const { h, w, dv } = this;
+    const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+    for (let i = 0; i < 16; i++) w[i] = dv.getUint32(i * 4, false);
     for (let i = 16; i < 64; i++) {
       const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
       const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
@@ -39,5 +63,9 @@ export function sha256Hex(data: Uint8Array): string {
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, '0')).join('');
+}
+
+/** Hex SHA-256 of `data`. */
+export function sha256Hex(data: Uint8Array): string {
+  return new Sha256().update(data).hex();
 }

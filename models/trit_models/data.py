@@ -36,6 +36,27 @@ class CharData:
         return x, y
 
 
+class TokenData(CharData):
+    """A text tokenized by a SentencePiece model (the Mistral tokenizer the MatMul-free LMs use),
+    with the same 90/10 split and random windows as CharData."""
+
+    def __init__(self, path: str, tokenizer: str):
+        import sentencepiece as spm
+        self.sp = spm.SentencePieceProcessor(model_file=tokenizer)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        ids = torch.tensor(self.sp.encode(text), dtype=torch.long)
+        self.vocab_size = self.sp.get_piece_size()
+        n = int(0.9 * len(ids))
+        self.train, self.val = ids[:n], ids[n:]
+
+    def encode(self, s: str) -> List[int]:
+        return self.sp.encode(s)
+
+    def decode(self, ids) -> str:
+        return self.sp.decode([int(i) for i in ids])
+
+
 def read_idx(path: str) -> torch.Tensor:
     """An IDX file (optionally gzipped) as a uint8 tensor; checks the magic and sizes."""
     opener = gzip.open if path.endswith(".gz") else open

@@ -7,9 +7,10 @@ from . import safetensors_io
 
 
 @torch.no_grad()
-def lm_golden(model, path: str, prompts: List[List[int]], steps: int) -> None:
+def lm_golden(model, path: str, prompts: List[List[int]], steps: int, record_layers: bool = True) -> None:
     """Each prompt is fed token by token, then the model's own greedy continuation, `steps` tokens
-    per sequence in all; records inputs, logits, new states and each block's output."""
+    per sequence in all; records inputs, logits, and (record_layers) new states and each block's
+    output — 0.4 MB per step at the 370M shape, left out for long agreement runs."""
     model.eval()
     ids, reset, outs = [], [], {}
     for prompt in prompts:
@@ -20,8 +21,10 @@ def lm_golden(model, path: str, prompts: List[List[int]], steps: int) -> None:
             reset.append(1 if t == 0 else 0)
             rec = {}
             logits, states = model.step(torch.tensor([tok]), states, record=rec)
+            if not record_layers:
+                rec = {}
             rec["logits"] = logits
-            for n, s in enumerate(states):
+            for n, s in enumerate(states if record_layers else []):
                 rec[f"new_state.{n}"] = s
             for k, v in rec.items():
                 outs.setdefault(k, []).append(v.reshape(-1).float().cpu())

@@ -183,6 +183,12 @@ class HGRNBitForCausalLM(nn.Module):
         self.model = HGRNBitModel(cfg)
         self.lm_head = BitLinear(cfg.hidden_size, cfg.vocab_size)
         self.apply(self._init)
+        # Upstream's _init_weights (rescale_prenorm_residual=True, 2 residuals per layer, as GPT-2):
+        # the projections that write into the residual stream start 1/sqrt(2L) smaller.
+        with torch.no_grad():
+            for layer in self.model.layers:
+                for p in (layer.attn.o_proj.weight, layer.mlp.down_proj.weight):
+                    p /= math.sqrt(2 * cfg.num_hidden_layers)
 
     def _init(self, m):
         if isinstance(m, (nn.Linear, nn.Embedding)):

@@ -35,8 +35,12 @@ def activation_quant(y: torch.Tensor) -> torch.Tensor:
 
 
 def weight_scale(w: torch.Tensor) -> torch.Tensor:
-    """s_w = 1 / max(mean|W|, 1e-5), one scalar for the whole tensor."""
-    return 1.0 / w.abs().mean().clamp(min=WEIGHT_EPS)
+    """s_w = 1 / max(mean|W|, 1e-5), one scalar for the whole tensor, in float32 (in w's dtype
+    when that is narrower). The mean is summed in float64 and rounded once: torch's float32 sum
+    depends on the machine's vector width and can differ in the last bit, which would move s_w by
+    an ulp; trit's compiler computes the same correctly rounded mean (compiler/frontends/hf/quantize.ts)."""
+    m = w.detach().abs().double().mean().float().clamp(min=WEIGHT_EPS)
+    return (1.0 / m).to(w.dtype if w.dtype in (torch.float16, torch.bfloat16) else torch.float32)
 
 
 def weight_quant_int(w: torch.Tensor):

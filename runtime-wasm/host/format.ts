@@ -6,6 +6,12 @@
 /** Custom section holding the model's metadata as UTF-8 JSON. */
 export const META_SECTION = 'trit';
 
+/** Custom section holding the tokenizer file the model was compiled with, byte for byte. */
+export const TOKENIZER_SECTION = 'trit.tokenizer';
+
+/** Tokenizer files a model can carry: a SentencePiece `tokenizer.model` or a `tokenizer.json`. */
+export type TokenizerFormat = 'sentencepiece' | 'tokenizer.json';
+
 /** Bumped whenever the layout or the exports change incompatibly. */
 export const WASM_FORMAT = 2; // 2: the memory import is declared shared
 
@@ -34,6 +40,9 @@ export interface WasmMeta {
   /** Vocabulary (LM, one string per id) or class names (classifier). */
   vocab?: string[];
   classes?: string[];
+  /** The tokenizer in the TOKENIZER_SECTION (LMs compiled from a checkpoint directory): its
+   *  format, the file it came from, and whether a prompt starts with <s> (add_bos_token). */
+  tokenizer?: { format: TokenizerFormat; file: string; bytes: number; addBos: boolean };
   inputs: TensorSlot[];
   outputs: TensorSlot[];
   /** The output step/forward/classify return (logits or class scores), not a state. */

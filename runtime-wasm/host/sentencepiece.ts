@@ -41,13 +41,13 @@ const SCHEMA = {
   },
 };
 
-/** SentencePiece piece types. */
-const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+/** SentencePiece piece types (tokenizer.json's vocabularies are mapped onto them). */
+export const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 const BPE = 2;
 const SPACE = '\u2581';
 const UTF8 = new TextEncoder();
 
-interface Piece { piece: string; score: number; type: number }
+export interface Piece { piece: string; score: number; type: number }
 
 export interface SentencePieceTokenizer extends Tokenizer {
   /** Ids of `<s>`, `</s>` and `<unk>` (−1 when the model has none). */
@@ -77,7 +77,7 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
   // produce them, so such a model is refused rather than tokenized differently.
   const userDefined = pieces.find((p) => p.type === USER_DEFINED);
   if (userDefined) throw new TritError(`user-defined pieces (such as ${JSON.stringify(userDefined.piece)}) are not supported yet`, { file });
-  return new SpTokenizer(pieces, {
+  return new BpeTokenizer(pieces, {
     byteFallback: ts.byteFallback === true,
     addDummyPrefix: ns.addDummyPrefix === true,
     removeExtraWhitespaces: ns.removeExtraWhitespaces === true,
@@ -85,7 +85,10 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
   });
 }
 
-interface Options { byteFallback: boolean; addDummyPrefix: boolean; removeExtraWhitespaces: boolean; escapeWhitespaces: boolean }
+export interface BpeOptions { byteFallback: boolean; addDummyPrefix: boolean; removeExtraWhitespaces: boolean; escapeWhitespaces: boolean }
+
+/** Priority of merging two adjacent symbols (higher first), or undefined when they do not merge. */
+export type PairScore = (left: string, right: string) => number | undefined;
 
 /** A max-heap of candidate merges: higher score first, then the leftmost. */
 class Agenda {
@@ -122,7 +125,9 @@ class Agenda {
   }
 }
 
-class SpTokenizer implements SentencePieceTokenizer {
+/** BPE over code points with byte fallback. SentencePiece ranks a merge by the score of the piece
+ *  it makes (the default); tokenizer.json files rank pairs by their line in "merges" (./tokenizer-json.ts). */
+export class BpeTokenizer implements SentencePieceTokenizer {
   readonly size: number;
   readonly pieces: string[];
   readonly bos: number;
@@ -134,7 +139,9 @@ class SpTokenizer implements SentencePieceTokenizer {
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly types: Uint8Array;
 
-  constructor(pieces: Piece[], private readonly o: Options) {
+  private readonly pairScore: PairScore;
+
+  constructor(pieces: Piece[], private readonly o: BpeOptions, pairScore?: PairScore) {
     this.size = pieces.length;
     this.pieces = pieces.map((p) => p.piece);
     this.scores = Float32Array.from(pieces, (p) => p.score);
@@ -151,6 +158,10 @@ class SpTokenizer implements SentencePieceTokenizer {
       else if (t === CONTROL && p.piece === '</s>') eos = i;
     });
     [this.bos, this.eos, this.unk] = [bos, eos, unk];
+    this.pairScore = pairScore ?? ((l, r) => {
+      const id = this.mergeable.get(l + r);
+      return id !== undefined && this.types[id] !== UNUSED ? this.scores[id] : undefined;
+    });
   }
 
   /** Text → the string BPE works on. */
@@ -173,8 +184,8 @@ class SpTokenizer implements SentencePieceTokenizer {
     const agenda = new Agenda();
     const consider = (l: number, r: number) => {
       if (l < 0 || r < 0) return;
-      const id = this.mergeable.get(sym[l] + sym[r]);
-      if (id !== undefined && this.types[id] !== UNUSED) agenda.push({ left: l, right: r, score: this.scores[id], len: sym[l].length + sym[r].length });
+      const score = this.pairScore(sym[l], sym[r]);
+      if (score !== undefined) agenda.push({ left: l, right: r, score, len: sym[l].length + sym[r].length });
     };
     for (let i = 0; i + 1 < n; i++) consider(i, i + 1);
     while (agenda.size) {
@@ -212,17 +223,22 @@ class SpTokenizer implements SentencePieceTokenizer {
       if (bytes.length) out += new TextDecoder().decode(Uint8Array.from(bytes));
       bytes = [];
     };
-    ids.forEach((id, k) => {
+    // The dummy prefix's space is dropped from the first piece that is not a control token
+    // (so also after <s>), as sentencepiece does.
+    let first = true;
+    for (const id of ids) {
       const t = this.types[id];
-      if (t === undefined) { flush(); out += '\uFFFD'; return; }
-      if (t === BYTE) { bytes.push(parseInt(this.pieces[id].slice(3, 5), 16)); return; }
+      if (t === CONTROL || t === UNUSED) { flush(); continue; }
+      const wasFirst = first;
+      first = false;
+      if (t === undefined) { flush(); out += '\uFFFD'; continue; }
+      if (t === BYTE) { bytes.push(parseInt(this.pieces[id].slice(3, 5), 16)); continue; }
       flush();
-      if (t === CONTROL || t === UNUSED) return;
-      if (t === UNKNOWN) { out += ' \u2047 '; return; }
+      if (t === UNKNOWN) { out += ' \u2047 '; continue; }
       let p = this.pieces[id].replace(/\u2581/g, ' ');
-      if (k === 0 && this.o.addDummyPrefix && p.startsWith(' ')) p = p.slice(1);
+      if (wasFirst && this.o.addDummyPrefix && p.startsWith(' ')) p = p.slice(1);
       out += p;
-    });
+    }
     flush();
     return out;
   }

@@ -10,7 +10,7 @@
 import { TritError } from '../../compiler/errors.js';
 import { VERSION } from '../../compiler/version.js';
 import { importedMemory, readCustom, setImportedMemory, setSharedFlagInPlace, WasmFormatError } from './binary.js';
-import { compatible, META_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
+import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
 import { importNode, isNode } from './node.js';
@@ -31,8 +31,11 @@ export interface LoadOptions {
 export interface GenerateOptions extends SampleOptions {
   maxTokens?: number;
   seed?: number;
-  /** Called with each new token as it is produced (streaming). */
+  /** Called with each new token as it is produced (streaming): the text it adds (empty while a
+   *  character's UTF-8 bytes are still arriving in byte tokens). */
   onToken?: (text: string, id: number) => void;
+  /** Stop at the tokenizer's end-of-sequence token (default true; only tokenizers that have one). */
+  stopAtEos?: boolean;
 }
 
 export interface GenerateResult {
@@ -124,8 +127,9 @@ export class TritSession {
   private pool: Pool | null;
   private tok: Tokenizer | null = null;
 
-  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null, threadsNote?: string) {
+  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null, threadsNote?: string, carried?: Tokenizer) {
     this.meta = meta;
+    this.tok = carried ?? null;
     this.ex = ex;
     this.mem = mem;
     this.pool = pool;
@@ -164,6 +168,16 @@ export class TritSession {
     // flipped in place in a buffer we read ourselves (a copy when the caller's bytes), so a big
     // model's bytes are held once beside the engine's own copy, not twice.
     const shared = threads > 1;
+    // The carried tokenizer is parsed now (its parser is a separate, lazily imported module).
+    let carried: Tokenizer | undefined;
+    if (meta.tokenizer) {
+      const file = readCustom(bytes, TOKENIZER_SECTION);
+      if (!file) throw new TritError(`the metadata names a tokenizer (${meta.tokenizer.file}) but the module does not carry it`, { file: name }, 'the file is corrupt; compile it again');
+      const { parseCarriedTokenizer } = await import('./carried-tokenizer.js');
+      carried = parseCarriedTokenizer(meta.tokenizer.format, file, meta.tokenizer.file);
+      const V = meta.outputs.find((o) => o.name === meta.primary)?.shape.at(-1) ?? Infinity;
+      if (carried.size > V) throw new TritError(`the tokenizer has ${carried.size} tokens but the model only ${V}`, { file: meta.tokenizer.file }, 'the tokenizer is from another model');
+    }
     let code = bytes;
     const mem = importedMemory(bytes);
     if (mem.shared !== shared) code = owned ? setSharedFlagInPlace(bytes, shared) : setImportedMemory(bytes, mem.pages, shared);
@@ -183,7 +197,7 @@ export class TritSession {
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = inst.exports as unknown as ModelExports;
     const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads, opts.workerUrl) : null;
-    const s = new TritSession(meta, ex, memory, pool, threadsNote);
+    const s = new TritSession(meta, ex, memory, pool, threadsNote, carried);
     if (meta.simd === 'relaxed') s.selfTest();
     return s;
   }
@@ -249,12 +263,23 @@ export class TritSession {
     return this.step(tokenIds[tokenIds.length - 1]);
   }
 
+  /** The model's tokenizer: the one it carries (SentencePiece or tokenizer.json, parsed at
+   *  load), else its character vocabulary, else bytes. */
   get tokenizer(): Tokenizer {
     if (!this.tok) {
       const V = this.primarySlot().shape.at(-1)!;
       this.tok = this.meta.vocab ? charTokenizer(this.meta.vocab) : byteTokenizer(V);
     }
     return this.tok;
+  }
+
+  /** Prompt text → ids as the model was trained to see them (with <s> first when its tokenizer
+   *  adds one, as Llama/Mistral tokenizers do). */
+  encodePrompt(prompt: string): number[] {
+    const tk = this.tokenizer;
+    const ids = tk.encode(prompt);
+    if (this.meta.tokenizer?.addBos && tk.bos !== undefined && tk.bos >= 0) ids.unshift(tk.bos);
+    return ids;
   }
 
   /** Generates text after `prompt` (from a fresh state), streaming tokens to onToken. */
@@ -265,23 +290,36 @@ export class TritSession {
   /** generate, synchronously. */
   generateSync(prompt: string, opts: GenerateOptions = {}): GenerateResult {
     const tk = this.tokenizer;
-    const ids = tk.encode(prompt);
+    const ids = this.encodePrompt(prompt);
     const max = opts.maxTokens ?? 100;
     const rand = rng(opts.seed ?? 1);
+    const eos = opts.stopAtEos !== false && tk.eos !== undefined && tk.eos >= 0 ? tk.eos : -1;
     this.reset();
     const t0 = now();
     let logits = this.prefill(ids);
     const t1 = now();
     const out: number[] = [];
+    // Streamed text is what the generated ids add to the decoded prompt: SentencePiece decodes a
+    // piece differently at the start of a text (its leading space is dropped), and a character
+    // split into byte tokens is only complete once its last byte has come.
+    const context = ids.slice(-8);
+    const base = tk.decode(context).length;
+    let shown = 0;
     for (let i = 0; i < max; i++) {
       const id = sample(logits, opts, rand);
       out.push(id);
-      opts.onToken?.(tk.decode([id]), id);
+      if (opts.onToken) {
+        const text = tk.decode(context.concat(out)).slice(base);
+        const pending = text.endsWith('\uFFFD') && i + 1 < max && id !== eos ? 1 : 0;
+        opts.onToken(text.slice(shown, text.length - pending), id);
+        shown = Math.max(shown, text.length - pending);
+      }
+      if (id === eos) break;
       if (i + 1 < max) logits = this.step(id);
     }
     const t2 = now();
     return {
-      text: tk.decode(out),
+      text: tk.decode(context.concat(out)).slice(base),
       tokens: out,
       promptTokens: ids.length,
       tokensPerSecond: out.length > 1 ? ((out.length - 1) * 1000) / (t2 - t1) : 0,

@@ -8,6 +8,9 @@ export interface Tokenizer {
   encode(text: string): number[];
   decode(ids: number[]): string;
   size: number;
+  /** Begin- and end-of-sequence ids, for tokenizers that have them. */
+  bos?: number;
+  eos?: number;
 }
 
 export function charTokenizer(vocab: string[]): Tokenizer {

@@ -16,7 +16,7 @@ describe('browser packaging', () => {
   it('bundles the runtime for the browser with esbuild, with no warning and no Node import left to resolve', async () => {
     const r = await esbuild.build({
       absWorkingDir: ROOT, entryPoints: ['runtime-wasm/host/session.ts', 'runtime-wasm/host/worker.ts'], outdir: 'out',
-      bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent',
+      bundle: true, splitting: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent',
     });
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
@@ -27,6 +27,10 @@ describe('browser packaging', () => {
     const session = r.outputFiles.find((f) => f.path.endsWith('session.js'))!;
     expect(session.text).toMatch(/export\s*\{[^}]*\bload\b/);
     expect(session.text.length).toBeLessThan(100_000); // the runtime alone: no compiler, no binaryen
+    // The carried-tokenizer parser (protobufjs for tokenizer.model) is a chunk of its own, fetched
+    // only by models that carry a tokenizer.
+    expect(session.text).not.toMatch(/protobuf/i);
+    expect(session.text).toMatch(/import\(["']\.\/carried-tokenizer-[\w-]+\.js["']\)/);
   });
 
   it('lets a project that installs trit bundle `trit/runtime` for the browser and type-check against its .d.ts', async () => {

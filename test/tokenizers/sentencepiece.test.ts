@@ -24,7 +24,8 @@ function tinyModel(pieces: { piece: string; score: number; type: number }[], mod
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
   .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as { cases: { text: string; ids: number[]; decoded: string }[] };
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as
+  { cases: { text: string; ids: number[]; decoded: string }[]; decode_cases: { ids: number[]; decoded: string }[] };
 
 describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece library', () => {
   const tk = loadSentencePiece(new Uint8Array(readFileSync(MODEL)), MODEL);
@@ -46,9 +47,10 @@ describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece librar
     expect(wrong).toBe(0);
   });
 
-  it('decodes the library\'s ids to the library\'s text', () => {
+  it('decodes the library\'s ids to the library\'s text (also after <s>, around </s>, <unk> or a byte first)', () => {
     let wrong = 0;
-    for (const c of fixture.cases) if (tk.decode(c.ids) !== c.decoded) if (wrong++ < 5) console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
+    expect(fixture.decode_cases.length).toBe(300);
+    for (const c of [...fixture.cases, ...fixture.decode_cases]) if (tk.decode(c.ids) !== c.decoded) if (wrong++ < 5) console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
     expect(wrong).toBe(0);
   });
 

@@ -25,7 +25,7 @@ import { bIndex } from '../../util/broadcast.js';
 import { TritError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { appendData, customSection, concatBytes, setImportedMemory, type DataSegment } from '../../../runtime-wasm/host/binary.js';
-import { META_SECTION, WASM_FORMAT, type TensorSlot, type WasmMeta } from '../../../runtime-wasm/host/format.js';
+import { META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type TensorSlot, type TokenizerFormat, type WasmMeta } from '../../../runtime-wasm/host/format.js';
 import { kernelBytes, type SimdFlavour } from './kernels.js';
 import { lutBytes, packLut, TILE } from './pack.js';
 
@@ -35,6 +35,8 @@ export interface WasmOptions {
   debug?: boolean;
   vocab?: string[];
   classes?: string[];
+  /** A tokenizer file carried in the module (runtime-wasm/host/format.ts, TOKENIZER_SECTION). */
+  tokenizer?: { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean };
   /** Matrices with fewer weights run on one thread (fork/join costs more than they do). */
   threadMinWeights?: number;
   /** binaryen optimisation level (0–4). */
@@ -361,6 +363,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     kind: guessKind(g),
     vocab: opts.vocab,
     classes: opts.classes,
+    tokenizer: opts.tokenizer && { format: opts.tokenizer.format, file: opts.tokenizer.file, bytes: opts.tokenizer.bytes.length, addBos: opts.tokenizer.addBos },
     inputs,
     outputs: g.outputs.map((out) => slot(out.name, types.get(out.value)!, addr.get(out.value)!)),
     primary: primaryOutput(g),
@@ -382,7 +385,8 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   // from disk in Node); a page without cross-origin isolation gets it flipped to unshared.
   let out = setImportedMemory(bytes, finalPages, true);
   out = appendData(out, L.segments);
-  out = concatBytes([out, customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)))]);
+  out = concatBytes([out, customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta))),
+    ...(opts.tokenizer ? [customSection(TOKENIZER_SECTION, opts.tokenizer.bytes)] : [])]);
   const modLimit = opts.limits?.moduleBytes ?? MAX_MODULE_BYTES;
   if (out.length > modLimit) {
     throw new TritError(`the .wasm would be ${(out.length / 2 ** 20).toFixed(0)} MiB; ${opts.limits?.device ?? 'engines'} refuse modules over ${(modLimit / 2 ** 20).toFixed(0)} MiB${opts.limits ? '' : ' (V8)'}`,
