@@ -88,5 +88,11 @@ class BitLinear(nn.Linear):
             return F.linear(y, self.weight, self.bias)
         yq = y + (activation_quant(y) - y).detach()
         w = self.weight
-        wq = w + (weight_quant(w) - w).detach()
+        if torch.is_grad_enabled():
+            wq = w + (weight_quant(w) - w).detach()
+        else:  # inference: quantize once per weight version, not at every step
+            key = (w.data_ptr(), w._version, w.dtype)
+            if getattr(self, "_wq_key", None) != key:
+                self._wq, self._wq_key = weight_quant(w), key
+            wq = self._wq
         return F.linear(yq, wq, self.bias)
