@@ -5,9 +5,9 @@
  * long). Measured, not asserted.
  *
  *   node dist/bench/golden-argmax.js <model.wasm|model.onnx> <golden.safetensors> [--quiet]
- *   (a golden file without states: TRIT_HIDDEN=<d> gives onnxruntime the state width)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readGolden } from '../compiler/verify.js';
 import { TritSession } from '../runtime-wasm/host/session.js';
 
@@ -25,7 +25,10 @@ async function ortStepper(path: string): Promise<Stepper> {
   const ort = (await import('onnxruntime-node')).default;
   const sess = await ort.InferenceSession.create(path);
   const stateNames = sess.inputNames.filter((n) => n.startsWith('state.'));
-  const d = g.outputs.get('new_state.0')?.shape.at(-1) ?? Number(process.env.TRIT_HIDDEN);
+  // The state width: from the golden file's states, else the config.json beside the model.
+  const cfg = join(dirname(path), 'config.json');
+  const d = g.outputs.get('new_state.0')?.shape.at(-1) ?? (existsSync(cfg) ? JSON.parse(readFileSync(cfg, 'utf8')).hidden_size as number : NaN);
+  if (!(d > 0)) throw new Error(`${path}: cannot tell the state width (no states in the golden file, no config.json beside the model)`);
   let states: Record<string, InstanceType<typeof ort.Tensor>> = {};
   const reset = () => { states = Object.fromEntries(stateNames.map((n) => [n, new ort.Tensor('float32', new Float32Array(d), [1, d])])); };
   reset();

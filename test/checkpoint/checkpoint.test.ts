@@ -131,7 +131,7 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
   it('no config.json', () => {
     const d = broken('no-config');
     rmSync(join(d, 'config.json'));
-    expect(errorOf(d).message).toMatch(/no-config: no config.json/);
+    expect(errorOf(d).message).toMatch(/no-config: no config.json in the model directory\n {2}hint: to compile the ONNX model here, give its file: .*no-config\/model\.onnx/);
   });
 
   it('a PyTorch pickle instead of safetensors', () => {

@@ -57,7 +57,11 @@ const SHARD = /^model-(\d+)-of-(\d+)\.safetensors$/;
 export function openCheckpoint(dir: string, io: CheckpointIO): Checkpoint {
   const at = (f: string) => `${dir.replace(/\/+$/, '')}/${f}`;
   const cfgPath = at('config.json');
-  if (!io.exists(cfgPath)) throw new TritError('no config.json in the model directory', { file: dir }, 'a Hugging Face model directory has config.json beside its .safetensors files');
+  if (!io.exists(cfgPath)) {
+    const onnx = io.list(dir).find((n) => n.endsWith('.onnx'));
+    throw new TritError('no config.json in the model directory', { file: dir },
+      onnx ? `to compile the ONNX model here, give its file: ${dir.replace(/\/+$/, '')}/${onnx}` : 'a Hugging Face model directory has config.json beside its .safetensors files');
+  }
   const cfgBytes = io.read(cfgPath, 0, io.size(cfgPath));
   let config: Record<string, unknown>;
   try {
