@@ -48,6 +48,12 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
   return { tensors, meta };
 }
 
+/** IEEE half-precision bits → their exact value. */
+export function halfToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023;
+  return e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
 function readElem(dv: DataView, i: number, dt: STensor['dtype']): number {
   switch (dt) {
     case 'F32': return dv.getFloat32(i * 4, true);
@@ -57,7 +63,7 @@ function readElem(dv: DataView, i: number, dt: STensor['dtype']): number {
     case 'I8': return dv.getInt8(i);
     case 'I16': return dv.getInt16(i * 2, true);
     case 'U8': return dv.getUint8(i);
-    case 'F16': { const h = dv.getUint16(i * 2, true); const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023; return e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15); }
+    case 'F16': return halfToNumber(dv.getUint16(i * 2, true));
     case 'BF16': { const b = new DataView(new ArrayBuffer(4)); b.setUint32(0, dv.getUint16(i * 2, true) << 16); return b.getFloat32(0); }
   }
 }

@@ -234,18 +234,19 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
     const ia = new Interpreter(one.ir), ib = new Interpreter(two.ir);
     for (const t of [1, 5, 77]) expect(Array.from(ib.run({ input_ids: [t] }).outputs.logits)).toEqual(Array.from(ia.run({ input_ids: [t] }).outputs.logits));
 
-    const noShard = broken('no-shard');
-    rmSync(join(noShard, 'model.safetensors'));
-    for (const f of readdirSync(d)) if (f.startsWith('model')) copyFileSync(join(d, f), join(noShard, f));
+    /** A copy of the BF16 checkpoint whose weights are the shards above (`prefix`: which files). */
+    const shardedCopy = (name: string, prefix = 'model') => {
+      const c = broken(name);
+      rmSync(join(c, 'model.safetensors'));
+      for (const f of readdirSync(d)) if (f.startsWith(prefix)) copyFileSync(join(d, f), join(c, f));
+      return c;
+    };
+    const noShard = shardedCopy('no-shard');
     rmSync(join(noShard, 'model-00002-of-00002.safetensors'));
     expect(errorOf(noShard).message).toMatch(/model\.safetensors\.index\.json: shard 'model-00002-of-00002\.safetensors' is missing/);
-    const noIndex = broken('no-index');
-    rmSync(join(noIndex, 'model.safetensors'));
-    for (const f of readdirSync(d)) if (f.startsWith('model-')) copyFileSync(join(d, f), join(noIndex, f));
+    const noIndex = shardedCopy('no-index', 'model-');
     expect(errorOf(noIndex).message).toMatch(/'model-0000[12]-of-00002\.safetensors' is a shard but model\.safetensors\.index\.json is missing/);
-    const unlisted = broken('unlisted');
-    rmSync(join(unlisted, 'model.safetensors'));
-    for (const f of readdirSync(d)) if (f.startsWith('model')) copyFileSync(join(d, f), join(unlisted, f));
+    const unlisted = shardedCopy('unlisted');
     const idx = JSON.parse(readFileSync(join(unlisted, 'model.safetensors.index.json'), 'utf8'));
     delete idx.weight_map['model.norm.weight'];
     writeFileSync(join(unlisted, 'model.safetensors.index.json'), JSON.stringify(idx));

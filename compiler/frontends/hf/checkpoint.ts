@@ -10,6 +10,7 @@
  */
 import { TritError } from '../../errors.js';
 import { Sha256 } from '../../util/hash.js';
+import { halfToNumber } from '../../formats/safetensors.js';
 
 /** The file operations the reader needs (see ./node-io.ts for Node's). Paths are joined with '/'. */
 export interface CheckpointIO {
@@ -181,9 +182,6 @@ export function toFloat32(raw: Uint8Array, dtype: StoredDtype): Float32Array {
     for (let i = 0; i < n; i++) bits[i] = src[i] << 16;
     return out;
   }
-  for (let i = 0; i < n; i++) {
-    const h = src[i], s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023;
-    out[i] = e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
-  }
+  for (let i = 0; i < n; i++) out[i] = halfToNumber(src[i]);
   return out;
 }
