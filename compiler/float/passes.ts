@@ -13,10 +13,13 @@
  *   reduce_max(abs(x))      -> reduce_absmax(x)
  *   T(mul(q, r))            -> mul(T(q), r)        r constant per row (broadcast over the last axis)
  *   T(div(q, s))            -> div(T(q), s)        same; T = ternary_matmul
+ *   add(x, sub(y, x))       -> y                   (a straight-through estimator: x + (q − x).detach())
+ *   op(c1, c2, …)           -> c                   every input constant (rules above can make such nodes)
  *   identity(x)             -> x
  * followed by dead-code elimination.
  */
 import { TritError } from '../errors.js';
+import { evalNode } from './eval.js';
 import { numel } from '../ir/types.js';
 import type { FGraph, FNode, FOp } from './graph.js';
 
@@ -34,6 +37,22 @@ const mk = (out: string, op: FOp, inputs: string[], like: FNode, shape = like.sh
   ({ out, op, inputs, attrs: {}, shape, int, src: like.src });
 
 const RULES: Record<string, Rule> = {
+  foldConstants(n, c) {
+    if (n.inputs.length === 0 || !n.inputs.every((x) => c.g.consts.has(x)) || n.op === 'ternary_matmul') return null;
+    const ks = n.inputs.map((x) => c.g.consts.get(x)!);
+    c.g.consts.set(n.out, { shape: n.shape, data: evalNode(n, ks.map((k) => k.data), ks.map((k) => k.shape)), int: n.int });
+    return [];
+  },
+  straightThrough(n, c) {
+    // x + (y − x) is y in exact arithmetic; exporters write a straight-through estimator this way
+    // and the rounding difference between the two spellings is float noise, not model behaviour.
+    if (n.op !== 'add') return null;
+    for (const k of [0, 1]) {
+      const d = c.def.get(n.inputs[1 - k]);
+      if (d?.op === 'sub' && d.inputs[1] === n.inputs[k] && sameShape(c, d.inputs[0], n.shape)) return [mk(n.out, 'identity', [d.inputs[0]], n, n.shape, n.int)];
+    }
+    return null;
+  },
   powToBasicOps(n, c) {
     if (n.op !== 'pow') return null;
     const k = c.constScalar(n.inputs[1]);
@@ -105,6 +124,12 @@ const RULES: Record<string, Rule> = {
     return null;
   },
 };
+
+/** Whether value `x` already has the full shape `shape` (so replacing a broadcast result by it is sound). */
+function sameShape(c: Ctx, x: string, shape: number[]): boolean {
+  const s = c.g.consts.get(x)?.shape ?? c.def.get(x)?.shape ?? c.g.inputs.find((i) => i.name === x)?.shape;
+  return !!s && s.length === shape.length && s.every((d, i) => d === shape[i]);
+}
 
 /** Runs every rule to a fixpoint, then removes identities and dead nodes. */
 export function canonicalize(g: FGraph): FGraph {

@@ -12,14 +12,18 @@ import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';
 import { attrs, checkedNumel, decodeModel, defaultOpset, isIntType, readTensor, toNum, typeName, type ExternalReader, type NodeProto } from './proto.js';
 import { maxAbs } from '../../util/minmax.js';
+import { FOLD, foldNode, FLOAT, INT64, isFloatType, type CT } from './fold.js';
 
-/** Every ONNX op type the importer reads. */
+/** Every ONNX op type the importer reads on values that depend on the input. */
 export const SUPPORTED_OPS = [
   'Abs', 'Add', 'ArgMax', 'Cast', 'Clip', 'Concat', 'Constant', 'ConstantOfShape', 'CumSum', 'DequantizeLinear', 'Div',
   'Dropout', 'Exp', 'Flatten', 'Gather', 'Gemm', 'Identity', 'LayerNormalization', 'MatMul', 'MatMulInteger', 'Max', 'Min',
   'Mul', 'Neg', 'Pow', 'QuantizeLinear', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceSum', 'ReduceSumSquare', 'Relu',
   'Reshape', 'Round', 'Shape', 'Sigmoid', 'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
 ] as const;
+
+/** Ops the importer evaluates only when every input is a constant (shape arithmetic, quantizers). */
+export const CONSTANT_ONLY_OPS = Object.keys(FOLD).filter((op) => !(SUPPORTED_OPS as readonly string[]).includes(op)).sort();
 
 /** Options for the import. */
 export interface ImportOptions {
@@ -39,7 +43,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): FGraph 
 
 class Importer {
   private g: FGraph;
-  private info = new Map<string, { shape: number[]; int: boolean }>();
+  private info = new Map<string, { shape: number[]; int: boolean; dtype: number }>();
   private counter = 0;
   private node: NodeProto | null = null;
   /** For folded constants: the initializer they were computed from (for error messages). */
@@ -68,7 +72,7 @@ class Importer {
     for (const init of graph.initializer ?? []) {
       const name = init.name ?? '';
       const t = readTensor(init, { file: this.file, tensor: name }, this.external);
-      this.addConst(name, { shape: t.dims, data: t.data, int: t.int });
+      this.addConst(name, { shape: t.dims, data: t.data, int: t.int }, t.dtype);
     }
     for (const n of graph.node ?? []) for (const x of n.input ?? []) this.uses.set(x, (this.uses.get(x) ?? 0) + 1);
     for (const o of graph.output ?? []) this.uses.set(o.name ?? '', Infinity);
@@ -81,7 +85,7 @@ class Importer {
       checkedNumel(dims, { file: this.file, tensor: name });
       const int = isIntType(tt!.elemType ?? 1);
       this.g.inputs.push({ name, shape: dims, int });
-      this.info.set(name, { shape: dims, int });
+      this.info.set(name, { shape: dims, int, dtype: tt!.elemType ?? FLOAT });
     }
     for (const n of graph.node ?? []) {
       this.node = n;
@@ -123,12 +127,38 @@ class Importer {
 
   private unsupported(n: NodeProto): never {
     const dom = n.domain && n.domain !== 'ai.onnx' ? ` of domain '${n.domain}'` : '';
-    this.fail(`op ${n.opType}${dom} is not supported`, `trit reads these standard ONNX ops: ${SUPPORTED_OPS.join(', ')}`);
+    if (!dom && CONSTANT_ONLY_OPS.includes(n.opType ?? '')) {
+      const runtime = (n.input ?? []).filter((x) => x && !this.g.consts.has(x));
+      this.fail(`op ${n.opType} is supported on constants only, and its input '${runtime[0]}' depends on the model's input`,
+        `trit evaluates ${n.opType} at compile time (shape arithmetic, weight quantizers); on run-time values it reads only: ${SUPPORTED_OPS.join(', ')}`);
+    }
+    this.fail(`op ${n.opType}${dom} is not supported`, `trit reads these standard ONNX ops: ${SUPPORTED_OPS.join(', ')}; and on constants also ${CONSTANT_ONLY_OPS.join(', ')}`);
   }
 
-  private addConst(name: string, c: FConst): void {
+  private addConst(name: string, c: FConst, dtype = c.int ? INT64 : FLOAT): void {
     this.g.consts.set(name, c);
-    this.info.set(name, { shape: c.shape, int: c.int });
+    this.info.set(name, { shape: c.shape, int: c.int, dtype });
+  }
+
+  /** A constant with its ONNX element type, for the folder. */
+  private ct(name: string): CT | undefined {
+    const c = this.g.consts.get(name);
+    return c && { dtype: this.info.get(name)!.dtype, shape: c.shape, data: c.data };
+  }
+
+  /** Evaluates a node whose inputs are all constants, by the ONNX definition (./fold.ts). */
+  private tryFold(n: NodeProto, ins: string[], outs: string[]): boolean {
+    const present = ins.filter(Boolean);
+    if (present.length === 0 || !present.every((x) => this.g.consts.has(x)) || !FOLD[n.opType ?? '']) return false;
+    const r = foldNode(n, ins.map((x) => (x ? this.ct(x) : undefined)), this.opset, this.site(outs[0]));
+    if (!r) return false;
+    r.forEach((t, i) => {
+      if (!outs[i]) return;
+      this.addConst(outs[i], { shape: t.shape, data: t.data, int: !isFloatType(t.dtype) }, t.dtype);
+      const big = present.reduce((p, x) => (numel(this.g.consts.get(x)!.shape) > numel(this.g.consts.get(p)!.shape) ? x : p));
+      this.origin.set(outs[i], this.origin.get(big) ?? big);
+    });
+    return true;
   }
 
   private fresh(base: string): string {
@@ -161,7 +191,7 @@ class Importer {
     }
     this.g.nodes.push(node);
     for (const x of inputs) this.referenced.add(x);
-    this.info.set(name, { shape, int });
+    this.info.set(name, { shape, int, dtype: int ? INT64 : FLOAT });
     return name;
   }
 
@@ -215,12 +245,18 @@ class Importer {
     const x = ins[0];
     if (ins.length === 0 && !['Constant'].includes(n.opType ?? '')) this.fail(`${n.opType} has no inputs`);
     for (const i of ins) if (i) this.shapeOf(i);
+    if (this.tryFold(n, ins, outs)) return;
     switch (n.opType) {
       case 'Identity': case 'Dropout': this.unary('identity', x, o, this.info.get(x)!.int); return;
       case 'Add': this.binary('add', x, ins[1], o); return;
       case 'Sub': this.binary('sub', x, ins[1], o); return;
       case 'Mul': this.binary('mul', x, ins[1], o); return;
-      case 'Div': this.binary('div', x, ins[1], o); return;
+      case 'Div': {
+        // ONNX integer Div truncates toward zero.
+        if (this.info.get(x)!.int && this.info.get(ins[1])!.int) this.unary('trunc', this.binary('div', x, ins[1]), o, true);
+        else this.binary('div', x, ins[1], o);
+        return;
+      }
       case 'Max': case 'Min': {
         let v = x;
         for (let k = 1; k < ins.length; k++) v = this.binary(n.opType === 'Max' ? 'max' : 'min', v, ins[k], k === ins.length - 1 ? o : undefined);
@@ -246,7 +282,7 @@ class Importer {
       case 'Cast': {
         const to = A.int('to');
         const int = isIntType(to);
-        if (![1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16, 9].includes(to)) this.fail(`Cast to ${typeName(to)} is not supported`);
+        if (![1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16].includes(to)) this.fail(`Cast to ${typeName(to)} of a run-time value is not supported`);
         this.unary(int && !this.info.get(x)!.int ? 'trunc' : 'identity', x, o, int || this.info.get(x)!.int);
         return;
       }
@@ -430,7 +466,7 @@ class Importer {
       }
       case 'Constant': {
         const t = A.tensor('value');
-        if (t) { const r = readTensor(t, { file: this.file, tensor: o }, this.external); this.addConst(o, { shape: r.dims, data: r.data, int: r.int }); return; }
+        if (t) { const r = readTensor(t, { file: this.file, tensor: o }, this.external); this.addConst(o, { shape: r.dims, data: r.data, int: r.int }, r.dtype); return; }
         const a = n.attribute?.[0];
         if (!a) this.fail('Constant has no value');
         if (a!.name === 'value_float') { this.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false }); return; }
@@ -440,11 +476,9 @@ class Importer {
         this.fail(`Constant attribute '${a!.name}' is not supported`);
         return;
       }
-      case 'Shape': {
-        const s = this.shapeOf(x);
-        const start = A.int('start', 0), end = A.int('end', s.length);
-        const sl = s.slice(start < 0 ? start + s.length : start, end < 0 ? end + s.length : end);
-        this.addConst(o, { shape: [sl.length], data: Float64Array.from(sl), int: true });
+      case 'Shape': { // a run-time value's shape is static: fold it as ONNX defines Shape
+        const [t] = foldNode(n, [{ dtype: this.info.get(x)!.dtype, shape: this.shapeOf(x), data: new Float64Array(0) }], this.opset, this.site(o))!;
+        this.addConst(o, { shape: t.shape, data: t.data, int: true }, INT64);
         return;
       }
       case 'ConstantOfShape': {

@@ -83,6 +83,8 @@ export interface RawTensor {
   /** Int8Array for INT8 tensors (ternary weights: one byte each), float64 otherwise. */
   data: Float64Array | Int8Array;
   int: boolean;
+  /** The ONNX element type (TensorProto.DataType). */
+  dtype: number;
 }
 
 /** Reads `length` bytes at `offset` of an external-data file named by a tensor (relative path). */
@@ -112,7 +114,7 @@ export function readTensor(t: TensorProto, site: { file?: string; tensor?: strin
   }
   if (dt === 3 && raw && raw.length === n) {
     // INT8 (ternary weights): kept as bytes, never widened.
-    return { dims, data: new Int8Array(raw.buffer, raw.byteOffset, n).slice(), int: true };
+    return { dims, data: new Int8Array(raw.buffer, raw.byteOffset, n).slice(), int: true, dtype: dt };
   }
   const out = new Float64Array(n);
   if (raw && raw.length > 0) {
@@ -134,7 +136,7 @@ export function readTensor(t: TensorProto, site: { file?: string; tensor?: strin
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(out[i])) throw new TritError(`tensor holds NaN at element ${i}`, site, 'the weights are corrupt');
   }
-  return { dims, data: out, int: isIntType(dt) };
+  return { dims, data: out, int: isIntType(dt), dtype: dt };
 }
 
 function readElem(dv: DataView, i: number, dt: number): number {
