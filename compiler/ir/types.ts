@@ -69,7 +69,7 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) return null;
-    out.push(Math.max(da, db));
+    out.push(da === 1 ? db : da); // a size-0 dim broadcast against 1 stays 0 (numpy, ONNX)
   }
   return out;
 }

@@ -180,6 +180,9 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'sumsq' | 'l1' |
   const r = x.shape.length;
   axes = !axes || axes.length === 0 ? x.shape.map((_, i) => i) : axes.map((a) => axisOf(a, r, c));
   const keep = c.A.int('keepdims', 1) === 1;
+  // Runtimes disagree on reductions of empty tensors (onnxruntime keeps the input's shape); no
+  // model needs one, so it is refused rather than guessed.
+  if (x.data.length === 0) c.fail(`reducing an empty tensor [${x.shape}] is not supported`);
   const red = new Set(axes);
   const kept = x.shape.map((d, i) => (red.has(i) ? 1 : d));
   const out = alloc(kept, c);
@@ -257,7 +260,7 @@ function slice(ins: (CT | undefined)[], c: Ctx): CT {
     if (!step) c.fail('Slice step 0');
     const norm = (p: number) => (p < 0 ? p + d : p);
     let b = norm(starts[i]), e = norm(ends[i]);
-    if (step > 0) { b = Math.min(Math.max(b, 0), d); e = Math.min(Math.max(e, 0), d); } else { b = Math.min(Math.max(b, -1), d - 1); e = Math.min(Math.max(e, -1), d - 1); }
+    if (step > 0) { b = Math.min(Math.max(b, 0), d); e = Math.min(Math.max(e, 0), d); } else { b = Math.min(Math.max(b, 0), d - 1); e = Math.min(Math.max(e, -1), d - 1); }
     const list: number[] = [];
     for (let p = b; step > 0 ? p < e : p > e; p += step) list.push(p);
     sel[ax] = list;
@@ -338,8 +341,8 @@ export const FOLD: Record<string, Folder> = {
   Div: binary(intDiv),
   Mod: binary(mod),
   Pow: ([a, b], c) => [elementwise([need(a, 'X', c), need(b, 'Y', c)], a!.dtype, (u, v) => u ** v, c)],
-  Max: variadic(Math.max),
-  Min: variadic(Math.min),
+  Max: variadic((a, b) => Math.max(a, b)),
+  Min: variadic((a, b) => Math.min(a, b)),
   Sum: variadic((a, b) => a + b),
   Neg: unary((v) => -v),
   Abs: unary(Math.abs),
