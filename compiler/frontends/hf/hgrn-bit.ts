@@ -146,7 +146,7 @@ class Builder {
     let s = shape;
     if (!s) {
       s = shapes.length === 1 ? shapes[0] : broadcastShapes(shapes[0], shapes[1]) ?? undefined;
-      if (!s) throw new Error(`internal: shapes [${shapes[0]}] and [${shapes[1]}] of ${op} do not broadcast`);
+      if (!s) throw new TritError(`shapes [${shapes[0]}] and [${shapes[1]}] of ${op} do not broadcast`, { node: out ?? op }, 'config.json and the tensors disagree on a dimension; check hidden_size and intermediate_size');
     }
     const name = out ?? `${op}.${++this.counter}`;
     const int = op === 'round' || op === 'clip';
