@@ -32,6 +32,12 @@ export interface CompileOptions {
   externalData?: ExternalReader;
   /** Progress callback: stage name and fraction done. */
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** The back-end the formats are chosen for: 'fpga' keeps sigmoid/tanh tables at 64 points per
+   *  unit (block RAM is the scarce resource there); 'wasm' (the default, also what `verify` checks)
+   *  uses denser tables, which the float model needs to be followed within float32 noise. */
+  target?: 'wasm' | 'fpga';
+  /** What the calibration sequences are, for the metadata (e.g. 'calibration.safetensors'). */
+  calibrationSource?: string;
 }
 
 /** Everything a compile produces. */
@@ -41,6 +47,8 @@ export interface Compiled {
   valueMap: ValueMap;
   ranges: CalibRanges;
   stats: IRStats;
+  /** Values whose fixed-point format was sized from calibration (they saturate beyond it). */
+  calibrationSized: number;
 }
 
 /** Default number of calibration steps: 256, fewer for models whose float evaluation is slow. */
@@ -53,14 +61,17 @@ function defaultSteps(g: FGraph): number {
 /** Models with at least this many ternary weights get dense activation tables (docs/IR.md §8). */
 export const DENSE_TABLE_WEIGHTS = 2 ** 22;
 
-/** Points per unit of the sigmoid/tanh tables: 64 (docs/IR.md §8: enough for small models, where
- *  tables are a large share of the bytes — an FPGA's block RAM); 1,024 from 4M ternary weights on,
- *  where tables are well under 1% of the module and the finer interpolation measurably raises
- *  next-token agreement with the float reference (docs/checkpoints.md). */
-export function defaultLutDensity(g: FGraph): number {
+/** Points per unit of the sigmoid/tanh tables (docs/IR.md §8). Linear interpolation between
+ *  points h apart errs by up to h²/8 · max|σ''| ≈ 0.012·h²: 2.9·10⁻⁶ at 64 points, which on
+ *  mmfree-shakespeare-char was the largest error source (layer-0 output 7.5·10⁻³ relative to
+ *  PyTorch, through flipped int8 codes downstream) — 1.3·10⁻⁵ at 256 points, for +0.06 MiB of
+ *  .wasm. So 256 by default, 1,024 from 4M ternary weights on (tables are then well under 1% of
+ *  the module), and 64 for the FPGA, where tables live in scarce block RAM. */
+export function defaultLutDensity(g: FGraph, target: CompileOptions['target'] = 'wasm'): number {
+  if (target === 'fpga') return 64;
   let weights = 0;
   for (const n of g.nodes) if (n.op === 'ternary_matmul') weights += numel(g.consts.get(n.inputs[1])?.shape ?? []);
-  return weights >= DENSE_TABLE_WEIGHTS ? 1024 : 64;
+  return weights >= DENSE_TABLE_WEIGHTS ? 1024 : 256;
 }
 
 /** Compiles ONNX bytes to validated, range-checked IR. */
@@ -86,16 +97,22 @@ function compileFloat(float: FGraph, sourceSha256: string, opts: CompileOptions)
   const progress = opts.onProgress ?? (() => {});
   const seqs = opts.calibration ?? defaultCalibration(float, opts.calibrationSteps ?? defaultSteps(float), 64);
   const ranges = calibrate(float, seqs, (d, t) => progress('calibrate', d, t));
-  const lower = { ...opts.lower, lutDensity: opts.lower?.lutDensity ?? defaultLutDensity(float) };
+  const lower = {
+    ...opts.lower,
+    lutDensity: opts.lower?.lutDensity ?? defaultLutDensity(float, opts.target),
+    exactQuant: opts.lower?.exactQuant ?? opts.target !== 'fpga', // the FPGA core has no divider
+  };
   const { ir, valueMap } = lowerToIR(float, ranges, lower);
   ir.meta.lut_density = String(lower.lutDensity);
   ir.meta.source_sha256 = sourceSha256;
   ir.meta.calibration_steps = String(seqs.reduce((s, q) => s + q.length, 0));
+  ir.meta.calibration = opts.calibration ? (opts.calibrationSource ?? 'given') : 'random';
   // Twins the lowering emitted (each BitLinear normalises a shared input again) merge exactly.
   const renamed = eliminateCommonSubexpressions(ir);
   for (const v of valueMap.values()) v.value = renamed.get(v.value) ?? v.value;
   validate(ir);
   analyzeRanges(ir);
   progress('lower', 1, 1);
-  return { ir, float, valueMap, ranges, stats: graphStats(ir) };
+  const calibrationSized = ir.nodes.filter((n) => n.attrs.sat === true && n.op !== 'shift').length;
+  return { ir, float, valueMap, ranges, stats: graphStats(ir), calibrationSized };
 }

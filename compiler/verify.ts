@@ -10,6 +10,7 @@ import { TritError } from './errors.js';
 import { readSafetensors, type STensor } from './formats/safetensors.js';
 import { Interpreter } from './interp/interp.js';
 import type { Compiled } from './compile.js';
+import type { CalibSequence } from './lower/calibrate.js';
 import { numel } from './ir/types.js';
 
 /** How close is close enough; defaults are the issue's fidelity targets. */
@@ -22,6 +23,12 @@ export interface Tolerances {
 
 export const DEFAULT_TOLERANCES: Tolerances = { minAgreement: 0.995, maxRelError: 0.05 };
 
+/** A step is decisive when the reference's top two scores are further apart than this fraction of
+ *  its score range (max − min). Closer calls are float noise: PyTorch in float32 and the same ONNX
+ *  evaluated exactly (float64) already disagree on 0.4% of mmfree-shakespeare-char's first 2,000
+ *  validation characters, every one of them a near-tie (docs/golden-format.md). */
+export const DECISIVE_GAP = 0.01;
+
 /** Comparison of one tensor over all steps. */
 export interface Comparison {
   name: string;
@@ -29,6 +36,10 @@ export interface Comparison {
   meanAbsError: number;
   relError: number;
   argmaxAgreement?: number;
+  /** Agreement over the decisive steps only (DECISIVE_GAP); what PASS/FAIL is judged on. */
+  decisiveAgreement?: number;
+  /** How many steps were decisive. */
+  decisiveSteps?: number;
   pass?: boolean;
 }
 
@@ -37,6 +48,8 @@ export interface VerifyReport {
   pass: boolean;
   steps: number;
   argmaxAgreement: number;
+  /** The lowest decisive-step agreement over the outputs with a class or vocabulary axis. */
+  decisiveAgreement: number;
   outputs: Comparison[];
   layers: Comparison[];
   layersMissing: string[];
@@ -67,6 +80,43 @@ export function readGolden(bytes: Uint8Array, file = '<golden>'): Golden {
   const reset = tensors.get('reset')?.data ?? Float64Array.from({ length: S }, (_, i) => (i === 0 ? 1 : 0));
   if (reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
   return { steps: S, inputs, outputs, layers, reset };
+}
+
+/** Calibration inputs from a safetensors file in the golden layout: `input.<name>` [S, …] and
+ *  optional `reset` [S]; outputs are not needed (a golden file works too). One sequence per reset. */
+export function readCalibration(bytes: Uint8Array, file = '<calibration>'): CalibSequence[] {
+  const { tensors } = readSafetensors(bytes, file);
+  const inputs = [...tensors].filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice(6), v] as const);
+  if (inputs.length === 0) throw new TritError('calibration file has no input.* tensors', { file }, 'see docs/golden-format.md (calibration files hold inputs only)');
+  const S = inputs[0][1].shape[0];
+  for (const [k, t] of inputs) if (t.shape[0] !== S) throw new TritError(`has ${t.shape[0]} steps, others have ${S}`, { file, tensor: `input.${k}` });
+  for (const [k, t] of inputs) {
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) throw new TritError(`holds ${t.data[i]} at element ${i}`, { file, tensor: `input.${k}` }, 'calibration inputs must be finite numbers');
+  }
+  const reset = tensors.get('reset')?.data;
+  if (reset && reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
+  const seqs: CalibSequence[] = [];
+  for (let s = 0; s < S; s++) {
+    if ((reset ? reset[s] : s === 0) || seqs.length === 0) seqs.push([]);
+    const step: Record<string, Float64Array> = {};
+    for (const [name, t] of inputs) {
+      const n = numel(t.shape.slice(1));
+      step[name] = t.data.slice(s * n, (s + 1) * n);
+    }
+    seqs.at(-1)!.push(step);
+  }
+  return seqs;
+}
+
+/** Whether the top two of a[off, off+n) are more than DECISIVE_GAP of the range apart. */
+function isDecisive(a: ArrayLike<number>, off: number, n: number): boolean {
+  let hi = -Infinity, second = -Infinity, lo = Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = a[off + i];
+    lo = Math.min(lo, v);
+    if (v > hi) { second = hi; hi = v; } else if (v > second) second = v;
+  }
+  return hi - second > DECISIVE_GAP * (hi - lo);
 }
 
 const argmax = (a: ArrayLike<number>, off: number, n: number) => {
@@ -164,19 +214,27 @@ function report(golden: Golden, got: Map<string, Float64Array>, stateOuts: Set<s
     const cmp = compare(name, got.get(name)!, ref);
     const last = ref.shape.at(-1) ?? 1;
     if (!stateOuts.has(name) && last > 1) {
-      let agree = 0;
+      let agree = 0, decisive = 0, agreeDecisive = 0;
       const rows = ref.data.length / last;
-      for (let r = 0; r < rows; r++) if (argmax(ref.data, r * last, last) === argmax(got.get(name)!, r * last, last)) agree++;
+      for (let r = 0; r < rows; r++) {
+        const same = argmax(ref.data, r * last, last) === argmax(got.get(name)!, r * last, last);
+        if (same) agree++;
+        if (isDecisive(ref.data, r * last, last)) { decisive++; if (same) agreeDecisive++; }
+      }
       cmp.argmaxAgreement = agree / rows;
+      cmp.decisiveSteps = decisive;
+      cmp.decisiveAgreement = decisive ? agreeDecisive / decisive : 1;
     }
-    cmp.pass = cmp.relError <= tol.maxRelError && (cmp.argmaxAgreement === undefined || cmp.argmaxAgreement >= tol.minAgreement);
+    cmp.pass = cmp.relError <= tol.maxRelError && (cmp.decisiveAgreement === undefined || cmp.decisiveAgreement >= tol.minAgreement);
     return cmp;
   });
   const agreements = outputs.map((o) => o.argmaxAgreement).filter((a): a is number => a !== undefined);
+  const decisive = outputs.map((o) => o.decisiveAgreement).filter((a): a is number => a !== undefined);
   return {
     pass: outputs.every((o) => o.pass),
     steps: golden.steps,
     argmaxAgreement: agreements.length ? Math.min(...agreements) : 1,
+    decisiveAgreement: decisive.length ? Math.min(...decisive) : 1,
     outputs, ...rest, tolerances: tol,
   };
 }

@@ -80,11 +80,11 @@ async function bundle(dir: string): Promise<void> {
   for (const w of r.warnings) throw new Error(`esbuild: ${w.text} (${w.location?.file}:${w.location?.line})`);
 }
 
-/** Compiles a zoo model to wasm exactly as `trit compile --target wasm --calibration golden` does. */
+/** Compiles a zoo model to wasm exactly as `trit compile --target wasm` does (its calibration.safetensors). */
 function compileModel(m: DemoModel, dir: string, log: (l: string) => void): void {
   const zoo = join(ROOT, 'models/zoo', m.zoo);
   const t0 = Date.now();
-  const c = compileFile(join(zoo, 'model.onnx'), join(zoo, 'golden.safetensors'));
+  const c = compileFile(join(zoo, 'model.onnx'));
   const linked = linkWasm(c.ir, { vocab: vocabFor(join(zoo, 'model.onnx')) });
   const out = join(dir, m.file);
   mkdirSync(dirname(out), { recursive: true });
@@ -115,7 +115,7 @@ function newestBench(): { file: string; result: BenchResult } | null {
 /** The FPGA page's data: Verilog generated now, the report of a local build or of the benchmark. */
 function fpgaData(dir: string, log: (l: string) => void): FpgaPageData {
   const zoo = join(ROOT, 'models/zoo', FPGA_MODEL);
-  const c = compileFile(join(zoo, 'model.onnx'), join(zoo, 'golden.safetensors'));
+  const c = compileFile(join(zoo, 'model.onnx'), undefined, undefined, 'fpga');
   const sources = boardSources(buildProgram(c.ir), 12e6, 115200);
   mkdirSync(join(dir, 'verilog'));
   const verilog: FpgaPageData['verilog'] = [];

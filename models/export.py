@@ -10,6 +10,8 @@ Reads config.json + model.safetensors (+ vocab.json) and writes, next to them:
   golden.safetensors  inputs, the PyTorch model's outputs and intermediates (docs/golden-format.md):
                       prompts then greedy continuation for the LM, the first 256 MNIST test images
                       for the classifier
+  calibration.safetensors  inputs from the training split (character models and the classifier),
+                      which trit uses to size fixed-point formats without being asked
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ from trit_models import safetensors_io  # noqa: E402
 from trit_models.golden import lm_golden  # noqa: E402
 from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM  # noqa: E402
 from trit_models.onnx_lm import export_decode_step  # noqa: E402
+import make_calibration  # noqa: E402
 
 DEFAULT_PROMPTS = ["ROMEO:\n", "First Citizen:\nBefore we proceed", "KING HENRY VI:\n", "To be, or not"]
 
@@ -73,6 +76,11 @@ def main(argv=None):
         prompts = [[int(t) for t in s.split(",")] for s in (args.prompts or ["1"])]
     lm_golden(model, os.path.join(args.folder, "golden.safetensors"), prompts, args.steps)
     print(f"wrote {args.folder}/model.onnx and golden.safetensors ({len(prompts)} × {args.steps} steps)")
+    if os.path.exists(vocab_path):
+        try:
+            make_calibration.main([args.folder])
+        except SystemExit as e:  # a vocabulary from another text: the user runs make_calibration.py --data
+            print(f"no calibration.safetensors written: {e}")
 
 
 def export_columns_dir(folder: str) -> None:
@@ -91,6 +99,7 @@ def export_columns_dir(folder: str) -> None:
     images, _ = mnist("t10k")
     classifier_golden(model, os.path.join(folder, "golden.safetensors"), images[:256], record_names=("pooled",))
     print(f"wrote {folder}/model.onnx and golden.safetensors (256 test images)")
+    make_calibration.main([folder])
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ export interface ActivityResult extends VcdActivity {
  */
 export async function measureActivity(onnx: string, calibration: string, feeds: Record<string, ArrayLike<number>>, log: (s: string) => void): Promise<ActivityResult> {
   const t0 = Date.now();
-  const c = compileFile(onnx, calibration);
+  const c = compileFile(onnx, calibration, undefined, 'fpga');
   const program = buildProgram(c.ir);
   const dir = mkdtempSync(join(tmpdir(), 'trit-activity-'));
   try {

@@ -7,7 +7,7 @@
 import { readFileSync, existsSync, statSync, writeFileSync, renameSync, rmSync, openSync, readSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TritError } from '../errors.js';
-import { compileCheckpoint, compileOnnx, type Compiled } from '../compile.js';
+import { compileCheckpoint, compileOnnx, type Compiled, type CompileOptions } from '../compile.js';
 import { nodeCheckpointIO } from '../frontends/hf/node-io.js';
 import { openCheckpoint } from '../frontends/hf/checkpoint.js';
 import { hgrnBitShape } from '../frontends/hf/config.js';
@@ -16,7 +16,7 @@ import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
 import { loadTokenizerJson } from '../../runtime-wasm/host/tokenizer-json.js';
 import type { TokenizerFormat } from '../../runtime-wasm/host/format.js';
 import { printGraph } from '../ir/text.js';
-import { readGolden, verifyGolden, verifyRunner, DEFAULT_TOLERANCES, type VerifyReport } from '../verify.js';
+import { readCalibration, readGolden, verifyGolden, verifyRunner, DECISIVE_GAP, DEFAULT_TOLERANCES, type VerifyReport } from '../verify.js';
 import type { CalibSequence } from '../lower/calibrate.js';
 import { numel, typeToString } from '../ir/types.js';
 import type { LowerOptions } from '../lower/lower.js';
@@ -91,20 +91,26 @@ function readInput(path: string, what: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Golden inputs as calibration sequences (split where `reset` is 1). */
-function calibrationFrom(path: string): CalibSequence[] {
-  const g = readGolden(readInput(path, 'golden .safetensors'), path);
-  const seqs: CalibSequence[] = [];
-  for (let s = 0; s < g.steps; s++) {
-    if (g.reset[s] || seqs.length === 0) seqs.push([]);
-    const step: Record<string, Float64Array> = {};
-    for (const [name, t] of g.inputs) {
-      const n = numel(t.shape.slice(1));
-      step[name] = t.data.slice(s * n, (s + 1) * n);
-    }
-    seqs.at(-1)!.push(step);
+/** The file trit reads calibration inputs from when it sits beside the model (or in its directory). */
+export const CALIBRATION_FILE = 'calibration.safetensors';
+
+/** Where calibration comes from: the flag, else calibration.safetensors beside the model, else random. */
+function resolveCalibration(model: string, flag?: string): { seqs?: CalibSequence[]; source: string; file?: string } {
+  const file = flag ?? (existsSync(besideModel(model, CALIBRATION_FILE)) ? besideModel(model, CALIBRATION_FILE) : undefined);
+  if (!file) return { source: 'random' };
+  const seqs = readCalibration(readInput(file, 'calibration .safetensors'), file);
+  return { seqs, file, source: basename(file) };
+}
+
+/** One stderr line saying what the formats were sized from, and what to do when it was random. */
+function reportCalibration(c: Compiled, cal: { file?: string }, flag?: string): void {
+  const steps = c.ir.meta.calibration_steps;
+  if (cal.file) {
+    process.stderr.write(`calibration: ${steps} steps from ${cal.file}${flag ? '' : ' (beside the model)'}\n`);
+  } else if (c.calibrationSized > 0) {
+    process.stderr.write(`calibration: ${steps} steps of random inputs (no ${CALIBRATION_FILE} beside the model); ${c.calibrationSized} value formats are sized from it — ` +
+      `for a faithful model pass --calibration <file> with representative inputs (docs/golden-format.md)\n`);
   }
-  return seqs;
 }
 
 /** Progress on stderr: a live counter on a terminal; elsewhere one line per stage that took > 2 s. */
@@ -156,18 +162,25 @@ function besideModel(model: string, file: string): string {
   return isCheckpointDir(model) ? join(model, file) : join(dirname(model), file);
 }
 
-export function compileFile(path: string, calibration?: string, lower?: Partial<LowerOptions>): Compiled {
-  const opts = { file: path, calibration: calibration ? calibrationFrom(calibration) : undefined, onProgress: progress(), lower };
+/** Compiles a model file or checkpoint directory with the CLI's defaults (calibration beside the
+ *  model, progress on stderr). `target` 'fpga' keeps the activation tables block-RAM sized. */
+export function compileFile(path: string, calibration?: string, lower?: Partial<LowerOptions>, target: CompileOptions['target'] = 'wasm'): Compiled {
+  const cal = resolveCalibration(path, calibration);
+  const opts = { file: path, calibration: cal.seqs, calibrationSource: cal.source, onProgress: progress(), lower, target };
+  let c: Compiled;
   if (isCheckpointDir(path)) {
     const io = nodeCheckpointIO();
     try {
-      return compileCheckpoint(path.replace(/\/+$/, ''), io, opts);
+      c = compileCheckpoint(path.replace(/\/+$/, ''), io, opts);
     } finally {
       io.close();
     }
+  } else {
+    const bytes = readInput(path, 'model .onnx or a checkpoint directory');
+    c = compileOnnx(bytes, { ...opts, externalData: externalReader(path) });
   }
-  const bytes = readInput(path, 'model .onnx or a checkpoint directory');
-  return compileOnnx(bytes, { ...opts, externalData: externalReader(path) });
+  reportCalibration(c, cal, calibration);
+  return c;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -256,12 +269,16 @@ async function verify(path: string, opts: { json: boolean; golden?: string; minA
   };
   const golden = readGolden(readInput(opts.golden, 'golden .safetensors'), opts.golden);
   let r: VerifyReport;
+  let irMeta: Record<string, string> = {};
   if (path.endsWith('.wasm')) {
     const s = await TritSession.create(path, { threads: intFlag(opts.threads, 1, 'threads', 1), name: path });
+    irMeta = s.meta.irMeta ?? {};
     try {
       r = verifyRunner({
         inputs: s.meta.inputs.map((i) => ({ name: i.name, n: numel(i.shape) })),
-        stateOutputs: new Set(s.meta.states.map((x) => x.name)),
+        // The outputs that carry next states (no argmax for them): the IR metadata pairs each state
+        // with its output ('state:x' = 'x -> new_x'); the state buffers themselves are named after the inputs.
+        stateOutputs: new Set(Object.entries(irMeta).filter(([k]) => k.startsWith('state:')).map(([, v]) => v.split(' -> ')[1])),
         reset: () => s.reset(),
         run: (feed) => s.run(feed),
       }, golden, tol);
@@ -269,19 +286,33 @@ async function verify(path: string, opts: { json: boolean; golden?: string; minA
       await s.close();
     }
   } else {
-    r = verifyGolden(compileFile(path, opts.calibration, opts.lower), golden, tol);
+    const c = compileFile(path, opts.calibration, opts.lower);
+    irMeta = c.ir.meta;
+    r = verifyGolden(c, golden, tol);
   }
   if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  else process.stdout.write(renderReport(path, r, path.endsWith('.wasm') ? 'compiled wasm' : 'interpreter'));
+  else process.stdout.write(renderReport(path, r, path.endsWith('.wasm') ? 'compiled wasm' : 'interpreter') + (r.pass ? '' : failHint(irMeta)));
   return r.pass ? 0 : 1;
+}
+
+/** What to try after a FAIL, from how the model was compiled (its IR metadata). */
+function failHint(meta: Record<string, string>): string {
+  const tips: string[] = [];
+  if (meta.calibration === 'random') {
+    tips.push(`its value formats were sized from random inputs: put a ${CALIBRATION_FILE} of representative inputs beside the model, or pass --calibration <file> (docs/golden-format.md)`);
+  }
+  if (Number(meta.lut_density ?? 0) < 1024) tips.push('finer sigmoid/tanh tables: --lut-density 1024');
+  tips.push('the per-layer errors above show where the error starts (docs/IR.md §8)');
+  return `  hint: ${tips.join('; ')}\n`;
 }
 
 function renderReport(path: string, r: VerifyReport, what: string): string {
   const e = (x: number) => x.toExponential(2);
   const L = [`${path}: ${r.steps} golden steps, ${what} vs float reference`];
-  L.push(`  ${'output'.padEnd(24)}${'max abs err'.padStart(12)}${'rel err'.padStart(10)}${'argmax'.padStart(9)}  verdict`);
+  const pct = (x: number | undefined) => (x === undefined ? '-' : (x * 100).toFixed(1) + '%');
+  L.push(`  ${'output'.padEnd(24)}${'max abs err'.padStart(12)}${'rel err'.padStart(10)}${'argmax'.padStart(9)}${'decisive'.padStart(10)}  verdict`);
   for (const o of r.outputs) {
-    L.push(`  ${o.name.padEnd(24)}${e(o.maxAbsError).padStart(12)}${e(o.relError).padStart(10)}${(o.argmaxAgreement === undefined ? '-' : (o.argmaxAgreement * 100).toFixed(1) + '%').padStart(9)}  ${o.pass ? 'ok' : 'FAIL'}`);
+    L.push(`  ${o.name.padEnd(24)}${e(o.maxAbsError).padStart(12)}${e(o.relError).padStart(10)}${pct(o.argmaxAgreement).padStart(9)}${pct(o.decisiveAgreement).padStart(10)}  ${o.pass ? 'ok' : 'FAIL'}`);
   }
   if (r.layers.length) {
     L.push(`  ${'layer'.padEnd(24)}${'max abs err'.padStart(12)}${'rel err'.padStart(10)}`);
@@ -289,7 +320,10 @@ function renderReport(path: string, r: VerifyReport, what: string): string {
   }
   if (r.layersMissing.length) L.push(`  layers folded away or not in the IR: ${r.layersMissing.join(', ')}`);
   if (r.saturations) L.push(`  saturated elements (explicit clamps): ${r.saturations}`);
-  L.push(`${r.pass ? 'PASS' : 'FAIL'}: argmax agreement ${(r.argmaxAgreement * 100).toFixed(2)}% (min ${(r.tolerances.minAgreement * 100).toFixed(1)}%), relative error limit ${r.tolerances.maxRelError}`);
+  const dec = r.outputs.find((o) => o.decisiveSteps !== undefined);
+  L.push(`${r.pass ? 'PASS' : 'FAIL'}: argmax agreement ${(r.decisiveAgreement * 100).toFixed(2)}% on the ${dec?.decisiveSteps ?? r.steps} decisive steps ` +
+    `(min ${(r.tolerances.minAgreement * 100).toFixed(1)}%; ${(r.argmaxAgreement * 100).toFixed(2)}% on all ${r.steps}, near-ties included), relative error limit ${r.tolerances.maxRelError}`);
+  L.push(`  decisive: the reference's top two scores are more than ${DECISIVE_GAP * 100}% of its score range apart (docs/golden-format.md)`);
   return L.join('\n') + '\n';
 }
 
@@ -475,7 +509,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
   const outDir = (v.output as string | undefined) ?? 'build';
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new TritError('-o must be a folder for --target verilog', { file: outDir });
   const t0 = Date.now();
-  const c = compileFile(model, v.calibration as string | undefined, lowerFlags(v));
+  const c = compileFile(model, v.calibration as string | undefined, lowerFlags(v), 'fpga');
   process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const name = basename(model).replace(/\.onnx$/, '') === 'model' ? basename(dirname(model)) : basename(model).replace(/\.onnx$/, '');
   const report = await buildVerilog(c.ir, {

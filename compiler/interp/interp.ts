@@ -7,7 +7,7 @@
  * declared dtype: a value that does not fit is a TritError naming the node, never a wrap-around.
  * Nodes flagged `sat` clamp instead, and the interpreter counts how often they did.
  */
-import { clamp, mulShift, roundReal, roundShift, type RoundMode } from '../ir/arith.js';
+import { clamp, divRound, mulShift, roundReal, roundShift, type RoundMode } from '../ir/arith.js';
 import { valueTypes, type Const, type IRGraph, type IRNode } from '../ir/graph.js';
 import { dtypeRange, numel, satRange, type TensorType } from '../ir/types.js';
 import { TritError } from '../errors.js';
@@ -152,6 +152,7 @@ export class Interpreter {
       case 'min': binary((u, v) => Math.min(u, v)); return this.fit(node, out, sats);
       case 'mul': binary((u, v) => mulShift(u, v, a.shift as number, round)); return this.fit(node, out, sats);
       case 'mulc': binary((u, v) => mulShift(u, v, a.shift as number, round)); return this.fit(node, out, sats);
+      case 'divround': binary((u, v) => divRound(u, a.mul as number, v, round)); return this.fit(node, out, sats);
       case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return this.fit(node, out, sats);
       case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return this.fit(node, out, sats);
       case 'shift':

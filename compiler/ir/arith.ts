@@ -54,6 +54,29 @@ export function mulShift(a: number, b: number, s: number, mode: RoundMode): numb
 }
 
 /** Rounds a real number to an integer with the given mode (used only at f32 edges and by the compiler). */
+/**
+ * round(a·k / b) of integers, exactly (the `divround` op): the rational a·k/b rounded by `mode`,
+ * 0 when b ≤ 0 (an all-zero row quantizes to zeros). |a·k| < 2^53, so the product and the
+ * remainder below are exact doubles.
+ */
+export function divRound(a: number, k: number, b: number, mode: RoundMode): number {
+  if (!(b > 0)) return 0;
+  const n = a * k + 0; // + 0: no −0 out of a zero dividend
+  let q = Math.floor(n / b);
+  let r = n - q * b; // exact; the float quotient may be off by one, corrected here
+  while (r < 0) { q--; r += b; }
+  while (r >= b) { q++; r -= b; }
+  if (r === 0) return q;
+  const twice = 2 * r; // compare r with b/2 without halving
+  switch (mode) {
+    case 'floor': return q;
+    case 'trunc': return n < 0 ? q + 1 : q;
+    case 'half_up': return twice >= b ? q + 1 : q;
+    case 'half_away': return twice > b || (twice === b && n > 0) ? q + 1 : q;
+    default: return twice > b || (twice === b && q % 2 !== 0) ? q + 1 : q; // half_even
+  }
+}
+
 export function roundReal(x: number, mode: RoundMode): number {
   const f = Math.floor(x);
   const r = x - f;

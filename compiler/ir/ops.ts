@@ -46,6 +46,8 @@ export const OPS = {
   sat: { group: 'elementwise', arity: 1, attrs: { lo: 'int', hi: 'int' } },
   mulc: { group: 'elementwise', arity: 2, constOperands: [1], attrs: { shift: 'int', round: 'round' }, optional: { sat: 'flag' } },
   mul: { group: 'elementwise', arity: 2, attrs: { shift: 'int', round: 'round' }, optional: { sat: 'flag' } },
+  // round(a·mul / b) exactly, b > 0 per row (0 where b ≤ 0): int8 activation codes q = round(127·u/max|u|)
+  divround: { group: 'elementwise', arity: 2, attrs: { mul: 'int', round: 'round' }, optional: { sat: 'flag' } },
 
   // ---- lookups and the two seeded Newton units -----------------------------------------------
   lut: { group: 'lookup', arity: 2, constOperands: [1], attrs: { lo: 'int', step: 'int', interp: 'ident' } },

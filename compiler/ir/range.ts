@@ -85,6 +85,11 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval, types:
       const ps = [mulShift(x[0], y[0], s, round), mulShift(x[0], y[1], s, round), mulShift(x[1], y[0], s, round), mulShift(x[1], y[1], s, round)];
       return [Math.min(...ps), Math.max(...ps)];
     }
+    case 'divround': {
+      // |a·k/b| ≤ k·max|a|/min b, with b ≥ 1 LSB where it is positive (0 otherwise).
+      const k = a.mul as number, m = Math.max(Math.abs(x[0]), Math.abs(x[1])) * k / Math.max(1, y[0]);
+      return [-Math.ceil(m), Math.ceil(m)];
+    }
     case 'lut': return y;
     case 'recip': case 'rsqrt': {
       const f = node.op === 'recip' ? recipFixed : rsqrtFixed;

@@ -20,6 +20,8 @@ export interface IRStats {
   weightMultiplies: number;
   constMultiplies: number;
   elementwiseMultiplies: number;
+  /** Exact divisions by a per-row value (`divround`: one per int8 activation code). */
+  divisions: number;
   lookups: number;
   /** Ternary weights at 2 bits each. */
   weightBytes: number;
@@ -41,7 +43,7 @@ const BYTES = { i8: 1, i16: 2, i32: 4, f32: 4 } as const;
 /** Counts the operations of one run of `g`. */
 export function graphStats(g: IRGraph): IRStats {
   const s: IRStats = {
-    adds: 0, subs: 0, weightAdds: 0, weightMultiplies: 0, constMultiplies: 0, elementwiseMultiplies: 0, lookups: 0,
+    adds: 0, subs: 0, weightAdds: 0, weightMultiplies: 0, constMultiplies: 0, elementwiseMultiplies: 0, divisions: 0, lookups: 0,
     weightBytes: 0, ternaryWeights: 0, weightSparsity: 0, constBytes: 0, constBytesRead: 0, stateBytes: 0, nodes: g.nodes.length, opCounts: {},
   };
   let zeros = 0;
@@ -89,6 +91,7 @@ export function graphStats(g: IRGraph): IRStats {
       case 'reduce_sum': s.adds += numel(shapeOf.get(node.inputs[0])!); break;
       case 'mulc': s.constMultiplies += n; break;
       case 'mul': s.elementwiseMultiplies += n; break;
+      case 'divround': s.constMultiplies += n; s.divisions += n; break;
       case 'lut':
         s.lookups += n;
         if (node.attrs.interp === 'linear') s.elementwiseMultiplies += n;

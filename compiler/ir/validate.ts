@@ -142,6 +142,17 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
       bshape();
       want(t.frac === ins[0].frac + ins[1].frac - (a.shift as number), `output frac must be ${ins[0].frac} + ${ins[1].frac} − ${a.shift}`);
       break;
+    case 'divround': {
+      const bs = ins[1].shape;
+      want(numel(bs) === 1 || (bs.length === ins[0].shape.length && bs.at(-1) === 1 && bs.slice(0, -1).every((d, i) => d === ins[0].shape[i])),
+        'the divisor is a scalar or one value per row ([..., 1])');
+      want(sameShape(ins[0].shape, t.shape), 'same shape as the dividend');
+      want(ins[0].frac === ins[1].frac, `dividend and divisor have the same frac (${ins[0].frac} vs ${ins[1].frac})`);
+      want(t.frac === 0, 'the quotient is an integer (frac 0)');
+      want(Number.isInteger(a.mul) && (a.mul as number) >= 1 && (a.mul as number) <= 32767, 'mul is an integer in [1, 32767]');
+      want(a.round === 'half_even', 'divround rounds half to even (the only mode its kernels implement)');
+      break;
+    }
     case 'lut':
       want(ins[1].shape.length === 1 && ins[1].shape[0] >= 2, 'table must be a 1-D constant of at least 2 entries');
       want(t.frac === ins[1].frac && sameShape(ins[0].shape, t.shape), 'output has the table\'s frac and the input\'s shape');

@@ -13,7 +13,8 @@ import { TritError } from '../errors.js';
 import { roundReal } from '../ir/arith.js';
 import { allocInt, emptyGraph, type IRGraph } from '../ir/graph.js';
 import type { Attrs, OpName } from '../ir/ops.js';
-import { dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
+import { broadcastShapes, dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
+import { bIndex } from '../util/broadcast.js';
 import type { FGraph, FNode } from '../float/graph.js';
 import type { CalibRanges } from './calibrate.js';
 import { maxAbs as maxAbsOf, minMax } from '../util/minmax.js';
@@ -34,9 +35,13 @@ export interface LowerOptions {
   constBits: number;
   /** Bits of gathered tables (embeddings): 16 halves their size, 32 keeps float32-level fidelity. */
   tableBits: 16 | 32;
+  /** Abs-max activation quantization q = round(k·y / max|y|) as an exact `divround` of the
+   *  values with per-row scales cancelled (docs/IR.md §5.8); off for the FPGA core, which has no
+   *  divider and quantizes through its reciprocal unit. */
+  exactQuant: boolean;
 }
 
-export const DEFAULT_LOWER: LowerOptions = { headroom: 2, sumHeadroom: 16, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32 };
+export const DEFAULT_LOWER: LowerOptions = { headroom: 2, sumHeadroom: 16, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32, exactQuant: true };
 
 /** A lowered value: the IR operand, its type, and provable bounds of the real number it holds. */
 interface LV {
@@ -72,6 +77,7 @@ class Lowering {
   private names = new Set<string>();
   private constKeys = new Map<string, string>();
   private lutTables = new Map<string, string>();
+  private defs: Map<string, FNode> | null = null;
   private src = '';
 
   constructor(private g: FGraph, private cal: CalibRanges, private o: LowerOptions) {
@@ -249,6 +255,8 @@ class Lowering {
         return this.mulVar(n, x, r, hi);
       }
       case 'round': case 'trunc': {
+        const q = n.op === 'round' && this.o.exactQuant ? this.absmaxQuant(n) : null;
+        if (q) return q;
         const x = X();
         if (x.int && x.t.frac === 0) return x;
         const lo = Math.floor(x.lo) - 1, hi = Math.ceil(x.hi) + 1;
@@ -313,6 +321,104 @@ class Lowering {
         this.fail(`${n.op} is not supported on values that depend on the input`,
           n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined);
     }
+  }
+
+  // ---- abs-max activation quantization -------------------------------------------------------
+
+  /**
+   * round(k·y / M) with M = max(max|y|, ε) over the last axis — a BitLinear's int8 codes, as the
+   * canonical rewrites leave them (div(mul(y, k), M)). Positive per-row factors of y (the RMSNorm's
+   * rstd) cancel between y and max|y|, so with u = y without them, q = round(k·u / max|u|): one
+   * exact `divround` whose codes equal the float model's except where the float model itself is
+   * within its rounding of a tie (the identity of the MatMul-free math, matmulfreellm §2.2). The ε
+   * floor is dropped with the cancelled factors (it binds only when max|y| < ε, a zero row, where
+   * both give 0s); without factors to cancel it stays. Null when the pattern does not match.
+   */
+  private absmaxQuant(n: FNode): LV | null {
+    const d = this.def(n.inputs[0]);
+    if (d?.op !== 'div') return null;
+    const num = this.def(d.inputs[0]);
+    if (num?.op !== 'mul') return null;
+    let y = '', k = NaN;
+    for (const j of [0, 1]) {
+      const c = this.g.consts.get(num.inputs[j]);
+      if (c && c.data.length === 1) { k = c.data[0]; y = num.inputs[1 - j]; }
+    }
+    if (!(Number.isInteger(k) && k >= 1 && k <= 32767)) return null;
+    const { absmax, eps } = this.absmaxOf(d.inputs[1]) ?? {};
+    if (absmax !== y) return null;
+    const { rowScales, kept } = this.factors(y);
+    if (kept.length === 0) return null;
+    const u = rowScales === 0 ? this.lvOf(y) : this.product(kept, n);
+    if (u.t.dtype === 'f32') return null;
+    const t: TensorType = { dtype: 'i32', shape: u.t.shape.slice(0, -1).concat([1]), frac: u.t.frac };
+    let m = this.emit('reduce_absmax', [u.v], {}, t, `${n.out}.absmax`);
+    const epsQ = Math.round((eps ?? 0) * 2 ** u.t.frac);
+    if (rowScales === 0 && epsQ > 0) m = this.emit('max', [m, this.constant(`${n.out}.eps`, 'i32', [], u.t.frac, [epsQ])], {}, t, `${n.out}.floor`);
+    const qt: TensorType = { dtype: dtypeFor(-k, k), shape: n.shape, frac: 0 };
+    const v = this.emit('divround', [u.v, m], { mul: k, round: 'half_even', sat: true }, qt, n.out);
+    return { v, t: qt, lo: -k, hi: k, int: true };
+  }
+
+  private def(name: string): FNode | undefined {
+    if (!this.defs) this.defs = new Map(this.g.nodes.map((x) => [x.out, x]));
+    return this.defs.get(name);
+  }
+
+  /** M = max(reduce_absmax(y), ε), clip(reduce_absmax(y), ε) or reduce_absmax(y) (any reshape between). */
+  private absmaxOf(name: string): { absmax: string; eps: number } | null {
+    let d = this.def(name), eps = 0;
+    if (d?.op === 'max') {
+      const [a, b] = d.inputs, ca = this.g.consts.get(a), cb = this.g.consts.get(b);
+      const c = ca ?? cb;
+      if (!c || c.data.length !== 1) return null;
+      eps = c.data[0];
+      d = this.def(ca ? b : a);
+    } else if (d?.op === 'clip' && d.attrs.hi === undefined || d?.op === 'clip' && d.attrs.hi === Infinity) {
+      eps = d.attrs.lo ?? 0;
+      d = this.def(d.inputs[0]);
+    }
+    while (d?.op === 'reshape') d = this.def(d.inputs[0]);
+    if (d?.op !== 'reduce_absmax' || d.attrs.axis !== d.shape.length - 1) return null;
+    return { absmax: d.inputs[0], eps };
+  }
+
+  /** y's multiplicative factors: positive per-row scales (rsqrt/recip results, positive scalars) are
+   *  counted and dropped, the rest kept. */
+  private factors(y: string): { rowScales: number; kept: string[] } {
+    const shape = this.def(y)?.shape ?? this.g.inputs.find((i) => i.name === y)?.shape ?? [];
+    let rowScales = 0;
+    const kept: string[] = [];
+    const walk = (v: string): void => {
+      const d = this.def(v);
+      const s = d?.shape ?? this.g.consts.get(v)?.shape ?? [];
+      const perRow = numel(s) === 1 || (s.length === shape.length && s.at(-1) === 1);
+      if (d?.op === 'mul') { walk(d.inputs[0]); walk(d.inputs[1]); return; }
+      const c = this.g.consts.get(v);
+      const positive = d ? d.op === 'rsqrt' || d.op === 'recip' : !!c && c.data.every((x) => x > 0);
+      if (perRow && positive) rowScales++;
+      else kept.push(v);
+    };
+    walk(y);
+    return { rowScales, kept };
+  }
+
+  /** The product of the kept factors, variables first, constants folded into one `mulc`. */
+  private product(kept: string[], n: FNode): LV {
+    const vars = kept.filter((v) => !this.g.consts.has(v)), consts = kept.filter((v) => this.g.consts.has(v));
+    if (vars.length === 0) this.invariant('abs-max quantization of a constant');
+    let acc = this.lvOf(vars[0]);
+    for (const v of vars.slice(1)) acc = this.mulVar({ ...n, out: `${n.out}.u${v}`, shape: n.shape }, acc, this.lvOf(v));
+    if (consts.length === 0) return acc;
+    let c = { data: Float64Array.from(this.g.consts.get(consts[0])!.data), shape: this.g.consts.get(consts[0])!.shape };
+    for (const name of consts.slice(1)) {
+      const o = this.g.consts.get(name)!;
+      const s = broadcastShapes(c.shape, o.shape);
+      if (!s) this.invariant('constant factors do not broadcast');
+      const ia = bIndex(s!, c.shape), ib = bIndex(s!, o.shape);
+      c = { data: Float64Array.from({ length: numel(s!) }, (_, i) => c.data[ia[i]] * o.data[ib[i]]), shape: s! };
+    }
+    return this.mulConst({ ...n, out: `${n.out}.u`, shape: n.shape }, acc, c, `${n.out}.g`);
   }
 
   /** An operand's real bounds without lowering it: from its LV, or from a constant's data. */

@@ -431,6 +431,12 @@ export function buildProgram(g: IRGraph): HdlProgram {
         }
         return list;
       }
+      case 'divround':
+        // The UP5K core uses 5,257 of 5,280 logic cells: an exact divider does not fit until the
+        // core is split (issue 18). Compiling for the FPGA lowers activation quantization through
+        // the Newton reciprocal instead, so this only meets IR compiled for another target.
+        return fail(n, 'exact division (divround) has no unit in the core',
+          'compile the model for the FPGA (trit compile --target verilog, or compileOnnx with target: \'fpga\'), which quantizes activations through the reciprocal unit');
       default:
         return fail(n, `op '${n.op}' has no Verilog lowering`);
     }

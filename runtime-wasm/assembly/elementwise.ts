@@ -5,7 +5,7 @@
 import { clamp64, mulShift, roundReal, roundShift, roundShiftBranchless, shlSat } from './fixed';
 
 // Binary op codes (the linker's BINARY_OPS table).
-const ADD = 0, SUB = 1, MAX = 2, MIN = 3, MUL = 4;
+const ADD = 0, SUB = 1, MAX = 2, MIN = 3, MUL = 4, DIV = 5;
 
 /** [lo, hi] = the full i32 range means "no clamp": the range analysis proved the values fit. */
 const I32_MIN: i64 = -2147483648, I32_MAX: i64 = 2147483647;
@@ -13,7 +13,7 @@ const I32_MIN: i64 = -2147483648, I32_MAX: i64 = 2147483647;
 export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32,
                        shift: i32, mode: i32, lo: i64, hi: i64): void {
   // SIMD over whole groups of 4, the scalar loops below for the rest (and the rare shapes).
-  const n4 = (op == MUL && (shift < 0 || shift > 62)) ? 0 : n & ~3;
+  const n4 = ((op == MUL && (shift < 0 || shift > 62)) || op == DIV) ? 0 : n & ~3;
   if (n4 > 0) {
     binary4(op, dst, a, sa, b, sb, n4, shift, mode, lo, hi);
     dst += <usize>n4 << 2; a += <usize>(n4 * sa) << 2; b += <usize>(n4 * sb) << 2; n -= n4;
@@ -141,6 +141,11 @@ function binaryScalar(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32,
         store<i32>(dst + (<usize>i << 2), u < v ? u : v);
       }
       break;
+    case DIV: // divround: round_half_even(a·k / b), `shift` carries k
+      for (let i = 0; i < n; i++, a += da, b += db) {
+        store<i32>(dst + (<usize>i << 2), <i32>clamp64(divRoundHalfEven(<i64>load<i32>(a) * <i64>shift, <i64>load<i32>(b)), lo, hi));
+      }
+      break;
     default: // MUL (and mulc: the constant is just another operand)
       if (shift <= 0) {
         for (let i = 0; i < n; i++, a += da, b += db) {
@@ -164,6 +169,24 @@ function binaryScalar(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32,
       }
       break;
   }
+}
+
+/**
+ * round_half_even(n / d) of integers, exactly (divRound of compiler/ir/arith.ts); 0 for d ≤ 0.
+ * With |n| < 2^46 and 0 < d < 2^31 the float quotient is within |q|·2^-53 of n/d, while a
+ * non-tie is at least 1/(2d) ≥ 2^-32 from a half-integer and an exact tie (m + 1/2, |m| < 2^52)
+ * is a double that IEEE division returns exactly: so `nearest` (ties to even) of the f64 quotient
+ * is exact whenever |q| < 2^20. Larger quotients (saturated anyway in practice) take i64 division.
+ */
+// @ts-ignore: decorator
+@inline function divRoundHalfEven(n: i64, d: i64): i64 {
+  if (d <= 0) return 0;
+  const q = nearest<f64>(<f64>n / <f64>d);   // f64.nearest: ties to even
+  if (abs<f64>(q) < 1048576.0) return <i64>q;
+  let f = n / d, r = n % d;                 // truncating: make it floor
+  if (r < 0) { f -= 1; r += d; }
+  const twice = r << 1;
+  return f + <i64>(twice > d || (twice == d && (f & 1) != 0));
 }
 
 // @ts-ignore: decorator

@@ -38,7 +38,7 @@ const compileZoo = (name: string, calibrate = true) => {
     const n = t.data.length / golden.steps;
     return [k, t.data.subarray(s * n, (s + 1) * n)];
   })))] : undefined;
-  return { c: compileOnnx(new Uint8Array(readFileSync(file)), { file, calibration }), golden };
+  return { c: compileOnnx(new Uint8Array(readFileSync(file)), { file, calibration, target: 'fpga' }), golden };
 };
 const goldenSteps = (golden: ReturnType<typeof readGolden>, count: number) => {
   const steps: (Record<string, Float64Array> | 'reset')[] = [];

@@ -34,6 +34,7 @@ const @e : i32[2,4] frac 8 = "${i32b64([1, 2, 3, 4, 5, 6, 7, 8])}"
 %su = reduce_sum %x : i32[1,1] frac 8
 %ma = reduce_max %x : i32[1,1] frac 8
 %am = reduce_absmax %x : i32[1,1] frac 8
+%dr = divround %x, %am {mul=127, round=half_even, sat} : i8[1,4]
 %ag = argmax %x : i32[1,1]
 %g = gather @e, %ids : i32[1,4] frac 8
 %sl = slice %g {axis=1, start=1, end=3} : i32[1,2] frac 8

@@ -58,7 +58,7 @@ export const WASM32_MAX_BYTES = 2 ** 32;
 export const MAX_MODULE_BYTES = 2 ** 30;
 
 const KERNEL_STATIC = 65536;
-const BINARY_OPS: Record<string, number> = { add: 0, sub: 1, max: 2, min: 3, mul: 4, mulc: 4 };
+const BINARY_OPS: Record<string, number> = { add: 0, sub: 1, max: 2, min: 3, mul: 4, mulc: 4, divround: 5 };
 const UNARY_OPS: Record<string, number> = { neg: 0, abs: 1, shift: 2, sat: 3 };
 const REDUCE_OPS: Record<string, number> = { reduce_sum: 0, reduce_max: 1, reduce_absmax: 2, argmax: 3 };
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
@@ -255,7 +255,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
         }
         return out;
       }
-      case 'add': case 'sub': case 'max': case 'min': case 'mul': case 'mulc':
+      case 'add': case 'sub': case 'max': case 'min': case 'mul': case 'mulc': case 'divround':
         return binaryCalls(n, o, count);
       case 'neg': case 'abs': case 'shift': case 'sat': {
         const [lo, hi] = n.op === 'sat' ? [BigInt(n.attrs.lo as number), BigInt(n.attrs.hi as number)] : clampOf(n);
@@ -309,7 +309,8 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     const pb = bn.startsWith('@') ? constI32(bn) : addr.get(bn)!;
     const ia = bIndex(n.type.shape, typeOf(an).shape), ib = bIndex(n.type.shape, typeOf(bn).shape);
     const [lo, hi] = n.op === 'max' || n.op === 'min' ? [0n, 0n] : clampOf(n);
-    const shift = (n.attrs.shift as number) ?? 0, mode = roundCode(n), op = BINARY_OPS[n.op];
+    // divround's multiplier k travels in the shift slot (the kernel's DIV reads it as k).
+    const shift = ((n.op === 'divround' ? n.attrs.mul : n.attrs.shift) as number) ?? 0, mode = roundCode(n), op = BINARY_OPS[n.op];
     const runs: Call[] = [];
     for (let i = 0; i < count && runs.length <= MAX_RUNS;) {
       let sa = 0, sb = 0, j = i + 1;

@@ -152,7 +152,9 @@ class Builder {
     const int = op === 'round' || op === 'clip';
     const node: FNode = { out: name, op, inputs, attrs, shape: s, int, src: out ?? op };
     if (inputs.every((x) => this.g.consts.has(x))) {
-      const data = evalNode(node, inputs.map((x) => this.g.consts.get(x)!.data), shapes);
+      // Rounded to float32 after every op, as PyTorch computes it and as the ONNX importer folds
+      // the trainer's export of the same checkpoint (compiler/frontends/onnx/fold.ts).
+      const data = evalNode(node, inputs.map((x) => this.g.consts.get(x)!.data), shapes).map(Math.fround);
       return this.addConst(name, { shape: s, data, int });
     }
     this.g.nodes.push(node);

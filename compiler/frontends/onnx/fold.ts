@@ -458,10 +458,15 @@ export const FOLD: Record<string, Folder> = {
     const out = alloc(X.shape, c);
     for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) {
       const at = (k: number) => (o * K + k) * inner + j;
+      // As runtimes compute it in the element type: e = exp(x − max) rounded, the sum rounded once,
+      // each e / sum rounded (a checkpoint's lower bounds fold to the same values this way).
+      const f = (v: number) => fit(v, X.dtype, c.site);
       let m = -Infinity, s = 0;
       for (let k = 0; k < K; k++) m = Math.max(m, X.data[at(k)]);
-      for (let k = 0; k < K; k++) s += Math.exp(X.data[at(k)] - m);
-      for (let k = 0; k < K; k++) out[at(k)] = fit(Math.exp(X.data[at(k)] - m) / s, X.dtype, c.site);
+      const e = Array.from({ length: K }, (_, k) => f(Math.exp(f(X.data[at(k)] - m))));
+      for (let k = 0; k < K; k++) s += e[k];
+      s = f(s);
+      for (let k = 0; k < K; k++) out[at(k)] = f(e[k] / s);
     }
     return [mk(X.dtype, X.shape, out)];
   },
