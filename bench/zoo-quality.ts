@@ -1,5 +1,5 @@
 /**
- * @fileoverview Quality of a zoo model as trit compiles it, beside onnxruntime on the same ONNX file.
+ * @fileoverview Quality of a zoo model as trit compiles it by default, beside onnxruntime on the same ONNX file.
  *   LM:         node dist/bench/zoo-quality.js lm <dir> <text file> [chars]  → nats/char on the last 10% (validation split)
  *   classifier: node dist/bench/zoo-quality.js mnist <dir> <mnist dir> [images] → test accuracy
  * Prints one JSON object (the figures quoted in the model cards).
@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { mnistImagesIfPresent } from '../test/fixtures/mnist.js';
 import ort from 'onnxruntime-node';
-import { compileOnnx } from '../compiler/compile.js';
+import { compileFile } from '../compiler/cli/cli.js';
 import { Interpreter } from '../compiler/interp/interp.js';
 
 const [kind, dir, data, nArg] = process.argv.slice(2);
 const bytes = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
 const t0 = Date.now();
-const c = compileOnnx(bytes, { file: join(dir, 'model.onnx') });
+const c = compileFile(join(dir, 'model.onnx')); // as `trit compile` does: the calibration set beside the model
 const compileSeconds = (Date.now() - t0) / 1000;
 const sess = await ort.InferenceSession.create(bytes);
 const it = new Interpreter(c.ir);

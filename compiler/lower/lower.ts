@@ -330,7 +330,7 @@ class Lowering {
    * canonical rewrites leave them (div(mul(y, k), M)). Positive per-row factors of y (the RMSNorm's
    * rstd) cancel between y and max|y|, so with u = y without them, q = round(k·u / max|u|): one
    * exact `divround` whose codes equal the float model's except where the float model itself is
-   * within its rounding of a tie (the identity of the MatMul-free math, matmulfreellm §2.2). The ε
+   * within its rounding of a tie (Zhu et al. 2024: the rstd is a positive per-row scalar). The ε
    * floor is dropped with the cancelled factors (it binds only when max|y| < ε, a zero row, where
    * both give 0s); without factors to cancel it stays. Null when the pattern does not match.
    */
