@@ -2,7 +2,7 @@
  * @fileoverview How many of trit's int8 activation codes differ from PyTorch's (issue 17).
  *
  *   models/py models/act_codes.py MODEL --golden G --out codes.safetensors --steps 200
- *   node dist/bench/act-codes.js MODEL codes.safetensors G [--steps N] [--float64]
+ *   node dist/bench/act-codes.js MODEL codes.safetensors G [--steps N] [--float64] [--lower JSON]
  *
  * MODEL is what `trit compile` takes (an .onnx or a checkpoint directory), compiled with the CLI's
  * defaults. The interpreter runs the golden file's inputs; each ternary matmul's int8 input is
@@ -34,7 +34,8 @@ const K = [...tensors.keys()].filter((k) => k.startsWith('q.')).length;
 const S = Math.min(tensors.get('q.0')!.shape[0], stepsFlag >= 0 ? Number(rest[stepsFlag + 1]) : Infinity);
 const golden = readGolden(new Uint8Array(readFileSync(goldenPath)), goldenPath);
 const float64 = rest.includes('--float64'); // the same ONNX evaluated exactly: the reference's own floor
-const c = compileFile(model);
+const lowerFlag = rest.indexOf('--lower'); // e.g. --lower '{"exactQuant":false,"lutDensity":64}': the lowering before issue 17
+const c = compileFile(model, undefined, lowerFlag >= 0 ? JSON.parse(rest[lowerFlag + 1]) : undefined);
 const matmuls = float64 ? c.float.nodes.filter((n) => n.op === 'ternary_matmul') : c.ir.nodes.filter((n) => n.op === 'ternary_matmul');
 const codesOf = matmuls.map((n) => n.inputs[0]);
 const it = new Interpreter(c.ir);
@@ -87,7 +88,7 @@ for (let k = 0; k < K; k++) {
   if (dk) rows.push(`  ${matmuls[best].out}: ${dk} of ${S * W} differ (${tk} at a float32 near-tie)`);
 }
 const pct = (x: number) => `${((100 * x) / Math.max(total, 1)).toFixed(4)}%`;
-process.stdout.write(`${model}${float64 ? ' (float64 evaluation of the same graph)' : ' (trit, default compile)'}: ${S} steps, ${K} BitLinears, ${total.toLocaleString('en-US')} int8 codes\n`);
+process.stdout.write(`${model}${float64 ? ' (float64 evaluation of the same graph)' : lowerFlag >= 0 ? ` (trit, lowering ${rest[lowerFlag + 1]})` : ' (trit, default compile)'}: ${S} steps, ${K} BitLinears, ${total.toLocaleString('en-US')} int8 codes\n`);
 process.stdout.write(`  differ from PyTorch: ${differ} (${pct(differ)}); at a float32 near-tie of PyTorch's: ${nearTie} (${pct(nearTie)}); ` +
   `elsewhere: ${differ - nearTie} (${pct(differ - nearTie)}); largest difference ${worst}\n`);
 for (const r of rows) process.stdout.write(r + '\n');

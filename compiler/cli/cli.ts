@@ -35,23 +35,23 @@ usage:
   (config.json + model.safetensors, or shards + model.safetensors.index.json; F32/F16/BF16),
   such as ridger/MMfreeLM-370M, -1.3B or -2.7B.
 
-  trit inspect <model> [--json] [--ir <out.tir>] [--calibration <golden.safetensors>]
+  trit inspect <model> [--json] [--ir <out.tir>] [--calibration <inputs.safetensors>]
       Import and lower the model; print its IR summary and per-inference operation counts
       (for a directory also its config, tensors, dtypes and tokenizer).
   trit verify <model|model.wasm> --golden <golden.safetensors> [--json]
-              [--min-agreement 0.995] [--max-rel-error 0.05] [--calibration <golden.safetensors>]
+              [--min-agreement 0.995] [--max-rel-error 0.05] [--calibration <inputs.safetensors>]
       Run the IR interpreter (or, for a .wasm, the compiled module) on golden vectors; print
       per-output and per-layer errors and argmax agreement; exit 1 when outside the tolerances.
   trit compile <model> --target wasm -o <model.wasm> [--simd fixed|relaxed]
-              [--calibration <golden.safetensors>] [--vocab <vocab.json>] [--classes a,b,...]
+              [--calibration <inputs.safetensors>] [--vocab <vocab.json>] [--classes a,b,...]
               [--tokenizer <tokenizer.model|tokenizer.json>] [--table-bits 16|32] [--lut-density N]
       Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule,
       metadata, tokenizer). The model's tokenizer.model (else tokenizer.json) is carried in the
       module; else a vocab.json beside the model; else byte tokens.
       --table-bits 16 stores embedding tables as i16 (half the memory of the default i32).
-      --lut-density N: sigmoid/tanh table points per unit (default 64; 1024 for models with
-      4M or more ternary weights). ONNX external data (model.onnx.data) is read from beside the model.
-  trit compile <model> --target verilog --device up5k -o <dir> [--calibration <golden>]
+      --lut-density N: sigmoid/tanh table points per unit (default 256; 1024 for models with
+      4M or more ternary weights; 64 for --target verilog). ONNX external data (model.onnx.data) is read from beside the model.
+  trit compile <model> --target verilog --device up5k -o <dir> [--calibration <inputs>]
               [--clock 12] [--baud 115200] [--fmax-target 30] [--seed 1] [--no-synth]
       Verilog for the trit core with this model's program (docs/verilog.md), simulated once for
       the cycle count, then Yosys → nextpnr-ice40 → icepack (through @yowasp, no native tools):
@@ -79,7 +79,8 @@ options:
   --json          machine-readable output on stdout
   --threads N     threads sharing the ternary matrix work (wasm threads; default 1; a model
                   with no matrix worth sharing runs on one, and says so)
-  --calibration   golden file whose inputs calibrate fixed-point ranges (default: seeded random inputs)
+  --calibration   a safetensors file whose input.* tensors calibrate fixed-point ranges (a golden file
+                  works); default: calibration.safetensors beside the model, else seeded random inputs
   -h, --help      this text
   -v, --version   the version
 `;
