@@ -337,16 +337,15 @@ class Lowering {
   private absmaxQuant(n: FNode): LV | null {
     const d = this.def(n.inputs[0]);
     if (d?.op !== 'div') return null;
-    const num = this.def(d.inputs[0]);
-    if (num?.op !== 'mul') return null;
-    let y = '', k = NaN;
-    for (const j of [0, 1]) {
-      const c = this.g.consts.get(num.inputs[j]);
-      if (c && c.data.length === 1) { k = c.data[0]; y = num.inputs[1 - j]; }
-    }
-    if (!(Number.isInteger(k) && k >= 1 && k <= 32767)) return null;
     const { absmax, eps } = this.absmaxOf(d.inputs[1]) ?? {};
-    if (absmax !== y) return null;
+    if (absmax === undefined) return null;
+    // Numerator and abs-max argument are one value times scalar constants: the rewrites may have
+    // split a dequantized input's 1/127 and 127 between them (the MLGRU's o_proj).
+    const num = this.scalarCore(d.inputs[0]), den = this.scalarCore(absmax);
+    if (num.core !== den.core || den.scale === 0) return null;
+    const ratio = num.scale / Math.abs(den.scale), k = Math.round(ratio);
+    if (!(k >= 1 && k <= 32767 && Math.abs(ratio - k) <= 1e-9 * k)) return null;
+    const y = den.scale === 1 ? absmax : num.core;
     const { rowScales, kept } = this.factors(y);
     if (kept.length === 0) return null;
     const u = rowScales === 0 ? this.lvOf(y) : this.product(kept, n);
@@ -383,8 +382,22 @@ class Lowering {
     return { absmax: d.inputs[0], eps };
   }
 
+  /** v = scale · core, peeling scalar-constant factors off through `mul` nodes. */
+  private scalarCore(v: string): { core: string; scale: number } {
+    let scale = 1;
+    for (;;) {
+      const d = this.def(v);
+      const j = d?.op === 'mul' ? [0, 1].find((i) => this.g.consts.get(d.inputs[i])?.data.length === 1) : undefined;
+      if (j === undefined) return { core: v, scale };
+      scale *= this.g.consts.get(d!.inputs[j])!.data[0];
+      v = d!.inputs[1 - j];
+    }
+  }
+
   /** y's multiplicative factors: positive per-row scales (rsqrt/recip results, positive scalars) are
-   *  counted and dropped, the rest kept. */
+   *  counted and dropped, the rest kept. The walk enters a `mul` only where it multiplies by a
+   *  constant or a per-row scale: deeper products are kept whole, their lowered (calibrated) values
+   *  reused — rebuilding them from leaves with uncalibrated formats lost precision (measured). */
   private factors(y: string): { rowScales: number; kept: string[] } {
     const shape = this.def(y)?.shape ?? this.g.inputs.find((i) => i.name === y)?.shape ?? [];
     let rowScales = 0;
@@ -393,9 +406,10 @@ class Lowering {
       const d = this.def(v);
       const s = d?.shape ?? this.g.consts.get(v)?.shape ?? [];
       const perRow = numel(s) === 1 || (s.length === shape.length && s.at(-1) === 1);
-      if (d?.op === 'mul') { walk(d.inputs[0]); walk(d.inputs[1]); return; }
       const c = this.g.consts.get(v);
       const positive = d ? d.op === 'rsqrt' || d.op === 'recip' : !!c && c.data.every((x) => x > 0);
+      const scaleOperand = (x: string) => this.g.consts.has(x) || ['rsqrt', 'recip'].includes(this.def(x)?.op ?? '');
+      if (d?.op === 'mul' && (v === y || d.inputs.some(scaleOperand))) { walk(d.inputs[0]); walk(d.inputs[1]); return; }
       if (perRow && positive) rowScales++;
       else kept.push(v);
     };
