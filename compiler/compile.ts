@@ -113,6 +113,7 @@ function compileFloat(float: FGraph, sourceSha256: string, opts: CompileOptions)
   validate(ir);
   analyzeRanges(ir);
   progress('lower', 1, 1);
-  const calibrationSized = ir.nodes.filter((n) => n.attrs.sat === true && n.op !== 'shift').length;
+  // `sat` marks formats sized from calibration, except a state's shift and divround's int8 clamp.
+  const calibrationSized = ir.nodes.filter((n) => n.attrs.sat === true && n.op !== 'shift' && n.op !== 'divround').length;
   return { ir, float, valueMap, ranges, stats: graphStats(ir), calibrationSized };
 }

@@ -109,7 +109,7 @@ export function readCalibration(bytes: Uint8Array, file = '<calibration>'): Cali
 }
 
 /** Whether the top two of a[off, off+n) are more than DECISIVE_GAP of the range apart. */
-function isDecisive(a: ArrayLike<number>, off: number, n: number): boolean {
+export function isDecisive(a: ArrayLike<number>, off: number, n: number): boolean {
   let hi = -Infinity, second = -Infinity, lo = Infinity;
   for (let i = 0; i < n; i++) {
     const v = a[off + i];

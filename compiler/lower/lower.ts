@@ -373,7 +373,7 @@ class Lowering {
       if (!c || c.data.length !== 1) return null;
       eps = c.data[0];
       d = this.def(ca ? b : a);
-    } else if (d?.op === 'clip' && d.attrs.hi === undefined || d?.op === 'clip' && d.attrs.hi === Infinity) {
+    } else if (d?.op === 'clip' && !Number.isFinite(d.attrs.hi ?? Infinity)) { // Clip(min=ε) alone
       eps = d.attrs.lo ?? 0;
       d = this.def(d.inputs[0]);
     }

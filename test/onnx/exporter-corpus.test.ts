@@ -18,6 +18,7 @@ import { Interpreter } from '../../compiler/interp/interp.js';
 import { rng } from '../../compiler/lower/calibrate.js';
 import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { TritSession } from '../../runtime-wasm/host/session.js';
+import { isDecisive } from '../../compiler/verify.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'trit-corpus-'));
@@ -38,17 +39,6 @@ beforeAll(() => {
 
 const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
 
-/** Whether the reference's top two logits are further apart than 1% of its logit range. */
-function decisive(ref: ArrayLike<number>): boolean {
-  let lo = Infinity, hi = -Infinity, second = -Infinity;
-  for (let i = 0; i < ref.length; i++) {
-    const v = ref[i];
-    lo = Math.min(lo, v);
-    if (v > hi) { second = hi; hi = v; } else if (v > second) second = v;
-  }
-  return hi - second > 0.01 * (hi - lo);
-}
-
 interface Tally { agree: number; counted: number; steps: number }
 
 /** Interpreter vs onnxruntime: LMs from random prompts, then the reference's greedy continuation. */
@@ -58,7 +48,7 @@ async function agreement(name: string, e: Entry, it2: Interpreter): Promise<Tall
   const t: Tally = { agree: 0, counted: 0, steps: 0 };
   const tally = (ref: ArrayLike<number>, got: ArrayLike<number>) => {
     t.steps++;
-    if (!decisive(ref)) return;
+    if (!isDecisive(ref, 0, ref.length)) return; // verify's definition: top-2 gap > 1% of the range
     t.counted++;
     if (argmax(ref) === argmax(got)) t.agree++;
   };
