@@ -16,7 +16,7 @@
  * far PyTorch's float32 is from exact arithmetic, the floor any evaluator meets.
  */
 import { readFileSync } from 'node:fs';
-import { compileFile } from '../compiler/cli/cli.js';
+import { compileFile } from '../compiler/node.js';
 import { readGolden } from '../compiler/verify.js';
 import { readSafetensors } from '../compiler/formats/safetensors.js';
 import { Interpreter } from '../compiler/interp/interp.js';

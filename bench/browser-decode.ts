@@ -17,10 +17,10 @@ import { hostname, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildDemo, ROOT } from '../demo/build.js';
 import { serveDemo } from '../demo/serve.js';
-import { launch } from '../test/browser/launch.js';
+import { launch } from '../fixtures/browser.js';
 import { load } from '../runtime-wasm/host/session.js';
 import { fmtSummary, summarize, type Summary } from './lib/stats.js';
-import { machine } from './machine.js';
+import { machine } from './lib/machine.js';
 import { LM_MODEL } from '../demo/src/site-config.js';
 
 interface Row { model: string; threads: number; browser: Summary; node: Summary; browserThreads: number; nodeThreads: number; sharedMatrices: number; text: 'equal' | 'differs' }

@@ -9,9 +9,9 @@ import { compileOnnx } from '../compiler/compile.js';
 import { Interpreter } from '../compiler/interp/interp.js';
 import { rng } from '../compiler/lower/calibrate.js';
 import type { LowerOptions } from '../compiler/lower/lower.js';
-import { buildMatmulFreeLM, buildColumnsClassifier } from '../test/fixtures/models.js';
-import { COLUMNS_TINY, LM_TINY } from '../test/fixtures/zoo-random.js';
-import { mnistImagesIfPresent } from '../test/fixtures/mnist.js';
+import { buildMatmulFreeLM, buildColumnsClassifier } from '../fixtures/models.js';
+import { COLUMNS_TINY, LM_TINY } from '../fixtures/zoo-random.js';
+import { mnistImagesIfPresent } from '../fixtures/mnist.js';
 
 const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
 

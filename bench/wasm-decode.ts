@@ -14,11 +14,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine } from './machine.js';
+import { machine } from './lib/machine.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const { values: v } = parseArgs({
   options: {
     onnx: { type: 'string', multiple: true }, steps: { type: 'string' }, threads: { type: 'string' },

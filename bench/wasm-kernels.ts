@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { machine, timeIt } from './machine.js';
+import { machine, timeIt } from './lib/machine.js';
 import { packLut } from '../compiler/backends/wasm/pack.js';
 
 interface K {

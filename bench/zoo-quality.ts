@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { mnistImagesIfPresent } from '../test/fixtures/mnist.js';
+import { mnistImagesIfPresent } from '../fixtures/mnist.js';
 import ort from 'onnxruntime-node';
-import { compileFile } from '../compiler/cli/cli.js';
+import { compileFile } from '../compiler/node.js';
 import { Interpreter } from '../compiler/interp/interp.js';
 
 const [kind, dir, data, nArg] = process.argv.slice(2);

@@ -6,7 +6,7 @@
  * shape [S, ...], optional `layer.<onnx tensor>` intermediates and `reset` [S] (1 = zero the state
  * before this step). Stateful models are run as sequences; the interpreter carries its own state.
  */
-import { TritError } from './errors.js';
+import { TritError } from '../common/errors.js';
 import { readSafetensors, type STensor } from './formats/safetensors.js';
 import { Interpreter } from './interp/interp.js';
 import type { Compiled } from './compile.js';

@@ -11,10 +11,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, r
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { compileFile, vocabFor } from '../compiler/cli/cli.js';
+import { compileFile, vocabFor } from '../compiler/node.js';
 import { linkWasm } from '../compiler/backends/wasm/link.js';
-import { VERSION } from '../compiler/version.js';
-import { TritError } from '../compiler/errors.js';
+import { VERSION } from '../common/version.js';
+import { TritError } from '../common/errors.js';
 import { buildProgram } from '../hdl-gen/src/program.js';
 import { boardSources } from '../hdl-gen/src/flow.js';
 import { energyRows } from '../bench/lib/report.js';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildDemo, ROOT } from './build.js';
 import { serveDemo } from './serve.js';
-import { TritError } from '../compiler/errors.js';
+import { TritError } from '../common/errors.js';
 
 const USAGE = `npm run demo -- [--port 8080] [--host 127.0.0.1] [--no-isolation] [--out build/demo] [--build-only | --no-build]
 

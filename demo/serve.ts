@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { TritError } from '../compiler/errors.js';
+import { TritError } from '../common/errors.js';
 
 export interface ServeOptions {
   root: string;

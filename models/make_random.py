@@ -34,7 +34,7 @@ from trit_models.golden import lm_golden  # noqa: E402
 from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM  # noqa: E402
 from trit_models.onnx_lm import export_decode_step  # noqa: E402
 
-# ../shared/reference/matmulfree.md §1
+# ridgerchu/matmulfreellm, mmfreelm/models/hgrn_bit/configuration_hgrn_bit.py
 SHAPES = {
     "370M": dict(hidden_size=1024, num_hidden_layers=24),
     "1.3B": dict(hidden_size=2048, num_hidden_layers=24),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseGraph } from '../compiler/ir/text.js';
 import { validate } from '../compiler/ir/validate.js';
 
-const CLI = join(import.meta.dirname, '../dist/compiler/cli/main.js');
+const CLI = join(import.meta.dirname, '../dist/cli/main.js');
 const LM = 'models/zoo/random-mmfree-tiny';
 const COLS = 'models/zoo/random-columns-tiny';
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });

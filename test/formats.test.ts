@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../compiler/formats/safetensors.js';
-import { TritError } from '../compiler/errors.js';
+import { TritError } from '../common/errors.js';
 import { sha256Hex } from '../compiler/util/hash.js';
 import { createHash } from 'node:crypto';
 

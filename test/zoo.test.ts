@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { readMeta } from '../runtime-wasm/host/session.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'trit-zoo-'));
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const verify = (model: string, golden: string) => {

@@ -4,7 +4,7 @@
  * 'modelled' (measured activity × a published per-unit energy) or 'op-count model' (operation counts
  * × per-operation energies). The report never mixes them in one column without that label.
  *
- * Sources (../shared/reference/fpga-anchors.md §5):
+ * Sources:
  *  - Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm, 0.9 V: per-operation and per-access
  *    energies (ASIC figures; they rank operations, they are not this CPU's energies).
  *  - tinyvision-ai-inc/ice40_power: Joulescope measurements of an iCE40 UP5K core rail at 1.219 V,

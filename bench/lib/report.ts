@@ -165,7 +165,7 @@ export function renderReport(r: BenchResult): Rendered {
   L.push(...table(['system', 'model', 'hardware', 'tokens/s', 'W', 'J/token', 'source'],
     r.anchors.map((a) => [a.system, a.model, a.hardware, fmt(a.tokensPerSec), fmt(a.watts), fmtJoules(a.joulesPerToken), a.source])), '');
   svgs['anchors.svg'] = barChart(r.anchors.filter((a) => a.joulesPerToken).map((a) => ({ label: `${a.system}, ${a.model}`, value: a.joulesPerToken!, group: 'reported' })),
-    { title: 'Published J/token (reported, not reproduced)', unit: 'joules per token', log: true, caption: 'Sources: ../shared/reference/cpu-wasm-anchors.md, fpga-anchors.md', format: (j) => fmtJoules(j, 2) });
+    { title: 'Published J/token (reported, not reproduced)', unit: 'joules per token', log: true, caption: 'Sources: bench/suite/anchors.ts (each entry names its paper or README)', format: (j) => fmtJoules(j, 2) });
   L.push('![anchors](anchors.svg)', '');
 
   if (r.notes.length) L.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

@@ -1,6 +1,6 @@
 /**
  * @fileoverview Published energy and speed figures of other systems, as their authors reported
- * them (../shared/reference/cpu-wasm-anchors.md and fpga-anchors.md). They are context, never
+ * them (each entry's `source` names the paper, README or post). They are context, never
  * ours: the report prints them under "reported". J/token derived from a reported W and tokens/s
  * says so in `source`.
  */

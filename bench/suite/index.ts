@@ -18,15 +18,15 @@ import { renderReport } from '../lib/report.js';
 import { summarizeField } from '../lib/stats.js';
 import type { BenchResult, FpgaRow, MachineInfo, ModelRows, TargetRow } from '../lib/types.js';
 import { ANCHORS } from './anchors.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { readMnistTest } from '../../compiler/formats/idx.js';
 import { buildUp5k, measureActivity, readFpgaReport } from './fpga.js';
 import { kernelBench } from './kernels.js';
-import { machine as baseMachine } from '../machine.js';
+import { machine as baseMachine } from '../lib/machine.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const PY = join(ROOT, 'models/py');
 
 export interface BenchOptions {

@@ -4,11 +4,11 @@
  * Not an oracle for the back-ends — that is the integer interpreter. This exists so the compiler
  * can fold constant subgraphs and learn the value ranges the fixed-point formats must hold.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { broadcastShapes, numel } from '../ir/types.js';
 import { roundReal } from '../ir/arith.js';
 import type { FData, FGraph, FNode } from './graph.js';
-import { bIndex } from '../util/broadcast.js';
+import { bIndex } from '../ir/broadcast.js';
 
 /** Evaluates one node on float inputs with the given shapes. */
 export function evalNode(n: FNode, xs: ArrayLike<number>[], shapes: number[][]): Float64Array {

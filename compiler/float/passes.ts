@@ -18,7 +18,7 @@
  *   identity(x)             -> x
  * followed by dead-code elimination.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { evalNode } from './eval.js';
 import { numel } from '../ir/types.js';
 import type { FGraph, FNode, FOp } from './graph.js';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 
 function readIdx(path: string): { dims: number[]; data: Uint8Array } {
   let raw = new Uint8Array(readFileSync(path));

@@ -3,7 +3,7 @@
  * header, then raw little-endian data). Hand-written because the format is ~20 lines of logic and
  * the npm packages for it pull in Node-only or hub-download code; bounds are checked before reads.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 
 /** A tensor read from or written to safetensors, held as float64 values. */
 export interface STensor {

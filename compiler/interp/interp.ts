@@ -10,9 +10,9 @@
 import { clamp, divRound, mulShift, roundReal, roundShift, type RoundMode } from '../ir/arith.js';
 import { valueTypes, type Const, type IRGraph, type IRNode } from '../ir/graph.js';
 import { dtypeRange, numel, satRange, type TensorType } from '../ir/types.js';
-import { TritError } from '../errors.js';
-import { recipFixed, rsqrtFixed } from './newton.js';
-import { bIndex } from '../util/broadcast.js';
+import { TritError } from '../../common/errors.js';
+import { recipFixed, rsqrtFixed } from '../ir/newton.js';
+import { bIndex } from '../ir/broadcast.js';
 
 /** A tensor handed to or returned by the interpreter. */
 export type Values = Float64Array;

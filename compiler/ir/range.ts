@@ -5,11 +5,11 @@
  * A node whose interval leaves its dtype fails compilation with the node named — unless the node
  * saturates explicitly (`sat` op or flag), in which case the clamp is the stated behaviour.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { mulShift, roundShift, type RoundMode } from './arith.js';
 import { valueTypes, type IRGraph, type IRNode } from './graph.js';
 import { dtypeRange, satRange, typeToString, type TensorType } from './types.js';
-import { recipFixed, rsqrtFixed } from '../interp/newton.js';
+import { recipFixed, rsqrtFixed } from './newton.js';
 
 /** A closed interval of integers. */
 export type Interval = [number, number];

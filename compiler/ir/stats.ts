@@ -9,7 +9,7 @@
  */
 import type { IRGraph } from './graph.js';
 import { numel } from './types.js';
-import { newtonMultiplies } from '../interp/newton.js';
+import { newtonMultiplies } from './newton.js';
 
 /** What one inference costs. */
 export interface IRStats {

@@ -14,7 +14,7 @@
  * Constant data is base64 of little-endian integers of the constant's dtype; ternary matrices pack
  * four weights per byte (code 0 → 0, 1 → +1, 2 → −1), lowest bits first.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { allocInt, emptyGraph, type Const, type IRGraph, type IRNode } from './graph.js';
 import { isOp, opSpec, type Attrs } from './ops.js';
 import { numel, typeToString, type DType, type TensorType } from './types.js';

@@ -4,7 +4,7 @@
  * The type rules make format mismatches impossible to miss: `add` needs equal fraction bits,
  * `mul` produces fa+fb−shift, `shift` produces f−by, and so on (docs/IR.md lists them).
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { ROUND_MODES } from './arith.js';
 import type { IRGraph, IRNode } from './graph.js';
 import { isOp, opSpec } from './ops.js';

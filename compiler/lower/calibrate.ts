@@ -8,7 +8,7 @@
 import { evalGraph } from '../float/eval.js';
 import type { FGraph } from '../float/graph.js';
 import { numel } from '../ir/types.js';
-import { rng } from '../util/rng.js';
+import { rng } from '../../common/rng.js';
 
 /** Observed [min, max] per float-graph value. */
 export type CalibRanges = Map<string, [number, number]>;

@@ -9,12 +9,12 @@
  * so overflow is either impossible or a stated, counted clamp. Every i32 value keeps ≥ 1 bit of
  * headroom below 2^31.
  */
-import { TritError } from '../errors.js';
+import { TritError } from '../../common/errors.js';
 import { roundReal } from '../ir/arith.js';
 import { allocInt, emptyGraph, type IRGraph } from '../ir/graph.js';
 import type { Attrs, OpName } from '../ir/ops.js';
 import { broadcastShapes, dtypeFor, dtypeRange, numel, satRange, type DType, type TensorType } from '../ir/types.js';
-import { bIndex } from '../util/broadcast.js';
+import { bIndex } from '../ir/broadcast.js';
 import type { FGraph, FNode } from '../float/graph.js';
 import type { CalibRanges } from './calibrate.js';
 import { maxAbs as maxAbsOf, minMax } from '../util/minmax.js';

@@ -6,7 +6,7 @@
 import { compileOnnx } from '../../compiler/compile.js';
 import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { setKernelBytes } from './kernels-browser.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 
 export async function compileToWasm(onnx: Uint8Array, name: string, vocab: string[] | undefined,
   onProgress: (stage: string, done: number, total: number) => void): Promise<{ wasm: Uint8Array; seconds: number; summary: string[] }> {

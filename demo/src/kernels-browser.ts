@@ -3,7 +3,7 @@
  * kernel module from disk): the demo's build swaps it in (demo/build.ts), and
  * compile-in-browser.ts fills it with the bytes it fetched before linking.
  */
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 
 export type SimdFlavour = 'fixed' | 'relaxed';
 const loaded = new Map<SimdFlavour, Uint8Array>();

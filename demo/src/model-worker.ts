@@ -4,7 +4,7 @@
  * (runtime-wasm/host/worker.js) are started from here when the page is cross-origin isolated.
  */
 import { load, type TritSession } from '../../runtime-wasm/host/session.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import type { Reply, Request } from './protocol.js';
 
 interface WorkerScope { postMessage(m: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null; crossOriginIsolated?: boolean }

@@ -9,7 +9,7 @@
 //     lane in 16-bit data-memory words (00 = 0, 01 = +1, 11 = −1);
 //   * an elementwise unit that computes, per element, the IR's exact semantics: 64-bit products,
 //     every rounding mode, saturation, table lookups with linear interpolation, the seeded
-//     Newton recip/rsqrt of compiler/interp/newton.ts, reductions and copies.
+//     Newton recip/rsqrt of compiler/ir/newton.ts, reductions and copies.
 // Every value is a 32-bit word in vram; constants and weights live in the data memory (dmem,
 // outside this module so each device can wrap its own RAM), loaded once by the LOAD command.
 //
@@ -665,7 +665,7 @@ module trit_core #(
           end
         end
 
-        // ---------------------------------------------------------- recip / rsqrt (compiler/interp/newton.ts)
+        // ---------------------------------------------------------- recip / rsqrt (compiler/ir/newton.ts)
         SNr0: begin
           nr_m_q <= ($signed(a_q) < 32'sd1) ? 32'd1 : a_q;   // x <= 0 counts as one LSB
           nr_e_q <= 5'd30;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { IRGraph } from '../../compiler/ir/graph.js';
 import { Interpreter } from '../../compiler/interp/interp.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { numel } from '../../compiler/ir/types.js';
 import { layout } from './isa.js';
 import { buildProgram, type HdlProgram } from './program.js';

@@ -4,7 +4,7 @@
  * compared with what the part has, before any tool runs, so a model that cannot fit is refused
  * with the numbers and a part that would hold it.
  */
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { layout } from './isa.js';
 import type { HdlProgram } from './program.js';
 

@@ -3,7 +3,7 @@
  * → icepack, all through the @yowasp WebAssembly builds (no native tools), with their logs
  * streamed as progress and their machine-readable reports parsed into one report.
  */
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { designFiles, emitBoardTop, emitPcf, emitTop, libraryFiles } from './emit.js';
 import { programHex, type HdlProgram } from './program.js';
 

@@ -9,9 +9,9 @@
 import type { Const, IRGraph, IRNode } from '../../compiler/ir/graph.js';
 import { valueTypes } from '../../compiler/ir/graph.js';
 import { numel, type DType, type TensorType } from '../../compiler/ir/types.js';
-import { TritError } from '../../compiler/errors.js';
-import { bIndex } from '../../compiler/util/broadcast.js';
-import { recipSeedTable, rsqrtSeedTable } from '../../compiler/interp/newton.js';
+import { TritError } from '../../common/errors.js';
+import { bIndex } from '../../compiler/ir/broadcast.js';
+import { recipSeedTable, rsqrtSeedTable } from '../../compiler/ir/newton.js';
 import { RND, encode, layout, type Instr, type Widths } from './isa.js';
 import type { RoundMode } from '../../compiler/ir/arith.js';
 

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { roundReal } from '../../compiler/ir/arith.js';
 import { satRange } from '../../compiler/ir/types.js';
 import { HDL_ROOT, designFiles } from './emit.js';

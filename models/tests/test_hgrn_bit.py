@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM, linear_recurrence
 
-# Written out from ../shared/reference/matmulfree.md §1 (upstream HGRNBitForCausalLM), for 2 layers.
+# Written out from upstream's HGRNBitForCausalLM (ridgerchu/matmulfreellm, mmfreelm/models/hgrn_bit/modeling_hgrn_bit.py), for 2 layers.
 UPSTREAM_LAYER_KEYS = [
     "attn_norm.weight", "attn.i_proj.weight", "attn.i_proj.norm.weight", "attn.f_proj.weight", "attn.f_proj.norm.weight",
     "attn.g_proj.weight", "attn.g_proj.norm.weight", "attn.g_norm.weight", "attn.o_proj.weight", "attn.o_proj.norm.weight",

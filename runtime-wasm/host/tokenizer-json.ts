@@ -10,7 +10,7 @@
  * Other tokenizer.json kinds (byte-level GPT-2 BPE, WordPiece, Unigram, pre-tokenizers that split)
  * are refused by name rather than tokenized differently.
  */
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import { BpeTokenizer, BYTE, CONTROL, NORMAL, UNKNOWN, type Piece, type SentencePieceTokenizer } from './sentencepiece.js';
 
 const SPACE = '\u2581';

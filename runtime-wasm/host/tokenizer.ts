@@ -2,7 +2,7 @@
  * @fileoverview Text ↔ token ids for the models trit ships: a character vocabulary stored in the
  * model's metadata, or raw bytes for a 256-token model without one.
  */
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 
 export interface Tokenizer {
   encode(text: string): number[];

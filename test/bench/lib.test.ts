@@ -112,7 +112,7 @@ describe('energy models', () => {
 
 describe('IR statistics the op-count model reads', () => {
   it('splits the matrix adds from the rest and counts a gathered embedding by the row read', async () => {
-    const { compileFile } = await import('../../compiler/cli/cli.js');
+    const { compileFile } = await import('../../compiler/node.js');
     const dir = join(import.meta.dirname, '../../models/zoo/random-mmfree-tiny');
     const ir = compileFile(join(dir, 'model.onnx'), join(dir, 'golden.safetensors')).ir;
     const s = graphStats(ir);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/lib/types.js';
 import { measureActivity } from '../../bench/suite/fpga.js';
 
-const CLI = join(import.meta.dirname, '../../dist/compiler/cli/main.js');
+const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
 
 describe('trit bench --quick', () => {
   it('writes a result file, report.md and SVG plots with every target', () => {
@@ -57,7 +57,7 @@ describe('trit bench --quick', () => {
   it('counts the switching activity of a whole inference from a Verilator VCD', async () => {
     const dir = join(import.meta.dirname, '../../models/zoo/random-columns-tiny');
     expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
-    const { compileFile } = await import('../../compiler/cli/cli.js');
+    const { compileFile } = await import('../../compiler/node.js');
     const input = compileFile(join(dir, 'model.onnx'), join(dir, 'golden.safetensors')).ir.inputs[0];
     const n = input.type.shape.reduce((a, b) => a * b, 1);
     const a = await measureActivity(join(dir, 'model.onnx'), join(dir, 'golden.safetensors'), { [input.name]: Float32Array.from({ length: n }, (_, i) => (i % 7) / 7) }, () => {});

@@ -14,7 +14,7 @@ import { nodeCheckpointIO } from '../../compiler/frontends/hf/node-io.js';
 import { openCheckpoint, toFloat32 } from '../../compiler/frontends/hf/checkpoint.js';
 import { ternarize } from '../../compiler/frontends/hf/quantize.js';
 import { Interpreter } from '../../compiler/interp/interp.js';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'trit-ckpt-'));

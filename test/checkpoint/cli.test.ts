@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const ZOO = join(ROOT, 'models/zoo/mmfree-tinystories-small');
 const tmp = mkdtempSync(join(tmpdir(), 'trit-ckpt-cli-'));
 const small = join(tmp, 'small');

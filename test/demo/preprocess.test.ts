@@ -6,11 +6,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { inkOf, toMnist } from '../../demo/src/preprocess.js';
-import { compileFile } from '../../compiler/cli/cli.js';
+import { compileFile } from '../../compiler/node.js';
 import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { load, type TritSession } from '../../runtime-wasm/host/session.js';
 import { readMnistTest } from '../../compiler/formats/idx.js';
-import { MNIST_DIR } from '../fixtures/mnist.js';
+import { MNIST_DIR } from '../../fixtures/mnist.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '../..');
-const trit = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/compiler/cli/main.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const trit = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const model = (name: string) => join(ROOT, 'models/zoo', name, 'model.onnx');
 
 describe('trit compile --target verilog', () => {

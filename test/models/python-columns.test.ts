@@ -37,7 +37,7 @@ describe('PyTorch columns classifier → ONNX → onnxruntime-node and trit', ()
   });
 
   it('trit verify passes', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/compiler/cli/main.js'), 'verify', join(out, 'model.onnx'), '--golden', join(out, 'golden.safetensors'), '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'verify', join(out, 'model.onnx'), '--golden', join(out, 'golden.safetensors'), '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.pass).toBe(true);

@@ -69,7 +69,7 @@ describe('PyTorch → canonical ONNX → onnxruntime-node and trit', () => {
   });
 
   it('trit verify passes on the exported model', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/compiler/cli/main.js'), 'verify', join(model, 'model.onnx'), '--golden', join(model, 'golden.safetensors'), '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'verify', join(model, 'model.onnx'), '--golden', join(model, 'golden.safetensors'), '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.pass).toBe(true);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'trit-ext-'));
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
 beforeAll(() => {

@@ -13,7 +13,7 @@ import ort from 'onnxruntime-node';
 import { foldNode, type CT } from '../../compiler/frontends/onnx/fold.js';
 import { onnx } from '../../compiler/frontends/onnx/proto.js';
 import { rng } from '../../compiler/lower/calibrate.js';
-import { BOOL, FLOAT, GraphBuilder, INT32, INT64 } from '../fixtures/onnx-builder.js';
+import { BOOL, FLOAT, GraphBuilder, INT32, INT64 } from '../../fixtures/onnx-builder.js';
 import { numel } from '../../compiler/ir/types.js';
 
 type R = () => number;

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MNIST_DIR } from '../fixtures/mnist.js';
+import { MNIST_DIR } from '../../fixtures/mnist.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/compiler/cli/main.js');
+const CLI = join(ROOT, 'dist/cli/main.js');
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const dir = mkdtempSync(join(tmpdir(), 'trit-cli-wasm-'));
 

@@ -11,11 +11,11 @@ import { analyzeRanges } from '../../compiler/ir/range.js';
 import { compileOnnx } from '../../compiler/compile.js';
 import { readGolden } from '../../compiler/verify.js';
 import { rng } from '../../compiler/lower/calibrate.js';
-import { buildColumnsClassifier, buildMatmulFreeLM } from '../fixtures/models.js';
-import { compareWithInterpreter, type Feeds } from '../fixtures/wasm-harness.js';
-import { randomIR } from '../fixtures/random-ir.js';
+import { buildColumnsClassifier, buildMatmulFreeLM } from '../../fixtures/models.js';
+import { compareWithInterpreter, type Feeds } from '../../fixtures/wasm-harness.js';
+import { randomIR } from '../../fixtures/random-ir.js';
 import { spawnSync } from 'node:child_process';
-import { TritError } from '../../compiler/errors.js';
+import { TritError } from '../../common/errors.js';
 import type { IRGraph } from '../../compiler/ir/graph.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -130,7 +130,7 @@ describe('zoo models: wasm = interpreter on their golden inputs', () => {
 
 describe('relaxed-SIMD build: wasm = interpreter', () => {
   it('30 random IR programs with --simd relaxed (Node 20 with --experimental-wasm-relaxed-simd)', () => {
-    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', join(ROOT, 'dist/test/fixtures/relaxed-check.js'), '30'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', join(ROOT, 'dist/fixtures/relaxed-check.js'), '30'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.programs).toBe(30);

@@ -12,8 +12,8 @@ import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { TritSession } from '../../runtime-wasm/host/session.js';
 import { META_SECTION } from '../../runtime-wasm/host/format.js';
 import { concatBytes, customSection, readSections } from '../../runtime-wasm/host/binary.js';
-import { buildColumnsClassifier, buildMatmulFreeLM } from '../fixtures/models.js';
-import { TritError } from '../../compiler/errors.js';
+import { buildColumnsClassifier, buildMatmulFreeLM } from '../../fixtures/models.js';
+import { TritError } from '../../common/errors.js';
 import { expDet, rng, sample } from '../../runtime-wasm/host/sampling.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -131,7 +131,7 @@ describe('relaxed SIMD build', () => {
   it('equals the fixed build where the engine accepts it (Node 20 needs --experimental-wasm-relaxed-simd)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trit-relaxed-'));
     const model = join(ROOT, 'models/zoo/random-mmfree-tiny/model.onnx');
-    const cli = join(ROOT, 'dist/compiler/cli/main.js');
+    const cli = join(ROOT, 'dist/cli/main.js');
     for (const simd of ['fixed', 'relaxed']) {
       const r = spawnSync(process.execPath, [cli, 'compile', model, '--target', 'wasm', '--simd', simd, '-o', join(dir, `${simd}.wasm`)], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
@@ -179,7 +179,7 @@ describe('bad .wasm files get clear errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trit-bad-'));
     const f = join(dir, 'x.wasm');
     writeFileSync(f, readFileSync(join(ROOT, 'models/zoo/random-mmfree-tiny/model.onnx')).subarray(0, 100));
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/compiler/cli/main.js'), 'run', f, '--prompt', 'a'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'run', f, '--prompt', 'a'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^trit: error: .*x\.wasm/);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -3,7 +3,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 
 export type SimdFlavour = 'fixed' | 'relaxed';
 

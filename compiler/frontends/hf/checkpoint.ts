@@ -8,7 +8,7 @@
  * when asked for — a 2.7B-parameter checkpoint is 5.4 GB, more than one Node buffer may hold.
  * File access goes through `CheckpointIO` so the reader itself has no Node dependency.
  */
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 import { Sha256 } from '../../util/hash.js';
 import { halfToNumber } from '../../formats/safetensors.js';
 

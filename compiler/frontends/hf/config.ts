@@ -1,9 +1,9 @@
 /**
  * @fileoverview The MatMul-free LM's config.json (`model_type: "hgrn_bit"`, as upstream's
  * ridger/MMfreeLM-* repositories ship it) and the tensors such a checkpoint must hold
- * (../shared/reference/matmulfree.md §1): names and shapes, nothing missing and nothing extra.
+ * (ridgerchu/matmulfreellm, mmfreelm/models/hgrn_bit/configuration_hgrn_bit.py): names and shapes, nothing missing and nothing extra.
  */
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 
 /** The dimensions trit needs from config.json. */
 export interface HgrnBitShape {

@@ -20,7 +20,7 @@
  * the matrix non-ternary, and the lowering already turns them into fixed-point constants.
  * Scalars are float32, as the ONNX export stores them.
  */
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 import { broadcastShapes } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';

@@ -3,7 +3,7 @@
  * kept open while a compile reads a shard tensor by tensor).
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 import type { CheckpointIO } from './checkpoint.js';
 
 export interface NodeCheckpointIO extends CheckpointIO {

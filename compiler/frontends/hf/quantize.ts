@@ -1,6 +1,6 @@
 /**
  * @fileoverview Ternary weights from a checkpoint's stored floats, as upstream's `weight_quant`
- * computes them at load (../shared/reference/matmulfree.md §2.2), in float32:
+ * computes them at load (ridgerchu/matmulfreellm, mmfreelm/ops/fusedbitnet.py), in float32:
  *
  *   s_w = 1 / max(mean|W|, 1e-5)          one scale for the whole tensor
  *   q_w = clamp(round(W · s_w), −1, 1)    round half to even (torch.round): |W·s_w| = 0.5 → 0
@@ -15,7 +15,7 @@
  * product. The scale kept is fround(1/s_w), what the ONNX exporter writes, so a checkpoint
  * compiled from its directory and from its ONNX export gives the same program.
  */
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 
 const WEIGHT_EPS = Math.fround(1e-5);
 

@@ -14,9 +14,9 @@
  * Values are float64 arrays (exact for every integer up to 2^53 and every float32); Int8Array
  * for INT8 data (ternary weights: one byte each).
  */
-import { TritError, type ErrorSite } from '../../errors.js';
+import { TritError, type ErrorSite } from '../../../common/errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
-import { bIndex } from '../../util/broadcast.js';
+import { bIndex } from '../../ir/broadcast.js';
 import { roundReal } from '../../ir/arith.js';
 import { attrs as readAttrs, checkedNumel, type NodeProto } from './proto.js';
 

@@ -6,7 +6,7 @@
  * keys on names or exact op sequences: a MatMul/Gemm/MatMulInteger whose constant operand, after
  * folding, takes only the values {−c, 0, +c} becomes a ternary matmul with scale c.
  */
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';

@@ -5,7 +5,7 @@
  * so a corrupt or hostile file gets a TritError naming the tensor instead of an out-of-memory.
  */
 import onnxProto from 'onnx-proto';
-import { TritError } from '../../errors.js';
+import { TritError } from '../../../common/errors.js';
 
 export const { onnx } = onnxProto;
 export type ModelProto = InstanceType<typeof onnx.ModelProto>;

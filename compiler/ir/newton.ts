@@ -5,7 +5,7 @@
  * These functions ARE the semantics (docs/IR.md §rsqrt/recip). The wasm kernels and the Verilog
  * units reproduce them step for step; change nothing here without changing them.
  */
-import { mulShift, roundShift } from '../ir/arith.js';
+import { mulShift, roundShift } from './arith.js';
 
 const Q = 30;
 const ONE = 2 ** Q;

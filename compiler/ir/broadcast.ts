@@ -1,7 +1,7 @@
 /**
  * @fileoverview Numpy-style broadcasting as an index map, shared by both evaluators.
  */
-import { numel } from '../ir/types.js';
+import { numel } from './types.js';
 
 const bcache = new Map<string, Int32Array>();
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** @fileoverview Entry point of the `trit` binary; the commands live in ./cli.ts. */
+/** @fileoverview Entry point of the `trit` binary; the verbs live beside it, one file each. */
 import { main } from './cli.js';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,76 @@
+/** @fileoverview `trit run`: generate text with a language model, or classify MNIST with a classifier (a model that is not yet a .wasm is compiled first). */
+import { TritError } from '../common/errors.js';
+import { isCheckpointDir } from '../compiler/node.js';
+import { readMnistTest } from '../compiler/formats/idx.js';
+import { TritSession } from '../runtime-wasm/host/session.js';
+import { buildWasm } from './compile.js';
+import { intFlag, LOWER, numFlag, type Flags } from './options.js';
+import type { Verb } from './verb.js';
+
+export const run: Verb = {
+  name: 'run',
+  takesModel: true,
+  forms: [{
+    args: '<model.wasm|model>', required: ['prompt'], options: ['max-tokens', 'seed', 'temperature', 'top-k', 'threads', 'json', 'simd', 'tokenizer', 'vocab', ...LOWER],
+    text: 'Generate text with a language model (a directory or .onnx is compiled first); prints the text, then tokens/s on stderr. ' +
+      'SentencePiece models start the prompt with <s> and stop at </s>.',
+  }, {
+    args: '<classifier.wasm|.onnx>', required: ['mnist'], options: ['limit', 'threads', 'json'],
+    text: 'Classify the MNIST test set; prints accuracy and images/s.',
+  }],
+  run: (model, v) => runModel(model!, v),
+};
+
+async function loadModel(model: string, v: Flags): Promise<TritSession> {
+  const threads = intFlag(v, 'threads', 1, 1);
+  if (model.endsWith('.onnx') || isCheckpointDir(model)) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
+  return TritSession.create(model, { threads, name: model });
+}
+
+async function runModel(model: string, v: Flags): Promise<number> {
+  const s = await loadModel(model, v);
+  try {
+    if (v.mnist !== undefined) return runMnist(s, v);
+    if (v.prompt === undefined) throw new TritError(s.meta.kind === 'classifier' ? 'a classifier needs --mnist <dir>' : 'run needs --prompt "<text>"');
+    if (s.meta.kind !== 'lm') throw new TritError('this model is not a language model (it has no recurrent state and token input)', { file: model });
+    const stream = !v.json && process.stdout.isTTY;
+    if (!v.json) process.stdout.write(v.prompt as string);
+    const r = s.generateSync(v.prompt as string, {
+      maxTokens: intFlag(v, 'max-tokens', 200),
+      seed: intFlag(v, 'seed', 1),
+      temperature: numFlag(v, 'temperature', 0.8),
+      topK: intFlag(v, 'top-k', 0),
+      onToken: stream ? (t) => process.stdout.write(t) : undefined,
+    });
+    if (v.json) {
+      process.stdout.write(JSON.stringify({ text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond, prefillTokensPerSecond: r.prefillTokensPerSecond, promptTokens: r.promptTokens, threads: s.threads, threadsNote: s.threadsNote, seconds: r.seconds }) + '\n');
+    } else {
+      if (!stream) process.stdout.write(r.text);
+      process.stdout.write('\n');
+      process.stderr.write(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${threadsLine(s)})\n`);
+    }
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+function runMnist(s: TritSession, v: Flags): number {
+  const { images, labels } = readMnistTest(v.mnist as string, intFlag(v, 'limit', 10000, 1));
+  let correct = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < images.length; i++) {
+    if (s.classify(images[i]).label === labels[i]) correct++;
+    if (!v.json && process.stderr.isTTY && i % 500 === 0) process.stderr.write(`\r${i}/${images.length}`);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const r = { images: images.length, correct, accuracy: correct / images.length, imagesPerSecond: images.length / secs, threads: s.threads };
+  if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${threadsLine(s)})\n`);
+  return 0;
+}
+
+/** "2 threads", or "1 thread: <why not the number asked for>". */
+function threadsLine(s: TritSession): string {
+  return `${s.threads} thread${s.threads > 1 ? 's' : ''}${s.threadsNote ? `: ${s.threadsNote}` : ''}`;
+}

@@ -1,0 +1,147 @@
+/**
+ * @fileoverview The compiler's Node-side helpers: compile a model file or checkpoint directory with
+ * the defaults the CLI uses (calibration beside the model, external data beside it, progress on
+ * stderr), and find the files that belong to a model (vocabulary, tokenizer). The CLI, the demo's
+ * build and the benchmarks call these; browser code uses `compile.ts` directly.
+ */
+import { readFileSync, existsSync, statSync, openSync, readSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { TritError } from '../common/errors.js';
+import { compileCheckpoint, compileOnnx, type Compiled, type CompileOptions } from './compile.js';
+import { nodeCheckpointIO } from './frontends/hf/node-io.js';
+import { readCalibration } from './verify.js';
+import type { CalibSequence } from './lower/calibrate.js';
+import type { LowerOptions } from './lower/lower.js';
+import { loadSentencePiece } from '../runtime-wasm/host/sentencepiece.js';
+import { loadTokenizerJson } from '../runtime-wasm/host/tokenizer-json.js';
+import type { TokenizerFormat } from '../runtime-wasm/host/format.js';
+
+/** A whole input file as bytes, or an error naming it. */
+export function readInput(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new TritError(`no such file`, { file: path }, `check the path of the ${what}`);
+  if (statSync(path).isDirectory()) throw new TritError(`is a directory, expected a ${what} file`, { file: path });
+  const b = readFileSync(path); // a view, not a copy: model files can be gigabytes
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The file trit reads calibration inputs from when it sits beside the model (or in its directory). */
+export const CALIBRATION_FILE = 'calibration.safetensors';
+
+/** Where calibration comes from: the flag, else calibration.safetensors beside the model, else random. */
+function resolveCalibration(model: string, flag?: string): { seqs?: CalibSequence[]; source: string; file?: string } {
+  const file = flag ?? (existsSync(besideModel(model, CALIBRATION_FILE)) ? besideModel(model, CALIBRATION_FILE) : undefined);
+  if (!file) return { source: 'random' };
+  const seqs = readCalibration(readInput(file, 'calibration .safetensors'), file);
+  return { seqs, file, source: basename(file) };
+}
+
+/** One stderr line saying what the formats were sized from, and what to do when it was random. */
+function reportCalibration(c: Compiled, cal: { file?: string }, flag?: string): void {
+  const steps = c.ir.meta.calibration_steps;
+  if (cal.file) {
+    process.stderr.write(`calibration: ${steps} steps from ${cal.file}${flag ? '' : ' (beside the model)'}\n`);
+  } else if (c.calibrationSized > 0) {
+    process.stderr.write(`calibration: ${steps} steps of random inputs (no ${CALIBRATION_FILE} beside the model); ${c.calibrationSized} value formats are sized from it — ` +
+      `for a faithful model pass --calibration <file> with representative inputs (docs/golden-format.md)\n`);
+  }
+}
+
+/** Progress on stderr: a live counter on a terminal; elsewhere one line per stage that took > 2 s. */
+export function progress() {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  const started = new Map<string, number>();
+  return (stage: string, done: number, total: number) => {
+    const now = Date.now();
+    if (!started.has(stage)) started.set(stage, now);
+    const took = now - started.get(stage)!;
+    if (tty && took > 500 && (done === total || now - last > 200)) {
+      last = now;
+      process.stderr.write(`\r${stage}: ${done}/${total}${done === total ? '\n' : ''}`);
+    } else if (!tty && done === total && took > 2000) {
+      process.stderr.write(`${stage}: ${total} done in ${(took / 1000).toFixed(1)} s\n`);
+    }
+  };
+}
+
+/** ONNX external data: files named by the tensors, beside the model; read slice by slice. */
+function externalReader(model: string) {
+  const fds = new Map<string, number>();
+  return (location: string, offset: number, length: number): Uint8Array => {
+    const p = join(dirname(model), location);
+    let fd = fds.get(p);
+    if (fd === undefined) {
+      if (!existsSync(p)) throw new TritError(`external data file '${location}' is missing`, { file: model }, `put ${location} beside the model`);
+      fds.set(p, (fd = openSync(p, 'r')));
+    }
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n <= 0) throw new TritError(`external data file '${location}' ends before offset ${offset + length}`, { file: model }, 'the .data file is truncated');
+      got += n;
+    }
+    return buf;
+  };
+}
+
+/** A model path that is a directory: a Hugging Face checkpoint (config.json + safetensors). */
+export function isCheckpointDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** A file that belongs to the model: inside a checkpoint directory, else beside the model file. */
+export function besideModel(model: string, file: string): string {
+  return isCheckpointDir(model) ? join(model, file) : join(dirname(model), file);
+}
+
+/** Compiles a model file or checkpoint directory with the CLI's defaults (calibration beside the
+ *  model, progress on stderr). `target` 'fpga' keeps the activation tables block-RAM sized. */
+export function compileFile(path: string, calibration?: string, lower?: Partial<LowerOptions>, target: CompileOptions['target'] = 'wasm'): Compiled {
+  const cal = resolveCalibration(path, calibration);
+  const opts = { file: path, calibration: cal.seqs, calibrationSource: cal.source, onProgress: progress(), lower, target };
+  let c: Compiled;
+  if (isCheckpointDir(path)) {
+    const io = nodeCheckpointIO();
+    try {
+      c = compileCheckpoint(path.replace(/\/+$/, ''), io, opts);
+    } finally {
+      io.close();
+    }
+  } else {
+    const bytes = readInput(path, 'model .onnx or a checkpoint directory');
+    c = compileOnnx(bytes, { ...opts, externalData: externalReader(path) });
+  }
+  reportCalibration(c, cal, calibration);
+  return c;
+}
+
+/** Vocabulary: --vocab, else vocab.json beside the model (undefined when there is none). */
+export function vocabFor(model: string, flag?: string): string[] | undefined {
+  const path = flag ?? besideModel(model, 'vocab.json');
+  if (!flag && !existsSync(path)) return undefined;
+  const raw = readInput(path, 'vocab .json');
+  let v: unknown;
+  try { v = JSON.parse(new TextDecoder().decode(raw)); } catch { throw new TritError('not valid JSON', { file: path }, 'expected a JSON array of strings, one per token id'); }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new TritError('expected a JSON array of strings, one per token id', { file: path });
+  return v as string[];
+}
+
+/** The tokenizer to carry in the module: --tokenizer, else the model directory's (or the model
+ *  file's neighbours') tokenizer.model, else tokenizer.json. Parsed here so a bad one fails the
+ *  compile, not the first run. */
+export function tokenizerFor(model: string, flag?: string): { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean; size: number } | undefined {
+  const path = flag ?? [besideModel(model, 'tokenizer.model'), besideModel(model, 'tokenizer.json')].find((p) => existsSync(p));
+  if (!path) return undefined;
+  const bytes = readInput(path, 'tokenizer.model or tokenizer.json');
+  const format: TokenizerFormat = path.endsWith('.json') ? 'tokenizer.json' : 'sentencepiece';
+  const tk = format === 'sentencepiece' ? loadSentencePiece(bytes, path) : loadTokenizerJson(new TextDecoder().decode(bytes), path);
+  // add_bos_token from tokenizer_config.json (Llama/Mistral tokenizers default to true).
+  let addBos = tk.bos >= 0;
+  const cfgPath = join(dirname(path), 'tokenizer_config.json');
+  if (existsSync(cfgPath)) {
+    try { addBos = JSON.parse(readFileSync(cfgPath, 'utf8')).add_bos_token !== false && tk.bos >= 0; } catch { throw new TritError('not valid JSON', { file: cfgPath }); }
+  }
+  return { format, file: basename(path), bytes, addBos, size: tk.size };
+}
+
