@@ -75,16 +75,9 @@ module trit_core #(
   output reg            dmem_we_o,
   input  wire [15:0]    dmem_rdata_i
 );
-  // ---------------------------------------------------------------- opcodes (hdl-gen/src/isa.ts)
-  localparam [4:0] OpEnd = 5'd0, OpAdd = 5'd1, OpSub = 5'd2, OpRsub = 5'd3, OpNeg = 5'd4,
-                   OpAbs = 5'd5, OpMax = 5'd6, OpMin = 5'd7, OpShift = 5'd8, OpSat = 5'd9,
-                   OpMul = 5'd10, OpLut = 5'd11, OpRecip = 5'd12, OpRsqrt = 5'd13,
-                   OpRsum = 5'd14, OpRmax = 5'd15, OpRabsmax = 5'd16, OpArgmax = 5'd17,
-                   OpCopy = 5'd18, OpGather = 5'd19, OpMatmul = 5'd20;
-  // Rounding modes, as compiler/ir/arith.ts lists them.
-  localparam [2:0] RndFloor = 3'd0, RndTrunc = 3'd1, RndHalfUp = 3'd2, RndHalfEven = 3'd3,
-                   RndHalfAway = 3'd4;
-  localparam [31:0] CmdLoad = 32'd1, CmdRun = 32'd2, CmdReset = 32'd3, CmdInfo = 32'd4;
+  // ---------------------------------------------------------------- opcodes, rounding modes and
+  // host commands: generated from hdl-gen/src/isa.ts (tools/gen-codes.ts), pinned by a test.
+`include "trit_isa.vh"
   localparam [31:0] Ack = 32'h7472_6974; // "trit"
 
   // ---------------------------------------------------------------- states

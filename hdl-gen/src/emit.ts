@@ -24,7 +24,7 @@ export function libraryFiles(dmem: DmemKind, board = false): Record<string, stri
   const dir = join(HDL_ROOT, 'rtl');
   const files: Record<string, string> = {};
   for (const f of readdirSync(dir)) {
-    if (!f.endsWith('.v')) continue;
+    if (!f.endsWith('.v') && !f.endsWith('.vh')) continue; // .vh: included by the core, not compiled alone
     if (!board && f.startsWith('trit_uart')) continue;
     if (dmem === 'spram' && f === 'trit_dmem.v') continue;
     files[f] = readFileSync(join(dir, f), 'utf8');

@@ -3,9 +3,8 @@
 // Binary kernels walk a run of n outputs; each operand advances by its stride (1, or 0 for a
 // broadcast scalar), so the linker can express any broadcast as a few runs.
 import { clamp64, mulShift, roundReal, roundShift, roundShiftBranchless, shlSat } from './fixed';
+import { OP_ADD, OP_SUB, OP_MAX, OP_MIN, OP_MUL, OP_DIVROUND, UN_NEG, UN_ABS, UN_SHIFT, RND_FLOOR, RND_TRUNC, RND_HALF_UP, RND_HALF_EVEN, RND_HALF_AWAY } from './codes';
 
-// Binary op codes (the linker's BINARY_OPS table).
-const ADD = 0, SUB = 1, MAX = 2, MIN = 3, MUL = 4, DIV = 5;
 
 /** [lo, hi] = the full i32 range means "no clamp": the range analysis proved the values fit. */
 const I32_MIN: i64 = -2147483648, I32_MAX: i64 = 2147483647;
@@ -13,7 +12,7 @@ const I32_MIN: i64 = -2147483648, I32_MAX: i64 = 2147483647;
 export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i32,
                        shift: i32, mode: i32, lo: i64, hi: i64): void {
   // SIMD over whole groups of 4, the scalar loops below for the rest (and the rare shapes).
-  const n4 = ((op == MUL && (shift < 0 || shift > 62)) || op == DIV) ? 0 : n & ~3;
+  const n4 = ((op == OP_MUL && (shift < 0 || shift > 62)) || op == OP_DIVROUND) ? 0 : n & ~3;
   if (n4 > 0) {
     binary4(op, dst, a, sa, b, sb, n4, shift, mode, lo, hi);
     dst += <usize>n4 << 2; a += <usize>(n4 * sa) << 2; b += <usize>(n4 * sb) << 2; n -= n4;
@@ -53,12 +52,12 @@ export function binary(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32
  */
 // @ts-ignore: decorator
 @inline function round2(p: v128, s: i32, mode: i32): v128 {
-  if (mode == 0) return sar2(p, s);
+  if (mode == RND_FLOOR) return sar2(p, s);
   const half = i64x2.splat((<i64>1) << (s - 1));
   let bias: v128;
-  if (mode == 1) bias = v128.and(i64x2.lt_s(p, i64x2.splat(0)), i64x2.splat(((<i64>1) << s) - 1));
-  else if (mode == 2) bias = half;
-  else if (mode == 3) bias = i64x2.add(i64x2.sub(half, i64x2.splat(1)), v128.and(i64x2.shr_u(p, s), i64x2.splat(1)));
+  if (mode == RND_TRUNC) bias = v128.and(i64x2.lt_s(p, i64x2.splat(0)), i64x2.splat(((<i64>1) << s) - 1));
+  else if (mode == RND_HALF_UP) bias = half;
+  else if (mode == RND_HALF_EVEN) bias = i64x2.add(i64x2.sub(half, i64x2.splat(1)), v128.and(i64x2.shr_u(p, s), i64x2.splat(1)));
   else bias = i64x2.add(half, i64x2.lt_s(p, i64x2.splat(0))); // lt_s is −1 where p < 0
   return sar2(i64x2.add(p, bias), s);
 }
@@ -83,34 +82,34 @@ function binary4(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32, n: i
   const wide = lo != I32_MIN || hi != I32_MAX; // a clamp is asked for: add in i64
   const lv = i64x2.splat(lo), hv = i64x2.splat(hi);
   switch (op) {
-    case ADD: case SUB:
+    case OP_ADD: case OP_SUB:
       for (let i = 0; i < n; i += 4, a += da, b += db) {
         const x = ld(a, sa), y = ld(b, sb);
         let r: v128;
-        if (!wide) r = op == ADD ? i32x4.add(x, y) : i32x4.sub(x, y);
+        if (!wide) r = op == OP_ADD ? i32x4.add(x, y) : i32x4.sub(x, y);
         else {
           const x0 = i64x2.extend_low_i32x4_s(x), x1 = i64x2.extend_high_i32x4_s(x);
           const y0 = i64x2.extend_low_i32x4_s(y), y1 = i64x2.extend_high_i32x4_s(y);
-          const r0 = op == ADD ? i64x2.add(x0, y0) : i64x2.sub(x0, y0);
-          const r1 = op == ADD ? i64x2.add(x1, y1) : i64x2.sub(x1, y1);
+          const r0 = op == OP_ADD ? i64x2.add(x0, y0) : i64x2.sub(x0, y0);
+          const r1 = op == OP_ADD ? i64x2.add(x1, y1) : i64x2.sub(x1, y1);
           r = narrow(clamp2(r0, lv, hv), clamp2(r1, lv, hv));
         }
         v128.store(dst + (<usize>i << 2), r);
       }
       break;
-    case MAX: case MIN:
+    case OP_MAX: case OP_MIN:
       for (let i = 0; i < n; i += 4, a += da, b += db) {
         const x = ld(a, sa), y = ld(b, sb);
-        v128.store(dst + (<usize>i << 2), op == MAX ? i32x4.max_s(x, y) : i32x4.min_s(x, y));
+        v128.store(dst + (<usize>i << 2), op == OP_MAX ? i32x4.max_s(x, y) : i32x4.min_s(x, y));
       }
       break;
     default:
       switch (mode) {
-        case 0: mul4Loop(dst, a, sa, b, sb, n, shift, 0, lo, hi); break;
-        case 1: mul4Loop(dst, a, sa, b, sb, n, shift, 1, lo, hi); break;
-        case 2: mul4Loop(dst, a, sa, b, sb, n, shift, 2, lo, hi); break;
-        case 3: mul4Loop(dst, a, sa, b, sb, n, shift, 3, lo, hi); break;
-        default: mul4Loop(dst, a, sa, b, sb, n, shift, 4, lo, hi); break;
+        case RND_FLOOR: mul4Loop(dst, a, sa, b, sb, n, shift, RND_FLOOR, lo, hi); break;
+        case RND_TRUNC: mul4Loop(dst, a, sa, b, sb, n, shift, RND_TRUNC, lo, hi); break;
+        case RND_HALF_UP: mul4Loop(dst, a, sa, b, sb, n, shift, RND_HALF_UP, lo, hi); break;
+        case RND_HALF_EVEN: mul4Loop(dst, a, sa, b, sb, n, shift, RND_HALF_EVEN, lo, hi); break;
+        default: mul4Loop(dst, a, sa, b, sb, n, shift, RND_HALF_AWAY, lo, hi); break;
       }
   }
 }
@@ -119,34 +118,34 @@ function binaryScalar(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32,
                       shift: i32, mode: i32, lo: i64, hi: i64): void {
   const da = <usize>(sa << 2), db = <usize>(sb << 2);
   switch (op) {
-    case ADD:
+    case OP_ADD:
       for (let i = 0; i < n; i++, a += da, b += db) {
         store<i32>(dst + (<usize>i << 2), <i32>clamp64(<i64>load<i32>(a) + <i64>load<i32>(b), lo, hi));
       }
       break;
-    case SUB:
+    case OP_SUB:
       for (let i = 0; i < n; i++, a += da, b += db) {
         store<i32>(dst + (<usize>i << 2), <i32>clamp64(<i64>load<i32>(a) - <i64>load<i32>(b), lo, hi));
       }
       break;
-    case MAX:
+    case OP_MAX:
       for (let i = 0; i < n; i++, a += da, b += db) {
         const u = load<i32>(a), v = load<i32>(b);
         store<i32>(dst + (<usize>i << 2), u > v ? u : v);
       }
       break;
-    case MIN:
+    case OP_MIN:
       for (let i = 0; i < n; i++, a += da, b += db) {
         const u = load<i32>(a), v = load<i32>(b);
         store<i32>(dst + (<usize>i << 2), u < v ? u : v);
       }
       break;
-    case DIV: // divround: round_half_even(a·k / b), `shift` carries k
+    case OP_DIVROUND: // divround: round_half_even(a·k / b), `shift` carries k
       for (let i = 0; i < n; i++, a += da, b += db) {
         store<i32>(dst + (<usize>i << 2), <i32>clamp64(divRoundHalfEven(<i64>load<i32>(a) * <i64>shift, <i64>load<i32>(b)), lo, hi));
       }
       break;
-    default: // MUL (and mulc: the constant is just another operand)
+    default: // OP_MUL (and mulc: the constant is just another operand)
       if (shift <= 0) {
         for (let i = 0; i < n; i++, a += da, b += db) {
           const p = shlSat(<i64>load<i32>(a) * <i64>load<i32>(b), -shift);
@@ -160,11 +159,11 @@ function binaryScalar(op: i32, dst: usize, a: usize, sa: i32, b: usize, sb: i32,
       } else {
         // One loop per rounding mode, so the rounding inlines to straight-line code.
         switch (mode) {
-          case 0: mulLoop(dst, a, da, b, db, n, shift, 0, lo, hi); break;
-          case 1: mulLoop(dst, a, da, b, db, n, shift, 1, lo, hi); break;
-          case 2: mulLoop(dst, a, da, b, db, n, shift, 2, lo, hi); break;
-          case 3: mulLoop(dst, a, da, b, db, n, shift, 3, lo, hi); break;
-          default: mulLoop(dst, a, da, b, db, n, shift, 4, lo, hi); break;
+          case RND_FLOOR: mulLoop(dst, a, da, b, db, n, shift, RND_FLOOR, lo, hi); break;
+          case RND_TRUNC: mulLoop(dst, a, da, b, db, n, shift, RND_TRUNC, lo, hi); break;
+          case RND_HALF_UP: mulLoop(dst, a, da, b, db, n, shift, RND_HALF_UP, lo, hi); break;
+          case RND_HALF_EVEN: mulLoop(dst, a, da, b, db, n, shift, RND_HALF_EVEN, lo, hi); break;
+          default: mulLoop(dst, a, da, b, db, n, shift, RND_HALF_AWAY, lo, hi); break;
         }
       }
       break;
@@ -215,22 +214,20 @@ export function binaryIndexed(op: i32, dst: usize, a: usize, ia: usize, b: usize
   }
 }
 
-// Unary op codes.
-const NEG = 0, ABS = 1, SHIFT = 2, SAT = 3;
 
 export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
   const n4 = n & ~3;
-  if (n4 > 0 && (op != SHIFT || (by >= 0 && by <= 62)) && lo >= I32_MIN && hi <= I32_MAX) {
+  if (n4 > 0 && (op != UN_SHIFT || (by >= 0 && by <= 62)) && lo >= I32_MIN && hi <= I32_MAX) {
     unary4(op, dst, src, n4, by, mode, lo, hi);
     dst += <usize>n4 << 2; src += <usize>n4 << 2; n -= n4;
   }
-  if (op == SHIFT && by > 0 && by <= 62) {
+  if (op == UN_SHIFT && by > 0 && by <= 62) {
     switch (mode) {
-      case 0: shiftLoop(dst, src, n, by, 0, lo, hi); return;
-      case 1: shiftLoop(dst, src, n, by, 1, lo, hi); return;
-      case 2: shiftLoop(dst, src, n, by, 2, lo, hi); return;
-      case 3: shiftLoop(dst, src, n, by, 3, lo, hi); return;
-      default: shiftLoop(dst, src, n, by, 4, lo, hi); return;
+      case RND_FLOOR: shiftLoop(dst, src, n, by, RND_FLOOR, lo, hi); return;
+      case RND_TRUNC: shiftLoop(dst, src, n, by, RND_TRUNC, lo, hi); return;
+      case RND_HALF_UP: shiftLoop(dst, src, n, by, RND_HALF_UP, lo, hi); return;
+      case RND_HALF_EVEN: shiftLoop(dst, src, n, by, RND_HALF_EVEN, lo, hi); return;
+      default: shiftLoop(dst, src, n, by, RND_HALF_AWAY, lo, hi); return;
     }
   }
   for (let i = 0; i < n; i++) {
@@ -238,9 +235,9 @@ export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i3
     const x = <i64>load<i32>(src + p);
     let v: i64;
     switch (op) {
-      case NEG: v = -x; break;
-      case ABS: v = x < 0 ? -x : x; break;
-      case SHIFT: v = roundShift(x, by, mode); break;
+      case UN_NEG: v = -x; break;
+      case UN_ABS: v = x < 0 ? -x : x; break;
+      case UN_SHIFT: v = roundShift(x, by, mode); break;
       default: v = x; break; // SAT: the clamp below is the op
     }
     store<i32>(dst + p, <i32>clamp64(v, lo, hi));
@@ -262,21 +259,21 @@ export function unary(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i3
 
 /** The first n (a multiple of 4) elements of unary, four at a time; clamps lie within i32. */
 function unary4(op: i32, dst: usize, src: usize, n: i32, by: i32, mode: i32, lo: i64, hi: i64): void {
-  if (op == SHIFT && by > 0) {
+  if (op == UN_SHIFT && by > 0) {
     switch (mode) {
-      case 0: shift4Loop(dst, src, n, by, 0, lo, hi); return;
-      case 1: shift4Loop(dst, src, n, by, 1, lo, hi); return;
-      case 2: shift4Loop(dst, src, n, by, 2, lo, hi); return;
-      case 3: shift4Loop(dst, src, n, by, 3, lo, hi); return;
-      default: shift4Loop(dst, src, n, by, 4, lo, hi); return;
+      case RND_FLOOR: shift4Loop(dst, src, n, by, RND_FLOOR, lo, hi); return;
+      case RND_TRUNC: shift4Loop(dst, src, n, by, RND_TRUNC, lo, hi); return;
+      case RND_HALF_UP: shift4Loop(dst, src, n, by, RND_HALF_UP, lo, hi); return;
+      case RND_HALF_EVEN: shift4Loop(dst, src, n, by, RND_HALF_EVEN, lo, hi); return;
+      default: shift4Loop(dst, src, n, by, RND_HALF_AWAY, lo, hi); return;
     }
   }
   // neg, abs, sat and shift by 0: i32 lanes, then the clamp (neg/abs of the symmetric range fit).
   const lv = i32x4.splat(<i32>lo), hv = i32x4.splat(<i32>hi);
   for (let i = 0; i < n; i += 4) {
     let x = v128.load(src + (<usize>i << 2));
-    if (op == NEG) x = i32x4.neg(x);
-    else if (op == ABS) x = i32x4.abs(x);
+    if (op == UN_NEG) x = i32x4.neg(x);
+    else if (op == UN_ABS) x = i32x4.abs(x);
     v128.store(dst + (<usize>i << 2), i32x4.min_s(i32x4.max_s(x, lv), hv));
   }
 }

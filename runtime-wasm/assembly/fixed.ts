@@ -1,5 +1,6 @@
 // Exact fixed-point helpers: the IR's rounding (compiler/ir/arith.ts) in i64.
-// Rounding-mode codes follow ROUND_MODES: floor 0, trunc 1, half_up 2, half_even 3, half_away 4.
+// Rounding-mode codes: ./codes.ts (generated from the IR's ROUND_MODES).
+import { RND_FLOOR, RND_TRUNC, RND_HALF_UP, RND_HALF_EVEN } from './codes';
 
 /** A magnitude beyond every i32: what an out-of-range left shift becomes before clamping. */
 const HUGE: i64 = 1 << 40;
@@ -26,10 +27,10 @@ const HUGE: i64 = 1 << 40;
   const r = v & (d - 1);
   const half = d >> 1;
   switch (mode) {
-    case 0: return q;
-    case 1: return q + <i64>(v < 0 && r != 0);
-    case 2: return q + <i64>(r >= half);
-    case 3: return q + <i64>(r > half || (r == half && (q & 1) != 0));
+    case RND_FLOOR: return q;
+    case RND_TRUNC: return q + <i64>(v < 0 && r != 0);
+    case RND_HALF_UP: return q + <i64>(r >= half);
+    case RND_HALF_EVEN: return q + <i64>(r > half || (r == half && (q & 1) != 0));
     default: return q + <i64>(r > half || (r == half && v >= 0));
   }
 }
@@ -39,7 +40,7 @@ const HUGE: i64 = 1 << 40;
 @inline export function roundShift(v: i64, s: i32, mode: i32): i64 {
   if (s <= 0) return shlSat(v, -s);
   // |v| < 2^62 (products of two i32), so |v·2^-s| < 1/2 for s ≥ 63.
-  if (s > 62) return mode == 0 && v < 0 ? -1 : 0;
+  if (s > 62) return mode == RND_FLOOR && v < 0 ? -1 : 0;
   return roundShiftBranchless(v, s, mode);
 }
 
@@ -60,10 +61,10 @@ const HUGE: i64 = 1 << 40;
   const f = Math.floor(x);
   const r = x - f;
   switch (mode) {
-    case 0: return f;
-    case 1: return Math.trunc(x);
-    case 2: return r >= 0.5 ? f + 1 : f;
-    case 3: return r > 0.5 || (r == 0.5 && f % 2 != 0) ? f + 1 : f;
+    case RND_FLOOR: return f;
+    case RND_TRUNC: return Math.trunc(x);
+    case RND_HALF_UP: return r >= 0.5 ? f + 1 : f;
+    case RND_HALF_EVEN: return r > 0.5 || (r == 0.5 && f % 2 != 0) ? f + 1 : f;
     default: return r > 0.5 || (r == 0.5 && x > 0) ? f + 1 : f;
   }
 }

@@ -29,9 +29,10 @@ const RULES: [room: string, mayImport: string[]][] = [
   ['bench/suite', ['common', 'compiler', 'compiler/*', 'runtime-wasm/host', 'hdl-gen/src', 'fixtures', 'bench/lib']],
   ['demo', ['common', 'compiler', 'compiler/*', 'runtime-wasm/host', 'hdl-gen/src', 'bench/lib']],
   ['bench', ['common', 'compiler', 'compiler/*', 'runtime-wasm/host', 'hdl-gen/src', 'fixtures', 'bench/lib', 'bench/suite', 'demo']],
+  ['tools', ['common', 'compiler', 'compiler/*', 'hdl-gen/src']],
   ['cli', ['common', 'compiler', 'compiler/*', 'runtime-wasm/host', 'hdl-gen/src', 'bench/suite']],
 ];
-const SOURCES = ['common', 'runtime-wasm/host', 'compiler', 'hdl-gen/src', 'fixtures', 'bench', 'demo', 'cli'];
+const SOURCES = ['common', 'runtime-wasm/host', 'compiler', 'hdl-gen/src', 'fixtures', 'bench', 'demo', 'tools', 'cli'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((f) => {

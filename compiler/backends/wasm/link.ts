@@ -16,7 +16,8 @@
  * Every integer value is stored as i32 whatever its dtype: exact, and one kernel per op.
  */
 import binaryen from 'binaryen';
-import { ROUND_MODES, type RoundMode } from '../../ir/arith.js';
+import type { RoundMode } from '../../ir/arith.js';
+import { BINARY_CODES, UNARY_CODES, roundCode as modeCode } from './codes.js';
 import type { Const, IRGraph, IRNode } from '../../ir/graph.js';
 import { dtypeRange, numel, satRange, type TensorType } from '../../ir/types.js';
 import { graphStats } from '../../ir/stats.js';
@@ -58,8 +59,6 @@ export const WASM32_MAX_BYTES = 2 ** 32;
 export const MAX_MODULE_BYTES = 2 ** 30;
 
 const KERNEL_STATIC = 65536;
-const BINARY_OPS: Record<string, number> = { add: 0, sub: 1, max: 2, min: 3, mul: 4, mulc: 4, divround: 5 };
-const UNARY_OPS: Record<string, number> = { neg: 0, abs: 1, shift: 2, sat: 3 };
 const REDUCE_OPS: Record<string, number> = { reduce_sum: 0, reduce_max: 1, reduce_absmax: 2, argmax: 3 };
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
 const MAX_RUNS = 16;
@@ -195,7 +194,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   // ---- the schedule -------------------------------------------------------------------------
   const jobs: Job[] = [];
   const matrixNodes = new Set<string>(), sharedMatrices = new Set<string>();
-  const roundCode = (n: IRNode) => ROUND_MODES.indexOf((n.attrs.round as RoundMode) ?? 'floor');
+  const roundCode = (n: IRNode) => modeCode((n.attrs.round as RoundMode) ?? 'floor');
   // A node without `sat` gets the whole i32 range: the range analysis proved its values fit its
   // dtype, so there is nothing to clamp, and the kernels take their no-clamp fast paths.
   const clampOf = (n: IRNode): [bigint, bigint] => {
@@ -259,7 +258,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
         return binaryCalls(n, o, count);
       case 'neg': case 'abs': case 'shift': case 'sat': {
         const [lo, hi] = n.op === 'sat' ? [BigInt(n.attrs.lo as number), BigInt(n.attrs.hi as number)] : clampOf(n);
-        return [{ fn: 'unary', args: [UNARY_OPS[n.op], o, x, count, (n.attrs.by as number) ?? 0, roundCode(n), lo, hi] }];
+        return [{ fn: 'unary', args: [UNARY_CODES[n.op], o, x, count, (n.attrs.by as number) ?? 0, roundCode(n), lo, hi] }];
       }
       case 'lut': {
         const T = constOf(n.inputs[1]);
@@ -310,7 +309,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     const ia = bIndex(n.type.shape, typeOf(an).shape), ib = bIndex(n.type.shape, typeOf(bn).shape);
     const [lo, hi] = n.op === 'max' || n.op === 'min' ? [0n, 0n] : clampOf(n);
     // divround's multiplier k travels in the shift slot (the kernel's DIV reads it as k).
-    const shift = ((n.op === 'divround' ? n.attrs.mul : n.attrs.shift) as number) ?? 0, mode = roundCode(n), op = BINARY_OPS[n.op];
+    const shift = ((n.op === 'divround' ? n.attrs.mul : n.attrs.shift) as number) ?? 0, mode = roundCode(n), op = BINARY_CODES[n.op === 'mulc' ? 'mul' : n.op as keyof typeof BINARY_CODES];
     const runs: Call[] = [];
     for (let i = 0; i < count && runs.length <= MAX_RUNS;) {
       let sa = 0, sb = 0, j = i + 1;
