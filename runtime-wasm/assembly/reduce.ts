@@ -1,13 +1,13 @@
 // Reductions over the last axis (rows × k → rows), and argmax (first maximum wins).
 import { clamp64 } from './fixed';
 
-const SUM = 0, MAX = 1, ABSMAX = 2, ARGMAX = 3;
+import { RED_SUM, RED_MAX, RED_ABSMAX } from './codes';
 
 export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, lo: i64, hi: i64): void {
   for (let r = 0; r < rows; r++) {
     const row = src + (<usize>(r * k) << 2);
     let out: i64 = 0;
-    if (op == SUM) {
+    if (op == RED_SUM) {
       // Four lanes at a time into two i64x2 accumulators (exact), then the tail.
       let v0 = i64x2.splat(0), v1 = i64x2.splat(0);
       let j = 0;
@@ -20,7 +20,7 @@ export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, lo: i
       let acc: i64 = i64x2.extract_lane(t, 0) + i64x2.extract_lane(t, 1);
       for (; j < k; j++) acc += <i64>load<i32>(row + (<usize>j << 2));
       out = clamp64(acc, lo, hi);
-    } else if (op == ABSMAX) {
+    } else if (op == RED_ABSMAX) {
       // |x| as unsigned lanes: exact even for −2^31 (whose magnitude no proven output can hold).
       let mv = i32x4.splat(0);
       let j = 0;
@@ -44,7 +44,7 @@ export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, lo: i
         const v = load<i32>(row + (<usize>j << 2));
         if (v > m) { m = v; arg = j; }
       }
-      out = op == MAX ? <i64>m : <i64>arg;
+      out = op == RED_MAX ? <i64>m : <i64>arg;
     }
     store<i32>(dst + (<usize>r << 2), <i32>out);
   }

@@ -10,6 +10,8 @@ import { ROUND_MODES, type RoundMode } from '../../ir/arith.js';
 export const BINARY_CODES = { add: 0, sub: 1, max: 2, min: 3, mul: 4, divround: 5 } as const;
 /** Op codes of `unary()`. */
 export const UNARY_CODES = { neg: 0, abs: 1, shift: 2, sat: 3 } as const;
+/** Op codes of `reduce()` (runtime-wasm/assembly/reduce.ts). */
+export const REDUCE_CODES = { reduce_sum: 0, reduce_max: 1, reduce_absmax: 2, argmax: 3 } as const;
 
 /** A rounding mode's code: its index in ROUND_MODES, the IR's own list. */
 export function roundCode(mode: RoundMode): number {
@@ -24,6 +26,7 @@ export function assemblyScriptCodes(): string {
     '// Do not edit: change the TypeScript source and run `npm run build`.', ''];
   for (const [k, v] of Object.entries(BINARY_CODES)) L.push(`export const OP_${upper(k)}: i32 = ${v};`);
   for (const [k, v] of Object.entries(UNARY_CODES)) L.push(`export const UN_${upper(k)}: i32 = ${v};`);
+  for (const [k, v] of Object.entries(REDUCE_CODES)) L.push(`export const RED_${upper(k.replace('reduce_', ''))}: i32 = ${v};`);
   ROUND_MODES.forEach((m, i) => L.push(`export const RND_${upper(m)}: i32 = ${i};`));
   return L.join('\n') + '\n';
 }

@@ -1,0 +1,165 @@
+/**
+ * @fileoverview The wasm back-end's memory layout: where every constant, value, state, sum table
+ * and thread buffer lives in the module's one linear memory (see link.ts for the map). Addresses
+ * are fixed at link time, so the schedule can call kernels with constant arguments.
+ */
+import type { Const, IRGraph } from '../../ir/graph.js';
+import { numel, type TensorType } from '../../ir/types.js';
+import { recipSeedTable, rsqrtSeedTable } from '../../ir/newton.js';
+import { TritError } from '../../../common/errors.js';
+import type { DataSegment } from '../../../runtime-wasm/host/binary.js';
+import type { TensorSlot } from '../../../runtime-wasm/host/format.js';
+import { packLut } from './pack.js';
+
+/** The kernels' own static data sits below this address. */
+export const KERNEL_STATIC = 65536;
+/** Threads a model can be run with (the partial-sum buffers are sized for this many). */
+export const MAX_THREADS = 8;
+
+export const align = (n: number, a: number) => Math.ceil(n / a) * a;
+
+export function bytesOf(a: Int8Array | Int16Array | Int32Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** A bump allocator over linear memory that also collects the data segments of constants. */
+export class Layout {
+  private top: number;
+  readonly segments: DataSegment[] = [];
+  constBytes = { weights: 0, tables: 0 };
+  constructor(start: number) { this.top = start; }
+  alloc(bytes: number, a = 16): number {
+    this.top = align(this.top, a);
+    const at = this.top;
+    this.top += Math.max(bytes, 0);
+    return at;
+  }
+  data(bytes: Uint8Array, kind: 'weights' | 'tables'): number {
+    const at = this.alloc(bytes.length);
+    this.segments.push({ offset: at, bytes });
+    this.constBytes[kind] += bytes.length;
+    return at;
+  }
+  get end(): number { return this.top; }
+}
+
+/** Constants, each in the form its kernel reads, placed once (keyed by name and form). */
+export class ConstPool {
+  private placed = new Map<string, number>();
+  constructor(private L: Layout, private g: IRGraph) {}
+
+  constOf(name: string): Const {
+    const c = this.g.consts.get(name);
+    if (!c) throw new TritError(`no constant '${name}'`, { tensor: name });
+    return c;
+  }
+  once(key: string, make: () => number): number {
+    let at = this.placed.get(key);
+    if (at === undefined) this.placed.set(key, (at = make()));
+    return at;
+  }
+  i32(name: string): number {
+    return this.once(`${name}:i32`, () => this.L.data(bytesOf(Int32Array.from(this.constOf(name).data)), 'tables'));
+  }
+  gatherTable(name: string): number {
+    return this.once(`${name}:gather`, () => {
+      const c = this.constOf(name);
+      const d = c.type.dtype === 'i8' ? Int8Array.from(c.data) : c.type.dtype === 'i16' ? Int16Array.from(c.data) : Int32Array.from(c.data);
+      return this.L.data(bytesOf(d), 'tables');
+    });
+  }
+  lutWeights(name: string): number {
+    return this.once(`${name}:lut`, () => {
+      const c = this.constOf(name);
+      const [N, K] = c.type.shape;
+      return this.L.data(packLut(c.data, N, K), 'weights');
+    });
+  }
+  i8Weights(name: string): number {
+    return this.once(`${name}:i8`, () => this.L.data(bytesOf(Int8Array.from(this.constOf(name).data)), 'weights'));
+  }
+  seeds(op: 'recip' | 'rsqrt', bits: number): number {
+    return this.once(`seed:${op}${bits}`, () =>
+      this.L.data(bytesOf(Int32Array.from(op === 'recip' ? recipSeedTable(bits) : rsqrtSeedTable(bits))), 'tables'));
+  }
+  /** An index table of an unusual broadcast (placed while scheduling; the allocator keeps regions disjoint). */
+  indexTable(key: string, idx: ArrayLike<number>): number {
+    return this.once(`idx:${key}`, () => this.L.data(bytesOf(Int32Array.from(idx)), 'tables'));
+  }
+}
+
+/** Places every constant first, so the mutable region sits above every data segment. */
+export function placeConstants(g: IRGraph, pool: ConstPool, typeOf: (n: string) => TensorType, progress: (s: string, d: number, t: number) => void): void {
+  const matrices = g.nodes.filter((n) => n.op === 'ternary_matmul').length;
+  let packed = 0;
+  for (const n of g.nodes) {
+    if (n.op === 'ternary_matmul') {
+      progress('pack weights', ++packed, matrices);
+      if (typeOf(n.inputs[0]).dtype === 'i8') pool.lutWeights(n.inputs[1]); else pool.i8Weights(n.inputs[1]);
+    } else if (n.op === 'gather') pool.gatherTable(n.inputs[0]);
+    else for (const i of n.inputs) if (i.startsWith('@')) pool.i32(i);
+    if (n.op === 'recip' || n.op === 'rsqrt') pool.seeds(n.op, n.attrs.lutbits as number);
+  }
+}
+
+/** Where the values live: inputs, states, every node's output (reshape and state_read alias). */
+export interface Values {
+  addr: Map<string, number>;
+  inputs: TensorSlot[];
+  states: { name: string; offset: number; bytes: number }[];
+  /** state_write staging buffers copied into their states at the end of a step. */
+  commits: { state: number; staging: number; bytes: number }[];
+  /** Sum tables of the lookup kernel, one per distinct int8 matrix input. */
+  tableAddr: Map<string, number>;
+}
+
+const valueBytes = (t: TensorType) => numel(t.shape) * 4;
+
+export function slot(name: string, t: TensorType, offset: number): TensorSlot {
+  return { name, storage: t.dtype === 'f32' ? 'f32' : 'i32', dtype: t.dtype, shape: t.shape, frac: t.frac, offset };
+}
+
+export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: string) => TensorType): Values {
+  const idLimits = new Map<string, number>();
+  for (const n of g.nodes) if (n.op === 'gather') idLimits.set(n.inputs[1], pool.constOf(n.inputs[0]).type.shape[0]);
+  const addr = new Map<string, number>();
+  const inputs = g.inputs.map((i) => {
+    const offset = L.alloc(valueBytes(i.type));
+    addr.set(i.name, offset);
+    const sl = slot(i.name, i.type, offset);
+    if (idLimits.has(i.name)) sl.limit = idLimits.get(i.name);
+    return sl;
+  });
+  const stateAddr = new Map<string, number>();
+  const states = g.states.map((s) => {
+    const offset = L.alloc(valueBytes(s.type));
+    stateAddr.set(s.name, offset);
+    return { name: s.name, offset, bytes: valueBytes(s.type) };
+  });
+  const commits: Values['commits'] = [];
+  for (const n of g.nodes) {
+    if (n.op === 'reshape') addr.set(n.out, addr.get(n.inputs[0])!);
+    else if (n.op === 'state_read') addr.set(n.out, stateAddr.get(n.attrs.state as string)!);
+    else addr.set(n.out, L.alloc(valueBytes(n.type)));
+    if (n.op === 'state_write') commits.push({ state: stateAddr.get(n.attrs.state as string)!, staging: addr.get(n.out)!, bytes: valueBytes(n.type) });
+  }
+  const tableAddr = new Map<string, number>();
+  for (const n of g.nodes) {
+    if (n.op !== 'ternary_matmul' || typeOf(n.inputs[0]).dtype !== 'i8' || tableAddr.has(n.inputs[0])) continue;
+    const xs = typeOf(n.inputs[0]).shape;
+    tableAddr.set(n.inputs[0], L.alloc((numel(xs) / xs.at(-1)!) * Math.ceil(xs.at(-1)! / 4) * 64));
+  }
+  return { addr, inputs, states, commits, tableAddr };
+}
+
+/** Partial sums of threads 1..MAX_THREADS−1 for split matmuls: one `stride` (elements) per thread. */
+export function placeScratch(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: string) => TensorType, minWeights: number): { scratch: number; stride: number } {
+  let stride = 0;
+  for (const n of g.nodes) {
+    if (n.op !== 'ternary_matmul' || typeOf(n.inputs[0]).dtype !== 'i8') continue;
+    const xs = typeOf(n.inputs[0]).shape, [N] = pool.constOf(n.inputs[1]).type.shape;
+    const rows = numel(xs) / xs.at(-1)!;
+    if (rows * N * xs.at(-1)! >= minWeights) stride = Math.max(stride, align(rows * N, 4));
+  }
+  return { scratch: L.alloc((MAX_THREADS - 1) * stride * 4, 64), stride };
+}
