@@ -100,7 +100,16 @@ export function graphStats(g: IRGraph): IRStats {
         s.lookups += n;
         s.elementwiseMultiplies += n * newtonMultiplies(node.op, node.attrs.newton as number);
         break;
-      default: break;
+      // Counted only in opCounts: comparisons, sign ops, shifts, clamps and data movement cost
+      // no arithmetic the energy model prices (docs/benchmarks.md).
+      case 'quantize': case 'dequantize': case 'neg': case 'abs': case 'max': case 'min': case 'shift': case 'sat':
+      case 'reduce_max': case 'reduce_absmax': case 'argmax': case 'slice': case 'concat': case 'reshape':
+      case 'state_read': case 'state_write':
+        break;
+      default: {
+        const unknown: never = node.op; // a new op must say what it costs
+        throw new Error(`graphStats: no cost for op '${unknown}'`);
+      }
     }
   }
   return s;

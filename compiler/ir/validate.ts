@@ -197,5 +197,9 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
       break;
     case 'state_read':
       break;
+    default: {
+      const unknown: never = node.op; // a new op must say what makes it well-formed
+      fail(node, `unknown op '${unknown}'`);
+    }
   }
 }

@@ -71,6 +71,6 @@ describe('trit compile --target verilog', () => {
   it('bad flags get one-line errors', () => {
     expect(trit('compile', model('random-columns-tiny'), '--target', 'verilog').stderr).toMatch(/needs --device/);
     expect(trit('compile', model('random-columns-tiny'), '--target', 'verilog', '--device', 'ice99').stderr).toMatch(/unknown --device 'ice99'.*\n.*up5k/);
-    expect(trit('compile', model('random-columns-tiny'), '--target', 'vhdl').stderr).toMatch(/unknown --target 'vhdl'/);
+    expect(trit('compile', model('random-columns-tiny'), '--target', 'vhdl').stderr).toMatch(/--target must be wasm or verilog, not 'vhdl'/);
   });
 });
