@@ -2,7 +2,7 @@
  * @fileoverview A checkpoint directory read two ways — by trit's checkpoint frontend (weights
  * quantized at load) and through the ONNX the trainer exported from the same directory (weights
  * quantized by PyTorch) — compared matrix by matrix: ternary values and scales. For the big shapes,
- * where the test's step-by-step logits comparison (test/checkpoint) would take long. Measured, not
+ * where the test's step-by-step logits comparison (test/compiler/frontends/hf) would take long. Measured, not
  * asserted.
  *
  *   node dist/bench/checkpoint-vs-onnx.js <dir with model.onnx>

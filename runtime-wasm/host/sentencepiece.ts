@@ -9,7 +9,7 @@
  * is not a piece becomes the `<0xXX>` pieces of its UTF-8 bytes. Decode: pieces joined, "▁" → " ",
  * byte pieces gathered and decoded as UTF-8, the dummy prefix's space dropped.
  * Checked id for id against Debian's python3-sentencepiece on a fixture of varied strings
- * (test/tokenizers/sentencepiece.test.ts).
+ * (test/runtime-wasm/tokenizers/sentencepiece.test.ts).
  */
 import protobuf from 'protobufjs/light.js';
 import { TritError } from '../../common/errors.js';

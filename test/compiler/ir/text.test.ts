@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseGraph, printGraph } from '../../compiler/ir/text.js';
-import { validate } from '../../compiler/ir/validate.js';
-import { OPS } from '../../compiler/ir/ops.js';
+import { parseGraph, printGraph } from '../../../compiler/ir/text.js';
+import { validate } from '../../../compiler/ir/validate.js';
+import { OPS } from '../../../compiler/ir/ops.js';
 import { i32b64 } from './helpers.js';
 
 // One graph that uses every op of the IR at least once.

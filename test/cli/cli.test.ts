@@ -6,13 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseGraph } from '../compiler/ir/text.js';
-import { validate } from '../compiler/ir/validate.js';
+import { parseGraph } from '../../compiler/ir/text.js';
+import { validate } from '../../compiler/ir/validate.js';
 
-const CLI = join(import.meta.dirname, '../dist/cli/main.js');
+const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
 const LM = 'models/zoo/random-mmfree-tiny';
 const COLS = 'models/zoo/random-columns-tiny';
-const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');

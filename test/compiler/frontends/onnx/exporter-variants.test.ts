@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { compileOnnx } from '../../compiler/compile.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { FLOAT, GraphBuilder, INT8 } from '../../fixtures/onnx-builder.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { Interpreter } from '../../../../compiler/interp/interp.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { FLOAT, GraphBuilder, INT8 } from '../../../../fixtures/onnx-builder.js';
 
 const K = 24, N = 12;
 const r = rng(9);

@@ -3,12 +3,12 @@
  * allocation of what a corrupt header claims.
  */
 import { describe, expect, it } from 'vitest';
-import { compileOnnx } from '../../compiler/compile.js';
-import { TritError } from '../../common/errors.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { buildMatmulFreeLM } from '../../fixtures/models.js';
-import { FLOAT, GraphBuilder, INT8 } from '../../fixtures/onnx-builder.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { TritError } from '../../../../common/errors.js';
+import { Interpreter } from '../../../../compiler/interp/interp.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { buildMatmulFreeLM } from '../../../../fixtures/models.js';
+import { FLOAT, GraphBuilder, INT8 } from '../../../../fixtures/onnx-builder.js';
 
 const compile = (bytes: Uint8Array) => compileOnnx(bytes, { file: 'bad.onnx', calibrationSteps: 4 });
 const tritError = (f: () => unknown): TritError => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors } from '../compiler/formats/safetensors.js';
-import { TritError } from '../common/errors.js';
-import { sha256Hex } from '../compiler/util/hash.js';
+import { readSafetensors, writeSafetensors } from '../../../compiler/formats/safetensors.js';
+import { TritError } from '../../../common/errors.js';
+import { sha256Hex } from '../../../compiler/util/hash.js';
 import { createHash } from 'node:crypto';
 
 describe('safetensors', () => {

@@ -3,9 +3,9 @@
  * gives the same outputs before and after, and the structure changed as the rule says.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../compiler/float/passes.js';
-import { evalGraph } from '../../compiler/float/eval.js';
-import type { FGraph, FNode, FOp } from '../../compiler/float/graph.js';
+import { canonicalize } from '../../../compiler/float/passes.js';
+import { evalGraph } from '../../../compiler/float/eval.js';
+import type { FGraph, FNode, FOp } from '../../../compiler/float/graph.js';
 
 const node = (out: string, op: FOp, inputs: string[], shape: number[], attrs = {}): FNode => ({ out, op, inputs, attrs, shape, int: false, src: out });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseGraph } from '../../compiler/ir/text.js';
-import { validate } from '../../compiler/ir/validate.js';
-import { analyzeRanges } from '../../compiler/ir/range.js';
+import { parseGraph } from '../../../compiler/ir/text.js';
+import { validate } from '../../../compiler/ir/validate.js';
+import { analyzeRanges } from '../../../compiler/ir/range.js';
 import { i32b64 } from './helpers.js';
 
 const H = 'trit-ir 1\ngraph "t"\n';

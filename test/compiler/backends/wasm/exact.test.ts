@@ -6,19 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validate } from '../../compiler/ir/validate.js';
-import { analyzeRanges } from '../../compiler/ir/range.js';
-import { compileOnnx } from '../../compiler/compile.js';
-import { readGolden } from '../../compiler/verify.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { buildColumnsClassifier, buildMatmulFreeLM } from '../../fixtures/models.js';
-import { compareWithInterpreter, type Feeds } from '../../fixtures/wasm-harness.js';
-import { randomIR } from '../../fixtures/random-ir.js';
+import { validate } from '../../../../compiler/ir/validate.js';
+import { analyzeRanges } from '../../../../compiler/ir/range.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { readGolden } from '../../../../compiler/verify.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { buildColumnsClassifier, buildMatmulFreeLM } from '../../../../fixtures/models.js';
+import { compareWithInterpreter, type Feeds } from '../../../../fixtures/wasm-harness.js';
+import { randomIR } from '../../../../fixtures/random-ir.js';
 import { spawnSync } from 'node:child_process';
-import { TritError } from '../../common/errors.js';
-import type { IRGraph } from '../../compiler/ir/graph.js';
+import { TritError } from '../../../../common/errors.js';
+import type { IRGraph } from '../../../../compiler/ir/graph.js';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../../..');
 
 /** Random IR programs the validator and range analysis accept (others are regenerated). */
 function validPrograms(count: number, firstSeed: number) {

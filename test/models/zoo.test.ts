@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readMeta } from '../runtime-wasm/host/session.js';
+import { readMeta } from '../../runtime-wasm/host/session.js';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'trit-zoo-'));
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });

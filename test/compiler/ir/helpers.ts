@@ -1,9 +1,9 @@
 /** Shared helpers for IR tests: build graphs from text, run them. */
-import { parseGraph } from '../../compiler/ir/text.js';
-import { validate } from '../../compiler/ir/validate.js';
-import { analyzeRanges } from '../../compiler/ir/range.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { toBase64 } from '../../compiler/util/base64.js';
+import { parseGraph } from '../../../compiler/ir/text.js';
+import { validate } from '../../../compiler/ir/validate.js';
+import { analyzeRanges } from '../../../compiler/ir/range.js';
+import { Interpreter } from '../../../compiler/interp/interp.js';
+import { toBase64 } from '../../../compiler/util/base64.js';
 
 /** Base64 of little-endian int32 values, for `const` lines. */
 export function i32b64(vals: number[]): string {

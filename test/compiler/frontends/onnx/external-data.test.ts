@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, renameSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'trit-ext-'));
 const CLI = join(ROOT, 'dist/cli/main.js');
 const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseGraph } from '../../compiler/ir/text.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { recipFixed, rsqrtFixed } from '../../compiler/ir/newton.js';
-import { i32b64, runText } from './helpers.js';
+import { parseGraph } from '../../../compiler/ir/text.js';
+import { Interpreter } from '../../../compiler/interp/interp.js';
+import { recipFixed, rsqrtFixed } from '../../../compiler/ir/newton.js';
+import { i32b64, runText } from '../ir/helpers.js';
 
 const H = 'trit-ir 1\ngraph "t"\n';
 

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { compileOnnx } from '../../compiler/compile.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { buildColumnsClassifier, buildMatmulFreeLM } from '../../fixtures/models.js';
-import { mnistImagesIfPresent } from '../../fixtures/mnist.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { Interpreter } from '../../../../compiler/interp/interp.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { buildColumnsClassifier, buildMatmulFreeLM } from '../../../../fixtures/models.js';
+import { mnistImagesIfPresent } from '../../../../fixtures/mnist.js';
 
 const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
 const relErr = (ref: ArrayLike<number>, got: ArrayLike<number>) => {

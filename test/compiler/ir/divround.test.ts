@@ -6,16 +6,16 @@
  * input format's precision of a tie.
  */
 import { describe, expect, it } from 'vitest';
-import { divRound } from '../../compiler/ir/arith.js';
-import { parseGraph } from '../../compiler/ir/text.js';
-import { validate } from '../../compiler/ir/validate.js';
-import { analyzeRanges } from '../../compiler/ir/range.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { compileOnnx } from '../../compiler/compile.js';
-import { evalGraph } from '../../compiler/float/eval.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { compareWithInterpreter } from '../../fixtures/wasm-harness.js';
-import { GraphBuilder } from '../../fixtures/onnx-builder.js';
+import { divRound } from '../../../compiler/ir/arith.js';
+import { parseGraph } from '../../../compiler/ir/text.js';
+import { validate } from '../../../compiler/ir/validate.js';
+import { analyzeRanges } from '../../../compiler/ir/range.js';
+import { rng } from '../../../compiler/lower/calibrate.js';
+import { compileOnnx } from '../../../compiler/compile.js';
+import { evalGraph } from '../../../compiler/float/eval.js';
+import { Interpreter } from '../../../compiler/interp/interp.js';
+import { compareWithInterpreter } from '../../../fixtures/wasm-harness.js';
+import { GraphBuilder } from '../../../fixtures/onnx-builder.js';
 
 /** round_half_even(a·k/b) with BigInt: the definition, independent of divRound's float steps. */
 function reference(a: number, k: number, b: number): number {

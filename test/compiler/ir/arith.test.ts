@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulShift, roundReal, roundShift, ROUND_MODES } from '../../compiler/ir/arith.js';
+import { mulShift, roundReal, roundShift, ROUND_MODES } from '../../../compiler/ir/arith.js';
 
 // Each row: v, shift, expected per mode (floor, trunc, half_up, half_even, half_away).
 const CASES: [number, number, number[]][] = [

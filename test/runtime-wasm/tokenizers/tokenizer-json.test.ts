@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTokenizerJson } from '../../runtime-wasm/host/tokenizer-json.js';
-import type { SentencePieceTokenizer } from '../../runtime-wasm/host/sentencepiece.js';
+import { loadTokenizerJson } from '../../../runtime-wasm/host/tokenizer-json.js';
+import type { SentencePieceTokenizer } from '../../../runtime-wasm/host/sentencepiece.js';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../..');
 const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
   .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as

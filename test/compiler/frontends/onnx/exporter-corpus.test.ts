@@ -13,14 +13,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { compileOnnx } from '../../compiler/compile.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { linkWasm } from '../../compiler/backends/wasm/link.js';
-import { TritSession } from '../../runtime-wasm/host/session.js';
-import { isDecisive } from '../../compiler/verify.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { Interpreter } from '../../../../compiler/interp/interp.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { linkWasm } from '../../../../compiler/backends/wasm/link.js';
+import { TritSession } from '../../../../runtime-wasm/host/session.js';
+import { isDecisive } from '../../../../compiler/verify.js';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'trit-corpus-'));
 
 interface Entry {

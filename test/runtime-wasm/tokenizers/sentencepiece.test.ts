@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs/light.js';
-import { loadSentencePiece } from '../../runtime-wasm/host/sentencepiece.js';
+import { loadSentencePiece } from '../../../runtime-wasm/host/sentencepiece.js';
 
 /** A tiny tokenizer.model written with upstream's field numbers (pieces 1, trainer 2, normalizer 3). */
 function tinyModel(pieces: { piece: string; score: number; type: number }[], modelType = 2): Uint8Array {
@@ -21,7 +21,7 @@ function tinyModel(pieces: { piece: string; score: number; type: number }[], mod
   return M.encode(M.fromObject({ pieces, trainer: { modelType, byteFallback: true }, normalizer: { name: 'identity' } })).finish();
 }
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '../../..');
 const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
   .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
 const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as

@@ -10,11 +10,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { foldNode, type CT } from '../../compiler/frontends/onnx/fold.js';
-import { onnx } from '../../compiler/frontends/onnx/proto.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { BOOL, FLOAT, GraphBuilder, INT32, INT64 } from '../../fixtures/onnx-builder.js';
-import { numel } from '../../compiler/ir/types.js';
+import { foldNode, type CT } from '../../../../compiler/frontends/onnx/fold.js';
+import { onnx } from '../../../../compiler/frontends/onnx/proto.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { BOOL, FLOAT, GraphBuilder, INT32, INT64 } from '../../../../fixtures/onnx-builder.js';
+import { numel } from '../../../../compiler/ir/types.js';
 
 type R = () => number;
 interface Val { name: string; t: CT }

@@ -7,11 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { compileOnnx } from '../../compiler/compile.js';
-import { Interpreter } from '../../compiler/interp/interp.js';
-import { rng } from '../../compiler/lower/calibrate.js';
-import { TritError } from '../../common/errors.js';
-import { randomGraph } from '../../fixtures/random-onnx.js';
+import { compileOnnx } from '../../../../compiler/compile.js';
+import { Interpreter } from '../../../../compiler/interp/interp.js';
+import { rng } from '../../../../compiler/lower/calibrate.js';
+import { TritError } from '../../../../common/errors.js';
+import { randomGraph } from '../../../../fixtures/random-onnx.js';
 
 const GRAPHS = Number(process.env.TRIT_RANDOM_GRAPHS ?? 500);
 const FIRST = Number(process.env.TRIT_RANDOM_FIRST ?? 1);
