@@ -44,9 +44,15 @@ let state: Record<string, Float64Array> = {};
 const t0 = Date.now();
 for (let s = 0; s < S; s++) {
   const feed: Record<string, Float64Array> = {};
-  for (const [name, t] of golden.inputs) { const n = numel(t.shape.slice(1)); feed[name] = t.data.slice(s * n, (s + 1) * n); }
+  for (const [name, t] of golden.inputs) {
+    const n = numel(t.shape.slice(1));
+    feed[name] = t.data.slice(s * n, (s + 1) * n);
+  }
   if (float64) {
-    if (golden.reset[s] || s === 0) state = Object.fromEntries(c.float.states.map((x) => [x.input, new Float64Array(numel(c.float.inputs.find((i) => i.name === x.input)!.shape))]));
+    if (golden.reset[s] || s === 0)
+      state = Object.fromEntries(
+        c.float.states.map((x) => [x.input, new Float64Array(numel(c.float.inputs.find((i) => i.name === x.input)!.shape))]),
+      );
     const env = evalGraph(c.float, { ...feed, ...state });
     for (const x of c.float.states) state[x.input] = Float64Array.from(env.get(c.float.outputs.find((o) => o.name === x.output)!.value)!);
     codesOf.forEach((v, i) => got[i].push(Float64Array.from(env.get(v)!)));
@@ -61,34 +67,56 @@ process.stderr.write('\n');
 
 // Match PyTorch's BitLinear k to an IR matmul input: same width, fewest differing codes at step 0.
 const used = new Set<number>();
-let total = 0, differ = 0, nearTie = 0, worst = 0;
+let total = 0,
+  differ = 0,
+  nearTie = 0,
+  worst = 0;
 const rows: string[] = [];
 for (let k = 0; k < K; k++) {
-  const q = tensors.get(`q.${k}`)!, pre = tensors.get(`pre.${k}`)!;
+  const q = tensors.get(`q.${k}`)!,
+    pre = tensors.get(`pre.${k}`)!;
   const W = q.shape[1];
-  let best = -1, bestD = Infinity;
+  let best = -1,
+    bestD = Infinity;
   codesOf.forEach((_, i) => {
     if (used.has(i) || got[i][0].length !== W) return;
     let d = 0;
     for (let j = 0; j < W; j++) if (got[i][0][j] !== q.data[j]) d++;
-    if (d < bestD) { bestD = d; best = i; }
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
   });
-  if (best < 0) { rows.push(`  BitLinear ${k}: no IR matmul input of width ${W}`); continue; }
-  used.add(best);
-  let dk = 0, tk = 0;
-  for (let s = 0; s < S; s++) for (let j = 0; j < W; j++) {
-    total++;
-    const a = got[best][s][j], b = q.data[s * W + j];
-    if (a === b) continue;
-    differ++; dk++;
-    worst = Math.max(worst, Math.abs(a - b));
-    const p = Math.abs(pre.data[s * W + j]);
-    if (Math.abs(p - Math.floor(p) - 0.5) < 1e-4) { nearTie++; tk++; }
+  if (best < 0) {
+    rows.push(`  BitLinear ${k}: no IR matmul input of width ${W}`);
+    continue;
   }
+  used.add(best);
+  let dk = 0,
+    tk = 0;
+  for (let s = 0; s < S; s++)
+    for (let j = 0; j < W; j++) {
+      total++;
+      const a = got[best][s][j],
+        b = q.data[s * W + j];
+      if (a === b) continue;
+      differ++;
+      dk++;
+      worst = Math.max(worst, Math.abs(a - b));
+      const p = Math.abs(pre.data[s * W + j]);
+      if (Math.abs(p - Math.floor(p) - 0.5) < 1e-4) {
+        nearTie++;
+        tk++;
+      }
+    }
   if (dk) rows.push(`  ${matmuls[best].out}: ${dk} of ${S * W} differ (${tk} at a float32 near-tie)`);
 }
 const pct = (x: number) => `${((100 * x) / Math.max(total, 1)).toFixed(4)}%`;
-process.stdout.write(`${model}${float64 ? ' (float64 evaluation of the same graph)' : lowerFlag >= 0 ? ` (trit, lowering ${rest[lowerFlag + 1]})` : ' (trit, default compile)'}: ${S} steps, ${K} BitLinears, ${total.toLocaleString('en-US')} int8 codes\n`);
-process.stdout.write(`  differ from PyTorch: ${differ} (${pct(differ)}); at a float32 near-tie of PyTorch's: ${nearTie} (${pct(nearTie)}); ` +
-  `elsewhere: ${differ - nearTie} (${pct(differ - nearTie)}); largest difference ${worst}\n`);
+process.stdout.write(
+  `${model}${float64 ? ' (float64 evaluation of the same graph)' : lowerFlag >= 0 ? ` (trit, lowering ${rest[lowerFlag + 1]})` : ' (trit, default compile)'}: ${S} steps, ${K} BitLinears, ${total.toLocaleString('en-US')} int8 codes\n`,
+);
+process.stdout.write(
+  `  differ from PyTorch: ${differ} (${pct(differ)}); at a float32 near-tie of PyTorch's: ${nearTie} (${pct(nearTie)}); ` +
+    `elsewhere: ${differ - nearTie} (${pct(differ - nearTie)}); largest difference ${worst}\n`,
+);
 for (const r of rows) process.stdout.write(r + '\n');

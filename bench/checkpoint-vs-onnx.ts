@@ -24,12 +24,25 @@ const tHf = (Date.now() - t) / 1000;
 t = Date.now();
 const onnx = canonicalize(importOnnx(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), { file: join(dir, 'model.onnx') }));
 const tOnnx = (Date.now() - t) / 1000;
-const ta = hf.nodes.filter((n) => n.op === 'ternary_matmul'), tb = onnx.nodes.filter((n) => n.op === 'ternary_matmul');
-let weights = 0, differ = 0, scales = 0;
+const ta = hf.nodes.filter((n) => n.op === 'ternary_matmul'),
+  tb = onnx.nodes.filter((n) => n.op === 'ternary_matmul');
+let weights = 0,
+  differ = 0,
+  scales = 0;
 for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
-  const a = hf.consts.get(ta[i].inputs[1])!.data, b = onnx.consts.get(tb[i].inputs[1])!.data;
+  const a = hf.consts.get(ta[i].inputs[1])!.data,
+    b = onnx.consts.get(tb[i].inputs[1])!.data;
   weights += a.length;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) differ++;
   if (ta[i].attrs.scale !== tb[i].attrs.scale) scales++;
 }
-console.log(JSON.stringify({ dir, matrices: [ta.length, tb.length], weights, weightsDiffering: differ, scalesDiffering: scales, importSeconds: { checkpoint: tHf, onnx: tOnnx } }));
+console.log(
+  JSON.stringify({
+    dir,
+    matrices: [ta.length, tb.length],
+    weights,
+    weightsDiffering: differ,
+    scalesDiffering: scales,
+    importSeconds: { checkpoint: tHf, onnx: tOnnx },
+  }),
+);

@@ -16,12 +16,14 @@ const rapl = raplDomains();
 import { readMnistTest } from '../compiler/formats/idx.js';
 
 const [runtime, model, threadsArg, countArg, mnistDir] = process.argv.slice(2);
-const threads = Number(threadsArg ?? 1), count = Number(countArg ?? 1000);
+const threads = Number(threadsArg ?? 1),
+  count = Number(countArg ?? 1000);
 const { images, labels } = readMnistTest(mnistDir, count);
 const WARM = Math.min(16, images.length);
 // As decode-one.ts: warm-up of at least TRIT_WARM_MS, timed part of at least TRIT_MIN_SECONDS
 // (the images are cycled; accuracy counts the first pass).
-const WARM_MS = Number(process.env.TRIT_WARM_MS ?? 0), MIN_MS = Number(process.env.TRIT_MIN_SECONDS ?? 0) * 1000;
+const WARM_MS = Number(process.env.TRIT_WARM_MS ?? 0),
+  MIN_MS = Number(process.env.TRIT_MIN_SECONDS ?? 0) * 1000;
 
 type Classify = (img: Float32Array) => Promise<number> | number;
 
@@ -32,10 +34,17 @@ async function session(): Promise<{ classify: Classify; close: () => Promise<voi
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const ort: any = runtime === 'ort-node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
-  if (runtime === 'ort-web') { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
-  const opts = runtime === 'ort-node' ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } : { executionProviders: ['wasm'] };
+  if (runtime === 'ort-web') {
+    ort.env.wasm.numThreads = threads;
+    ort.env.wasm.simd = true;
+  }
+  const opts =
+    runtime === 'ort-node'
+      ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }
+      : { executionProviders: ['wasm'] };
   const sess = await ort.InferenceSession.create(runtime === 'ort-node' ? model : new Uint8Array(readFileSync(model)), opts);
-  const input = sess.inputNames[0] as string, output = sess.outputNames[0] as string;
+  const input = sess.inputNames[0] as string,
+    output = sess.outputNames[0] as string;
   return {
     classify: async (x) => {
       const o = await sess.run({ [input]: new ort.Tensor('float32', x, [1, x.length]) });
@@ -44,7 +53,9 @@ async function session(): Promise<{ classify: Classify; close: () => Promise<voi
       for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
       return best;
     },
-    close: async () => { await sess.release?.(); },
+    close: async () => {
+      await sess.release?.();
+    },
   };
 }
 
@@ -59,7 +70,8 @@ for (let i = 1; i < WARM || performance.now() - a < WARM_MS; i++) await s.classi
 const cpu0 = process.cpuUsage();
 const rapl0 = raplRead(rapl);
 const t1 = performance.now();
-let correct = 0, done = 0;
+let correct = 0,
+  done = 0;
 for (; done < xs.length || performance.now() - t1 < MIN_MS; done++) {
   const i = done % xs.length;
   if ((await s.classify(xs[i])) === labels[i] && done < xs.length) correct++;
@@ -68,9 +80,20 @@ const secs = (performance.now() - t1) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const raplJ = rapl.length ? raplJoules(rapl, rapl0, raplRead(rapl)) : null;
 await s.close();
-process.stdout.write(JSON.stringify({
-  runtime, model, threads, images: done, imagesPerSecond: +(done / secs).toFixed(2), accuracy: correct / xs.length,
-  firstImageMs: +firstImageMs.toFixed(3), loadMs: +loadMs.toFixed(0), wallSeconds: +secs.toFixed(4),
-  cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(4), raplJoules: raplJ, peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    runtime,
+    model,
+    threads,
+    images: done,
+    imagesPerSecond: +(done / secs).toFixed(2),
+    accuracy: correct / xs.length,
+    firstImageMs: +firstImageMs.toFixed(3),
+    loadMs: +loadMs.toFixed(0),
+    wallSeconds: +secs.toFixed(4),
+    cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(4),
+    raplJoules: raplJ,
+    peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+  }) + '\n',
+);
 process.exit(0);

@@ -18,12 +18,14 @@ import { quantile } from './lib/stats.js';
 const rapl = raplDomains();
 
 const [runtime, model, threadsArg, stepsArg] = process.argv.slice(2);
-const threads = Number(threadsArg ?? 1), steps = Number(stepsArg ?? 64);
+const threads = Number(threadsArg ?? 1),
+  steps = Number(stepsArg ?? 64);
 // Warm-up: at least WARM steps and TRIT_WARM_MS (the engine tiers wasm up in background threads,
 // whose CPU time would otherwise land in the timed part); timed: at least `steps` steps and
 // TRIT_MIN_SECONDS, so a fast model's CPU-seconds are not dominated by one-off work.
 const WARM = Math.min(8, Math.max(2, steps >> 3));
-const WARM_MS = Number(process.env.TRIT_WARM_MS ?? 0), MIN_MS = Number(process.env.TRIT_MIN_SECONDS ?? 0) * 1000;
+const WARM_MS = Number(process.env.TRIT_WARM_MS ?? 0),
+  MIN_MS = Number(process.env.TRIT_MIN_SECONDS ?? 0) * 1000;
 
 /** A fixed pseudo-random token sequence (the same for every runtime). */
 function tokenStream(V: number): () => number {
@@ -37,12 +39,16 @@ let warm = 0;
 
 /** Runs `step` through the warm-up and the timed part; returns every step's latency (ms). */
 async function timedLoop(V: number, step: (token: number) => unknown): Promise<number[]> {
-  const next = tokenStream(V), lat: number[] = [];
+  const next = tokenStream(V),
+    lat: number[] = [];
   const t0 = performance.now();
   let timed0 = -1;
   for (let i = 0; ; i++) {
     if (timed0 < 0 && i >= WARM && performance.now() - t0 >= WARM_MS) {
-      warm = i; cpu0 = process.cpuUsage(); rapl0 = raplRead(rapl); timed0 = performance.now();
+      warm = i;
+      cpu0 = process.cpuUsage();
+      rapl0 = raplRead(rapl);
+      timed0 = performance.now();
     }
     if (timed0 >= 0 && i - warm >= steps && performance.now() - timed0 >= MIN_MS) return lat;
     const a = performance.now();
@@ -58,7 +64,10 @@ function summary(lat: number[], extra: Record<string, unknown>) {
   const t = lat.slice(warm);
   const total = t.reduce((a, b) => a + b, 0);
   return {
-    runtime, model, threads, steps: t.length,
+    runtime,
+    model,
+    threads,
+    steps: t.length,
     tokensPerSecond: +((t.length * 1000) / total).toFixed(2),
     msPerTokenMedian: +quantile(t, 0.5).toFixed(3),
     msPerTokenP90: +quantile(t, 0.9).toFixed(3),
@@ -85,9 +94,15 @@ async function trit() {
 async function ort(kind: 'ort-node' | 'ort-web') {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const ortm: any = kind === 'ort-node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
-  if (kind === 'ort-web') { ortm.env.wasm.numThreads = threads; ortm.env.wasm.simd = true; }
+  if (kind === 'ort-web') {
+    ortm.env.wasm.numThreads = threads;
+    ortm.env.wasm.simd = true;
+  }
   const t0 = performance.now();
-  const opts = kind === 'ort-node' ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } : { executionProviders: ['wasm'], graphOptimizationLevel: process.env.TRIT_ORT_OPT ?? 'all' };
+  const opts =
+    kind === 'ort-node'
+      ? { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }
+      : { executionProviders: ['wasm'], graphOptimizationLevel: process.env.TRIT_ORT_OPT ?? 'all' };
   const sess = await ortm.InferenceSession.create(kind === 'ort-node' ? model : new Uint8Array(readFileSync(model)), opts);
   const load = performance.now() - t0;
   const meta = sess.inputNames as string[];

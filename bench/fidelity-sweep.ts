@@ -13,7 +13,11 @@ import { buildMatmulFreeLM, buildColumnsClassifier } from '../fixtures/models.js
 import { COLUMNS_TINY, LM_TINY } from '../fixtures/zoo-random.js';
 import { mnistImagesIfPresent } from '../fixtures/mnist.js';
 
-const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
+const argmax = (a: ArrayLike<number>) => {
+  let b = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+  return b;
+};
 
 async function lm(opts: Partial<LowerOptions>) {
   const bytes = buildMatmulFreeLM(LM_TINY);
@@ -21,7 +25,8 @@ async function lm(opts: Partial<LowerOptions>) {
   const sess = await ort.InferenceSession.create(bytes);
   const it = new Interpreter(c.ir);
   const r = rng(2024);
-  let agree = 0, sum = 0;
+  let agree = 0,
+    sum = 0;
   for (let q = 0; q < 10; q++) {
     it.reset();
     const state: Record<string, ort.Tensor> = {};
@@ -32,8 +37,12 @@ async function lm(opts: Partial<LowerOptions>) {
       const ref = o.logits.data as Float32Array;
       const got = it.run({ input_ids: [tok] }).outputs.logits;
       if (argmax(ref) === argmax(got)) agree++;
-      let e = 0, m = 0;
-      for (let i = 0; i < ref.length; i++) { e = Math.max(e, Math.abs(ref[i] - got[i])); m = Math.max(m, Math.abs(ref[i])); }
+      let e = 0,
+        m = 0;
+      for (let i = 0; i < ref.length; i++) {
+        e = Math.max(e, Math.abs(ref[i] - got[i]));
+        m = Math.max(m, Math.abs(ref[i]));
+      }
       sum += e / m;
       for (let n = 0; n < LM_TINY.layers; n++) state[`state.${n}`] = o[`new_state.${n}`];
       tok = t < 7 ? Math.floor(r() * LM_TINY.vocab) : argmax(ref);
@@ -56,12 +65,26 @@ async function columns(opts: Partial<LowerOptions>) {
   return agree / images.length;
 }
 
-const rows: string[] = ['| sigmoid points/unit | seed bits | Newton steps | LM agreement | LM mean rel. logit error | columns agreement | LM const bytes |', '|---|---|---|---|---|---|---|'];
-for (const [lutDensity, lutBits, newton] of [[8, 8, 2], [16, 8, 2], [32, 8, 2], [64, 8, 2], [128, 8, 2], [64, 8, 1], [64, 8, 0], [64, 4, 1]]) {
+const rows: string[] = [
+  '| sigmoid points/unit | seed bits | Newton steps | LM agreement | LM mean rel. logit error | columns agreement | LM const bytes |',
+  '|---|---|---|---|---|---|---|',
+];
+for (const [lutDensity, lutBits, newton] of [
+  [8, 8, 2],
+  [16, 8, 2],
+  [32, 8, 2],
+  [64, 8, 2],
+  [128, 8, 2],
+  [64, 8, 1],
+  [64, 8, 0],
+  [64, 4, 1],
+]) {
   const o = { lutDensity, lutBits, newton };
   const a = await lm(o);
   const b = mnistImagesIfPresent(1) ? await columns(o) : NaN;
-  rows.push(`| ${lutDensity} | ${lutBits} | ${newton} | ${(a.agree * 100).toFixed(1)}% | ${a.rel.toExponential(2)} | ${(b * 100).toFixed(1)}% | ${a.constBytes.toLocaleString('en-US')} |`);
+  rows.push(
+    `| ${lutDensity} | ${lutBits} | ${newton} | ${(a.agree * 100).toFixed(1)}% | ${a.rel.toExponential(2)} | ${(b * 100).toFixed(1)}% | ${a.constBytes.toLocaleString('en-US')} |`,
+  );
   console.error(rows.at(-1));
 }
 console.log(rows.join('\n'));

@@ -19,7 +19,11 @@ const ref = g.outputs.get('logits')!;
 const V = ref.shape.at(-1)!;
 
 /** One decode step from either runtime; `reset` starts a new sequence. */
-interface Stepper { step(id: number): Promise<Float32Array>; reset(): void; close(): Promise<void> }
+interface Stepper {
+  step(id: number): Promise<Float32Array>;
+  reset(): void;
+  close(): Promise<void>;
+}
 
 async function ortStepper(path: string): Promise<Stepper> {
   const ort = (await import('onnxruntime-node')).default;
@@ -27,10 +31,12 @@ async function ortStepper(path: string): Promise<Stepper> {
   const stateNames = sess.inputNames.filter((n) => n.startsWith('state.'));
   // The state width: from the golden file's states, else the config.json beside the model.
   const cfg = join(dirname(path), 'config.json');
-  const d = g.outputs.get('new_state.0')?.shape.at(-1) ?? (existsSync(cfg) ? JSON.parse(readFileSync(cfg, 'utf8')).hidden_size as number : NaN);
+  const d = g.outputs.get('new_state.0')?.shape.at(-1) ?? (existsSync(cfg) ? (JSON.parse(readFileSync(cfg, 'utf8')).hidden_size as number) : NaN);
   if (!(d > 0)) throw new Error(`${path}: cannot tell the state width (no states in the golden file, no config.json beside the model)`);
   let states: Record<string, InstanceType<typeof ort.Tensor>> = {};
-  const reset = () => { states = Object.fromEntries(stateNames.map((n) => [n, new ort.Tensor('float32', new Float32Array(d), [1, d])])); };
+  const reset = () => {
+    states = Object.fromEntries(stateNames.map((n) => [n, new ort.Tensor('float32', new Float32Array(d), [1, d])]));
+  };
   reset();
   return {
     reset,
@@ -39,7 +45,9 @@ async function ortStepper(path: string): Promise<Stepper> {
       for (const n of stateNames) states[n] = out[`new_${n}`] as InstanceType<typeof ort.Tensor>;
       return out.logits.data as Float32Array;
     },
-    async close() { await sess.release(); },
+    async close() {
+      await sess.release();
+    },
   };
 }
 
@@ -49,16 +57,21 @@ else {
   const t = await TritSession.create(model);
   s = { step: async (id) => t.step(id), reset: () => t.reset(), close: () => t.close() };
 }
-let agree = 0, maxRel = 0;
+let agree = 0,
+  maxRel = 0;
 for (let t = 0; t < g.steps; t++) {
   if (g.reset[t]) s.reset();
   const logits = await s.step(ids.data[t]);
   const want = ref.data.subarray(t * V, (t + 1) * V);
-  let a = 0, b = 0, num = 0, den = 0;
+  let a = 0,
+    b = 0,
+    num = 0,
+    den = 0;
   for (let i = 0; i < V; i++) {
     if (logits[i] > logits[a]) a = i;
     if (want[i] > want[b]) b = i;
-    num += (logits[i] - want[i]) ** 2; den += want[i] ** 2;
+    num += (logits[i] - want[i]) ** 2;
+    den += want[i] ** 2;
   }
   const rel = Math.sqrt(num / den);
   maxRel = Math.max(maxRel, rel);

@@ -37,7 +37,7 @@ function instantiate(file: string, memory: WebAssembly.Memory): K | null {
 
 function rand(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const SHAPES = [
@@ -54,17 +54,30 @@ const results: Record<string, unknown>[] = [];
 for (const sh of SHAPES) {
   const { N, K } = sh;
   const r = rand(N + K);
-  const W = Int8Array.from({ length: N * K }, () => { const u = r(); return u < 1 / 3 ? -1 : u < 2 / 3 ? 0 : 1; });
+  const W = Int8Array.from({ length: N * K }, () => {
+    const u = r();
+    return u < 1 / 3 ? -1 : u < 2 / 3 ? 0 : 1;
+  });
   const A = Int8Array.from({ length: K }, () => Math.floor(r() * 256) - 128);
   // Memory plan: [1 MiB) activations, tables; then weights; then outputs.
-  const X32 = 65536, A16 = X32 + K * 4, A8 = A16 + K * 2, TAB = 1 << 20, OUT = 2 << 20, WTS = 4 << 20;
+  const X32 = 65536,
+    A16 = X32 + K * 4,
+    A8 = A16 + K * 2,
+    TAB = 1 << 20,
+    OUT = 2 << 20,
+    WTS = 4 << 20;
   new Int32Array(memory.buffer, X32, K).set(A);
   new Int16Array(memory.buffer, A16, K).set(A);
   new Int8Array(memory.buffer, A8, K).set(A);
-  let sumA = 0; for (const a of A) sumA += a;
+  let sumA = 0;
+  for (const a of A) sumA += a;
   // JS reference.
   const ref = new Int32Array(N);
-  for (let o = 0; o < N; o++) { let s = 0; for (let k = 0; k < K; k++) s += W[o * K + k] * A[k]; ref[o] = s; }
+  for (let o = 0; o < N; o++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += W[o * K + k] * A[k];
+    ref[o] = s;
+  }
   const check = (label: string) => {
     const got = new Int32Array(memory.buffer, OUT, N);
     for (let o = 0; o < N; o++) if (got[o] !== ref[o]) throw new Error(`${label}: row ${o} is ${got[o]}, expected ${ref[o]}`);
@@ -73,10 +86,14 @@ for (const sh of SHAPES) {
   // 2-bit row-major codes for DOT/SELECT: block of 64 weights = 16 bytes, weight q·16+b at byte b bits 2q.
   const packRow = () => {
     const out = new Uint8Array((N * K) / 4);
-    for (let o = 0; o < N; o++) for (let k = 0; k < K; k++) {
-      const blk = Math.floor(k / 64), j = k % 64, q = Math.floor(j / 16), b = j % 16;
-      out[o * (K / 4) + blk * 16 + b] |= (W[o * K + k] + 1) << (2 * q);
-    }
+    for (let o = 0; o < N; o++)
+      for (let k = 0; k < K; k++) {
+        const blk = Math.floor(k / 64),
+          j = k % 64,
+          q = Math.floor(j / 16),
+          b = j % 16;
+        out[o * (K / 4) + blk * 16 + b] |= (W[o * K + k] + 1) << (2 * q);
+      }
     return out;
   };
   const weights = N * K;
@@ -95,7 +112,10 @@ for (const sh of SHAPES) {
   const rounds: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [label, inst, fn, packed] of variants) {
-      if (!inst) { row[label] = 'not available in this engine'; continue; }
+      if (!inst) {
+        row[label] = 'not available in this engine';
+        continue;
+      }
       u8().set(packed, WTS);
       inst.buildTables(TAB, X32, 1, K);
       fn();
@@ -112,14 +132,20 @@ for (const sh of SHAPES) {
   const tb = timeIt(() => fixed.buildTables(TAB, X32, 1, K));
   row['LUT table build, µs per row'] = +(tb.msPerCall * 1000).toFixed(2);
   const bytes = weights / 4;
-  const st = timeIt(() => { fixed.stream(WTS, bytes); });
+  const st = timeIt(() => {
+    fixed.stream(WTS, bytes);
+  });
   const gbs = bytes / (st.msPerCall * 1e6);
   row['stream roofline GB/s'] = +gbs.toFixed(1);
   row['roofline G weights/s at 2 bits'] = +(gbs * 4).toFixed(1);
   results.push(row);
 }
 
-const report = { machine: machine(), unit: `G weights/s, one thread; median of ${ROUNDS} interleaved rounds (each a median of 5 timings), with the range`, results };
+const report = {
+  machine: machine(),
+  unit: `G weights/s, one thread; median of ${ROUNDS} interleaved rounds (each a median of 5 timings), with the range`,
+  results,
+};
 mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
 writeFileSync(fileURLToPath(new URL('../../bench/results/wasm-kernels.json', import.meta.url)), JSON.stringify(report, null, 2) + '\n');
 console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}`);

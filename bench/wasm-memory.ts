@@ -17,8 +17,15 @@ gc?.();
 await new Promise((r) => setTimeout(r, 200));
 gc?.();
 const mib = (b: number) => +(b / 2 ** 20).toFixed(0);
-console.log(JSON.stringify({
-  file, mode, wasmMemoryMiB: mib(s.memoryBytes), nodeBaselineMiB: mib(base),
-  steadyRssMiB: mib(process.memoryUsage().rss), peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(0), gcForced: !!gc,
-}));
+console.log(
+  JSON.stringify({
+    file,
+    mode,
+    wasmMemoryMiB: mib(s.memoryBytes),
+    nodeBaselineMiB: mib(base),
+    steadyRssMiB: mib(process.memoryUsage().rss),
+    peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(0),
+    gcForced: !!gc,
+  }),
+);
 await s.close();

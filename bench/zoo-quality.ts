@@ -19,10 +19,16 @@ const c = compileFile(join(dir, 'model.onnx')); // as `trit compile` does: the c
 const compileSeconds = (Date.now() - t0) / 1000;
 const sess = await ort.InferenceSession.create(bytes);
 const it = new Interpreter(c.ir);
-const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
+const argmax = (a: ArrayLike<number>) => {
+  let b = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+  return b;
+};
 const nll = (logits: ArrayLike<number>, y: number) => {
-  let m = -Infinity; for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]);
-  let s = 0; for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i] - m);
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]);
+  let s = 0;
+  for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i] - m);
   return Math.log(s) + m - logits[y];
 };
 
@@ -37,7 +43,9 @@ if (kind === 'lm') {
   const d = c.ir.states[0].type.shape[1];
   let state: Record<string, ort.Tensor> = {};
   for (let k = 0; k < layers; k++) state[`state.${k}`] = new ort.Tensor('float32', new Float32Array(d), [1, d]);
-  let lossOrt = 0, lossTrit = 0, agree = 0;
+  let lossOrt = 0,
+    lossTrit = 0,
+    agree = 0;
   for (let t = 0; t < n; t++) {
     const o = await sess.run({ input_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(ids[t])), [1]), ...state });
     const ref = o.logits.data as Float32Array;
@@ -47,14 +55,26 @@ if (kind === 'lm') {
     if (argmax(ref) === argmax(got)) agree++;
     state = Object.fromEntries(Array.from({ length: layers }, (_, k) => [`state.${k}`, o[`new_state.${k}`]]));
   }
-  console.log(JSON.stringify({ model: dir, chars: n, split: 'validation (last 10%), first chars, one sequence from zero state',
-    onnxruntimeNatsPerChar: +(lossOrt / n).toFixed(4), tritNatsPerChar: +(lossTrit / n).toFixed(4), argmaxAgreement: agree / n, compileSeconds, stats: c.stats }));
+  console.log(
+    JSON.stringify({
+      model: dir,
+      chars: n,
+      split: 'validation (last 10%), first chars, one sequence from zero state',
+      onnxruntimeNatsPerChar: +(lossOrt / n).toFixed(4),
+      tritNatsPerChar: +(lossTrit / n).toFixed(4),
+      argmaxAgreement: agree / n,
+      compileSeconds,
+      stats: c.stats,
+    }),
+  );
 } else if (kind === 'mnist') {
   const n = Number(nArg ?? 10000);
   const images = mnistImagesIfPresent(n, data);
   if (!images) throw new Error(`no MNIST test images in ${data}`);
   const labels = gunzipSync(readFileSync(join(data, 't10k-labels-idx1-ubyte.gz')));
-  let rightOrt = 0, rightTrit = 0, agree = 0;
+  let rightOrt = 0,
+    rightTrit = 0,
+    agree = 0;
   for (let i = 0; i < n; i++) {
     const x = images[i];
     const ref = (await sess.run({ image: new ort.Tensor('float32', x, [1, 784]) })).logits.data as Float32Array;
@@ -64,7 +84,17 @@ if (kind === 'lm') {
     if (argmax(got) === y) rightTrit++;
     if (argmax(ref) === argmax(got)) agree++;
   }
-  console.log(JSON.stringify({ model: dir, images: n, onnxruntimeAccuracy: rightOrt / n, tritAccuracy: rightTrit / n, argmaxAgreement: agree / n, compileSeconds, stats: c.stats }));
+  console.log(
+    JSON.stringify({
+      model: dir,
+      images: n,
+      onnxruntimeAccuracy: rightOrt / n,
+      tritAccuracy: rightTrit / n,
+      argmaxAgreement: agree / n,
+      compileSeconds,
+      stats: c.stats,
+    }),
+  );
 } else {
   console.error('usage: zoo-quality.js lm <dir> <text> [chars] | mnist <dir> <mnist dir> [images]');
   process.exit(2);

@@ -27,7 +27,10 @@ function wrap(text: string, indent: string, width = 100): string {
   const lines: string[] = [];
   let line = '';
   for (const w of text.split(/\s+/).filter(Boolean)) {
-    if (line && indent.length + line.length + 1 + w.length > width) { lines.push(indent + line); line = w; } else line = line ? `${line} ${w}` : w;
+    if (line && indent.length + line.length + 1 + w.length > width) {
+      lines.push(indent + line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
   }
   if (line) lines.push(indent + line);
   return lines.join('\n');
@@ -39,26 +42,33 @@ function layout(items: string[], width = 100): string {
   let line = '';
   for (const it of items) {
     const indent = lines.length ? 6 : 2;
-    if (line && indent + line.length + 1 + it.length > width) { lines.push(' '.repeat(indent) + line); line = it; } else line = line ? `${line} ${it}` : it;
+    if (line && indent + line.length + 1 + it.length > width) {
+      lines.push(' '.repeat(indent) + line);
+      line = it;
+    } else line = line ? `${line} ${it}` : it;
   }
   lines.push(' '.repeat(lines.length ? 6 : 2) + line);
   return lines.join('\n');
 }
 
 function verbUsage(v: Verb): string {
-  return v.forms.map((f) => {
-    const required = (f.required ?? []).map((n) => (f.fixed?.[n] ? `${flagName(n)} ${f.fixed[n]}` : usageOf(n, true)));
-    const call = [`trit ${v.name}`, f.args, ...required, ...f.options.map((n) => usageOf(n))].filter(Boolean);
-    return `${layout(call)}\n${wrap(f.text, '      ')}`;
-  }).join('\n');
+  return v.forms
+    .map((f) => {
+      const required = (f.required ?? []).map((n) => (f.fixed?.[n] ? `${flagName(n)} ${f.fixed[n]}` : usageOf(n, true)));
+      const call = [`trit ${v.name}`, f.args, ...required, ...f.options.map((n) => usageOf(n))].filter(Boolean);
+      return `${layout(call)}\n${wrap(f.text, '      ')}`;
+    })
+    .join('\n');
 }
 
 function optionHelp(names: OptionName[]): string {
-  return names.map((n) => {
-    const o: OptionSpec = OPTIONS[n];
-    const head = `  ${o.short ? `-${o.short}, ` : ''}--${n}`;
-    return head.length < 20 ? `${head.padEnd(20)}${wrap(o.help, ' '.repeat(20)).trimStart()}` : `${head}\n${wrap(o.help, ' '.repeat(20))}`;
-  }).join('\n');
+  return names
+    .map((n) => {
+      const o: OptionSpec = OPTIONS[n];
+      const head = `  ${o.short ? `-${o.short}, ` : ''}--${n}`;
+      return head.length < 20 ? `${head.padEnd(20)}${wrap(o.help, ' '.repeat(20)).trimStart()}` : `${head}\n${wrap(o.help, ' '.repeat(20))}`;
+    })
+    .join('\n');
 }
 
 /** The whole --help text, or one verb's. */
@@ -73,8 +83,14 @@ export function usage(verb?: Verb): string {
 export async function main(argv: string[]): Promise<number> {
   const verb = VERBS.find((v) => v.name === argv[0]);
   if (!verb) {
-    if (argv[0] === '--version' || argv[0] === '-v') { process.stdout.write(`${VERSION}\n`); return 0; }
-    if (argv[0] === '--help' || argv[0] === '-h') { process.stdout.write(usage()); return 0; }
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (argv[0] === '--help' || argv[0] === '-h') {
+      process.stdout.write(usage());
+      return 0;
+    }
     process.stderr.write(`${argv.length ? `trit: unknown command '${argv[0]}'\n\n` : ''}${usage()}`);
     return 2;
   }
@@ -89,12 +105,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`trit ${verb.name}: error: ${msg}\n\n${usage(verb)}`);
     return 2;
   }
-  if (flags.help) { process.stdout.write(usage(verb)); return 0; }
+  if (flags.help) {
+    process.stdout.write(usage(verb));
+    return 0;
+  }
   try {
     const [model, ...extra] = pos;
     if (!verb.takesModel && model) throw new TritError(`${verb.name} takes no model; unexpected '${model}'`);
     if (extra.length) throw new TritError(`unexpected arguments: ${extra.join(' ')}`);
-    if (verb.takesModel && !model) throw new TritError(`${verb.name} needs a model: trit ${verb.name} ${verb.forms[0].args} … (trit ${verb.name} --help)`);
+    if (verb.takesModel && !model)
+      throw new TritError(`${verb.name} needs a model: trit ${verb.name} ${verb.forms[0].args} … (trit ${verb.name} --help)`);
     return await verb.run(model, flags);
   } catch (e) {
     if (e instanceof TritError) {

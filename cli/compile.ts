@@ -13,17 +13,28 @@ import { fmt, type Verb } from './verb.js';
 export const compile: Verb = {
   name: 'compile',
   takesModel: true,
-  forms: [{
-    args: '<model>', required: ['target'], fixed: { target: 'wasm' }, options: ['output', 'simd', 'vocab', 'classes', 'tokenizer', 'json', ...LOWER],
-    text: 'Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule, metadata, tokenizer). ' +
-      "The model's tokenizer.model (else tokenizer.json) is carried in the module; else a vocab.json beside the model; else byte tokens. " +
-      'ONNX external data (model.onnx.data) is read from beside the model.',
-  }, {
-    args: '<model>', required: ['target', 'device', 'output'], fixed: { target: 'verilog', output: '<dir>' }, options: ['clock', 'baud', 'fmax-target', 'seed', 'no-synth', 'json', ...LOWER],
-    text: "Verilog for the trit core with this model's program (docs/verilog.md), simulated once for the cycle count, then Yosys → nextpnr-ice40 → icepack " +
-      '(through @yowasp, no native tools): <dir>/<model>.bin (iCEBreaker bitstream), report.json, <model>.hdl.json, dmem.bin, rtl/. ' +
-      'An xc7 device gets a Yosys synth_xilinx resource estimate, without place and route. A model that does not fit is refused.',
-  }],
+  forms: [
+    {
+      args: '<model>',
+      required: ['target'],
+      fixed: { target: 'wasm' },
+      options: ['output', 'simd', 'vocab', 'classes', 'tokenizer', 'json', ...LOWER],
+      text:
+        'Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule, metadata, tokenizer). ' +
+        "The model's tokenizer.model (else tokenizer.json) is carried in the module; else a vocab.json beside the model; else byte tokens. " +
+        'ONNX external data (model.onnx.data) is read from beside the model.',
+    },
+    {
+      args: '<model>',
+      required: ['target', 'device', 'output'],
+      fixed: { target: 'verilog', output: '<dir>' },
+      options: ['clock', 'baud', 'fmax-target', 'seed', 'no-synth', 'json', ...LOWER],
+      text:
+        "Verilog for the trit core with this model's program (docs/verilog.md), simulated once for the cycle count, then Yosys → nextpnr-ice40 → icepack " +
+        '(through @yowasp, no native tools): <dir>/<model>.bin (iCEBreaker bitstream), report.json, <model>.hdl.json, dmem.bin, rtl/. ' +
+        'An xc7 device gets a Yosys synth_xilinx resource estimate, without place and route. A model that does not fit is refused.',
+    },
+  ],
   run: (model, v) => compileModel(model!, v),
 };
 
@@ -38,9 +49,19 @@ export function buildWasm(model: string, v: Flags): LinkedWasm {
   const tokenizer = tokenizerFor(model, str(v, 'tokenizer'));
   const V = c.float.outputs.length ? fInfo(c.float).get(c.float.outputs[0].value)?.shape.at(-1) : undefined;
   if (tokenizer && V !== undefined && tokenizer.size > V) {
-    throw new TritError(`the tokenizer has ${tokenizer.size} tokens but the model's output has ${V}`, { file: str(v, 'tokenizer') ?? besideModel(model, tokenizer.file) }, 'the tokenizer is from another model');
+    throw new TritError(
+      `the tokenizer has ${tokenizer.size} tokens but the model's output has ${V}`,
+      { file: str(v, 'tokenizer') ?? besideModel(model, tokenizer.file) },
+      'the tokenizer is from another model',
+    );
   }
-  const linked = linkWasm(c.ir, { simd, vocab: tokenizer ? undefined : vocabFor(model, str(v, 'vocab')), tokenizer, classes, onProgress: progress() });
+  const linked = linkWasm(c.ir, {
+    simd,
+    vocab: tokenizer ? undefined : vocabFor(model, str(v, 'vocab')),
+    tokenizer,
+    classes,
+    onProgress: progress(),
+  });
   process.stderr.write(`linked in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
   return linked;
 }
@@ -48,16 +69,40 @@ export function buildWasm(model: string, v: Flags): LinkedWasm {
 async function compileModel(model: string, v: Flags): Promise<number> {
   if (oneOf(v, 'target', ['wasm', 'verilog'] as const, 'wasm') === 'verilog') return compileVerilog(model, v);
   const dirModel = isCheckpointDir(model);
-  const out = str(v, 'output') ?? (dirModel ? join(dirname(model), basename(model.replace(/\/+$/, '')) + '.wasm') : join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm'));
+  const out =
+    str(v, 'output') ??
+    (dirModel
+      ? join(dirname(model), basename(model.replace(/\/+$/, '')) + '.wasm')
+      : join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm'));
   const t0 = Date.now();
   const linked = buildWasm(model, v);
   mkdirSync(dirname(out) || '.', { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
-  try { writeFileSync(tmp, linked.bytes); renameSync(tmp, out); } finally { if (existsSync(tmp)) rmSync(tmp); }
-  const m = linked.meta, st = m.stats ?? {};
+  try {
+    writeFileSync(tmp, linked.bytes);
+    renameSync(tmp, out);
+  } finally {
+    if (existsSync(tmp)) rmSync(tmp);
+  }
+  const m = linked.meta,
+    st = m.stats ?? {};
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
   if (v.json) {
-    process.stdout.write(JSON.stringify({ output: out, bytes: linked.bytes.length, seconds: (Date.now() - t0) / 1000, sizes: m.sizes, memoryBytes: m.pages * 65536, stats: st, simd: m.simd }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          output: out,
+          bytes: linked.bytes.length,
+          seconds: (Date.now() - t0) / 1000,
+          sizes: m.sizes,
+          memoryBytes: m.pages * 65536,
+          stats: st,
+          simd: m.simd,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   const L = [`wrote ${out}: ${mb(linked.bytes.length)} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${m.simd} SIMD)`];
@@ -65,15 +110,18 @@ async function compileModel(model: string, v: Flags): Promise<number> {
   L.push(`  other constants (tables, embeddings)   ${mb(m.sizes.tables).padStart(12)}`);
   L.push(`  activations, state, sum tables         ${mb(m.sizes.activations).padStart(12)}`);
   L.push(`  linear memory                          ${mb(m.pages * 65536).padStart(12)}`);
-  L.push(`  per step: ${fmt(st.adds ?? 0)} adds, ${fmt(st.subs ?? 0)} subs, ${fmt(st.weightMultiplies ?? 0)} weight multiplies, ` +
-    `${fmt(st.constMultiplies ?? 0)} constant multiplies, ${fmt(st.elementwiseMultiplies ?? 0)} elementwise multiplies, ${fmt(st.lookups ?? 0)} lookups`);
+  L.push(
+    `  per step: ${fmt(st.adds ?? 0)} adds, ${fmt(st.subs ?? 0)} subs, ${fmt(st.weightMultiplies ?? 0)} weight multiplies, ` +
+      `${fmt(st.constMultiplies ?? 0)} constant multiplies, ${fmt(st.elementwiseMultiplies ?? 0)} elementwise multiplies, ${fmt(st.lookups ?? 0)} lookups`,
+  );
   process.stdout.write(L.join('\n') + '\n');
   return 0;
 }
 
 /** ONNX → IR → Verilog (+ bitstream or estimate), with progress on stderr. */
 async function compileVerilog(model: string, v: Flags): Promise<number> {
-  if (typeof v.device !== 'string') throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
+  if (typeof v.device !== 'string')
+    throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
   const dev = deviceByName(v.device);
   const outDir = str(v, 'output') ?? 'build';
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new TritError('-o must be a folder for --target verilog', { file: outDir });
@@ -82,27 +130,44 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
   process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const name = basename(model).replace(/\.onnx$/, '') === 'model' ? basename(dirname(model)) : basename(model).replace(/\.onnx$/, '');
   const report = await buildVerilog(c.ir, {
-    device: dev.name, outDir, name, model,
-    clockHz: numFlag(v, 'clock', 12) * 1e6, baud: intFlag(v, 'baud', 115200, 300),
-    targetMHz: numFlag(v, 'fmax-target', 30), seed: intFlag(v, 'seed', 1), noSynth: v['no-synth'] === true,
+    device: dev.name,
+    outDir,
+    name,
+    model,
+    clockHz: numFlag(v, 'clock', 12) * 1e6,
+    baud: intFlag(v, 'baud', 115200, 300),
+    targetMHz: numFlag(v, 'fmax-target', 30),
+    seed: intFlag(v, 'seed', 1),
+    noSynth: v['no-synth'] === true,
     log: (l) => process.stderr.write(`${l}\n`),
   });
-  if (v.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return 0; }
+  if (v.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  }
   const r = report as Record<string, number | string | boolean | null>;
   const unit = c.ir.states.length ? 'token' : 'inference';
-  const cyc = r.cyclesPerInference === null ? `cycles not measured (${r.cyclesSource})` : `${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${unit}`;
+  const cyc =
+    r.cyclesPerInference === null
+      ? `cycles not measured (${r.cyclesSource})`
+      : `${Number(r.cyclesPerInference).toLocaleString('en-US')} cycles per ${unit}`;
   const L: string[] = [];
   if (dev.family === 'ice40' && !v['no-synth']) {
-    L.push(`wrote ${join(outDir, name + '.bin')} (${r.bitstreamBytes} bytes) and ${join(outDir, 'report.json')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    L.push(
+      `wrote ${join(outDir, name + '.bin')} (${r.bitstreamBytes} bytes) and ${join(outDir, 'report.json')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     L.push(`  device            iCE40 UP5K (SG48, iCEBreaker)`);
     L.push(`  logic cells       ${r.logicCells} / ${r.logicCellsAvailable}  (LUT4 ${r.luts}, carry ${r.carries}, DFF ${r.dffs})`);
     L.push(`  EBR / SPRAM / DSP ${r.ebr} / 30, ${r.spram} / 4, ${r.dsp} / 8`);
     L.push(`  Fmax after route  ${r.fmaxMHz} MHz (target ${r.targetMHz}; the board clock is ${r.boardClockMHz} MHz)`);
     L.push(`  cycles            ${cyc}${r.cyclesPerInference === null ? '' : ` — ${r.cyclesSource}`}`);
-    if (r.cyclesPerInference !== null) L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${unit}s/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);
+    if (r.cyclesPerInference !== null)
+      L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${unit}s/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);
   } else if (dev.family === 'xc7' && !v['no-synth']) {
-    L.push(`ESTIMATE (Yosys synth_xilinx, no place and route) for the ${dev.name}: ${r.luts} LUTs, ${r.carry4} CARRY4, ${r.ffs} FFs, ` +
-      `${r.bram36} RAMB36 + ${r.bram18} RAMB18, ${r.dsp48} DSP48; ${cyc}`);
+    L.push(
+      `ESTIMATE (Yosys synth_xilinx, no place and route) for the ${dev.name}: ${r.luts} LUTs, ${r.carry4} CARRY4, ${r.ffs} FFs, ` +
+        `${r.bram36} RAMB36 + ${r.bram18} RAMB18, ${r.dsp48} DSP48; ${cyc}`,
+    );
     L.push(`wrote ${join(outDir, 'report.json')} and the design in ${join(outDir, 'rtl')}`);
   } else {
     L.push(`wrote the design to ${join(outDir, 'rtl')}; ${cyc}${r.cyclesPerInference === null ? '' : ` (${r.cyclesSource})`}`);

@@ -14,10 +14,13 @@ import { fmt, type Verb } from './verb.js';
 export const inspect: Verb = {
   name: 'inspect',
   takesModel: true,
-  forms: [{
-    args: '<model>', options: ['json', 'ir', ...LOWER],
-    text: 'Import and lower the model; print its IR summary and per-inference operation counts (for a directory also its config, tensors, dtypes and tokenizer; for a .wasm its metadata).',
-  }],
+  forms: [
+    {
+      args: '<model>',
+      options: ['json', 'ir', ...LOWER],
+      text: 'Import and lower the model; print its IR summary and per-inference operation counts (for a directory also its config, tensors, dtypes and tokenizer; for a .wasm its metadata).',
+    },
+  ],
   run: (model, v) => inspectModel(model!, v),
 };
 
@@ -27,18 +30,32 @@ function inspectModel(path: string, v: Flags): number {
   const ir = str(v, 'ir');
   if (ir) {
     const tmp = `${ir}.tmp-${process.pid}`;
-    try { writeFileSync(tmp, printGraph(c.ir)); renameSync(tmp, ir); } finally { if (existsSync(tmp)) rmSync(tmp); }
+    try {
+      writeFileSync(tmp, printGraph(c.ir));
+      renameSync(tmp, ir);
+    } finally {
+      if (existsSync(tmp)) rmSync(tmp);
+    }
   }
   const s = c.stats;
   if (v.json) {
     const { opCounts, ...stats } = s;
-    process.stdout.write(JSON.stringify({
-      model: path, name: c.ir.name, meta: c.ir.meta,
-      inputs: c.ir.inputs.map((i) => ({ name: i.name, type: typeToString(i.type) })),
-      outputs: c.ir.outputs.map((o) => o.name),
-      states: c.ir.states.map((x) => ({ name: x.name, type: typeToString(x.type) })),
-      stats, ops: opCounts,
-    }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          model: path,
+          name: c.ir.name,
+          meta: c.ir.meta,
+          inputs: c.ir.inputs.map((i) => ({ name: i.name, type: typeToString(i.type) })),
+          outputs: c.ir.outputs.map((o) => o.name),
+          states: c.ir.states.map((x) => ({ name: x.name, type: typeToString(x.type) })),
+          stats,
+          ops: opCounts,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   const L: string[] = [];
@@ -51,15 +68,25 @@ function inspectModel(path: string, v: Flags): number {
   L.push(`  inputs   ${c.ir.inputs.map((i) => `${i.name} ${typeToString(i.type)}`).join(', ')}`);
   L.push(`  outputs  ${c.ir.outputs.map((o) => o.name).join(', ')}`);
   if (c.ir.states.length) L.push(`  state    ${c.ir.states.map((x) => `${x.name} ${typeToString(x.type)}`).join(', ')}`);
-  L.push(`  IR       ${s.nodes} nodes: ${Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  L.push(
+    `  IR       ${s.nodes} nodes: ${Object.entries(s.opCounts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   L.push('');
   L.push('per inference (one decode step for recurrent models):');
   const rows: [string, string][] = [
-    ['adds', fmt(s.adds)], ['subs', fmt(s.subs)], ['weight multiplies', fmt(s.weightMultiplies)],
-    ['constant multiplies (shift-and-add)', fmt(s.constMultiplies)], ['elementwise multiplies', fmt(s.elementwiseMultiplies)],
+    ['adds', fmt(s.adds)],
+    ['subs', fmt(s.subs)],
+    ['weight multiplies', fmt(s.weightMultiplies)],
+    ['constant multiplies (shift-and-add)', fmt(s.constMultiplies)],
+    ['elementwise multiplies', fmt(s.elementwiseMultiplies)],
     ['table lookups', fmt(s.lookups)],
     ['ternary weights', `${fmt(s.ternaryWeights)} (${(s.weightSparsity * 100).toFixed(1)}% zero)`],
-    ['weight bytes (2 bits/weight)', fmt(s.weightBytes)], ['other constant bytes', fmt(s.constBytes)], ['state bytes', fmt(s.stateBytes)],
+    ['weight bytes (2 bits/weight)', fmt(s.weightBytes)],
+    ['other constant bytes', fmt(s.constBytes)],
+    ['state bytes', fmt(s.stateBytes)],
   ];
   for (const [k, v] of rows) L.push(`  ${k.padEnd(38)}${v.padStart(16)}`);
   process.stdout.write(L.join('\n') + '\n');
@@ -73,7 +100,8 @@ function describeCheckpoint(dir: string): string[] {
     const ck = openCheckpoint(dir, io);
     const shape = hgrnBitShape(ck.config, join(dir, 'config.json'));
     const dtypes = new Map<string, number>();
-    let params = 0, bytes = 0;
+    let params = 0,
+      bytes = 0;
     for (const t of ck.tensors.values()) {
       const n = t.shape.reduce((a, b) => a * b, 1);
       dtypes.set(t.dtype, (dtypes.get(t.dtype) ?? 0) + n);
@@ -95,7 +123,10 @@ function describeCheckpoint(dir: string): string[] {
 
 function inspectWasm(path: string, json: boolean): number {
   const m = readMeta(readInput(path, 'model .wasm'), path);
-  if (json) { process.stdout.write(JSON.stringify(m, null, 2) + '\n'); return 0; }
+  if (json) {
+    process.stdout.write(JSON.stringify(m, null, 2) + '\n');
+    return 0;
+  }
   const L = [`${path}: ${m.model} (${m.kind}), compiled by trit ${m.tritVersion}, ${m.simd} SIMD, source sha256 ${m.sourceSha256.slice(0, 16)}…`];
   L.push(`  inputs   ${m.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape}]`).join(', ')}`);
   L.push(`  outputs  ${m.outputs.map((i) => `${i.name} ${i.dtype}[${i.shape}]`).join(', ')}`);

@@ -21,7 +21,11 @@ export const OPTIONS = {
   version: { type: 'boolean', short: 'v', help: 'the version' },
   ir: { type: 'string', value: '<out.tir>', help: 'also write the IR in its text form (docs/IR.md)' },
   golden: { type: 'string', value: '<golden.safetensors>', help: 'golden vectors: inputs and the float reference outputs (docs/golden-format.md)' },
-  calibration: { type: 'string', value: '<inputs.safetensors>', help: 'a safetensors file whose input.* tensors calibrate fixed-point ranges (a golden file works); default: calibration.safetensors beside the model, else seeded random inputs' },
+  calibration: {
+    type: 'string',
+    value: '<inputs.safetensors>',
+    help: 'a safetensors file whose input.* tensors calibrate fixed-point ranges (a golden file works); default: calibration.safetensors beside the model, else seeded random inputs',
+  },
   'min-agreement': { type: 'string', value: '0.995', help: 'verify: the least argmax agreement on decisive steps that passes' },
   'max-rel-error': { type: 'string', value: '0.05', help: 'verify: the largest relative error of an output that passes' },
   target: { type: 'string', value: 'wasm|verilog', help: 'what to compile to' },
@@ -29,10 +33,22 @@ export const OPTIONS = {
   simd: { type: 'string', value: 'fixed|relaxed', help: 'fixed SIMD runs everywhere; relaxed needs a runtime with relaxed SIMD' },
   vocab: { type: 'string', value: '<vocab.json>', help: 'token strings when there is no tokenizer (default: vocab.json beside the model)' },
   classes: { type: 'string', value: 'a,b,...', help: 'class names of a classifier' },
-  tokenizer: { type: 'string', value: '<tokenizer.model|tokenizer.json>', help: 'the tokenizer to carry in the module (default: the one beside the model)' },
+  tokenizer: {
+    type: 'string',
+    value: '<tokenizer.model|tokenizer.json>',
+    help: 'the tokenizer to carry in the module (default: the one beside the model)',
+  },
   'table-bits': { type: 'string', value: '16|32', help: '16 stores embedding tables as i16 (half the memory of the default i32)' },
-  'lut-density': { type: 'string', value: 'N', help: 'sigmoid/tanh table points per unit (default 256; 1024 for models with 4M or more ternary weights; 64 for --target verilog)' },
-  device: { type: 'string', value: 'up5k|xc7a35t|...', help: 'the FPGA: up5k builds a bitstream; xc7a35t, xc7a50t, xc7a100t, xc7a200t, xc7s50, xc7z020 a Yosys estimate' },
+  'lut-density': {
+    type: 'string',
+    value: 'N',
+    help: 'sigmoid/tanh table points per unit (default 256; 1024 for models with 4M or more ternary weights; 64 for --target verilog)',
+  },
+  device: {
+    type: 'string',
+    value: 'up5k|xc7a35t|...',
+    help: 'the FPGA: up5k builds a bitstream; xc7a35t, xc7a50t, xc7a100t, xc7a200t, xc7s50, xc7z020 a Yosys estimate',
+  },
   clock: { type: 'string', value: 'MHz', help: 'the board clock (default 12)' },
   baud: { type: 'string', value: 'N', help: 'the UART bridge baud rate (default 115200)' },
   'fmax-target': { type: 'string', value: 'MHz', help: 'the frequency nextpnr places for (default 30)' },
@@ -42,7 +58,11 @@ export const OPTIONS = {
   'max-tokens': { type: 'string', value: 'N', help: 'tokens to generate (default 200)' },
   temperature: { type: 'string', value: 'T', help: 'sampling temperature (default 0.8; 0 is greedy)' },
   'top-k': { type: 'string', value: 'K', help: 'sample from the K likeliest tokens (default 0: all)' },
-  threads: { type: 'string', value: 'N', help: 'threads sharing the ternary matrix work (wasm threads; default 1; a model with no matrix worth sharing runs on one, and says so)' },
+  threads: {
+    type: 'string',
+    value: 'N',
+    help: 'threads sharing the ternary matrix work (wasm threads; default 1; a model with no matrix worth sharing runs on one, and says so)',
+  },
   mnist: { type: 'string', value: '<dir>', help: 'MNIST IDX files (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)' },
   limit: { type: 'string', value: 'N', help: 'classify only the first N test images' },
   quick: { type: 'boolean', help: 'bench: a two-minute smoke run (small models, one repeat, existing UP5K builds only)' },
@@ -62,10 +82,12 @@ export const COMMON: OptionName[] = ['help', 'json'];
 
 /** parseArgs' option table for a set of option names. */
 export function parseSpec(names: readonly OptionName[]) {
-  return Object.fromEntries(names.map((n) => {
-    const o: OptionSpec = OPTIONS[n];
-    return [n, o.short ? { type: o.type, short: o.short } : { type: o.type }];
-  })) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  return Object.fromEntries(
+    names.map((n) => {
+      const o: OptionSpec = OPTIONS[n];
+      return [n, o.short ? { type: o.type, short: o.short } : { type: o.type }];
+    }),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
 }
 
 /** `-o` for an option with a short name, else `--name`. */
@@ -104,7 +126,8 @@ export function numFlag(v: Flags, name: OptionName, d: number): number {
 
 export function oneOf<T extends string>(v: Flags, name: OptionName, allowed: readonly T[], d: T): T {
   const s = str(v, name) ?? d;
-  if (!(allowed as readonly string[]).includes(s)) throw new TritError(`--${name} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, not '${s}'`);
+  if (!(allowed as readonly string[]).includes(s))
+    throw new TritError(`--${name} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, not '${s}'`);
   return s as T;
 }
 
@@ -117,7 +140,8 @@ export function lowerFlags(v: Flags): Partial<LowerOptions> {
   const ld = str(v, 'lut-density');
   if (ld !== undefined) {
     const n = Number(ld);
-    if (!Number.isInteger(n) || n < 8 || n > 4096 || (n & (n - 1)) !== 0) throw new TritError(`--lut-density must be a power of two from 8 to 4096, got '${ld}'`);
+    if (!Number.isInteger(n) || n < 8 || n > 4096 || (n & (n - 1)) !== 0)
+      throw new TritError(`--lut-density must be a power of two from 8 to 4096, got '${ld}'`);
     o.lutDensity = n;
   }
   return o;

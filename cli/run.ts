@@ -10,14 +10,22 @@ import type { Verb } from './verb.js';
 export const run: Verb = {
   name: 'run',
   takesModel: true,
-  forms: [{
-    args: '<model.wasm|model>', required: ['prompt'], options: ['max-tokens', 'seed', 'temperature', 'top-k', 'threads', 'json', 'simd', 'tokenizer', 'vocab', ...LOWER],
-    text: 'Generate text with a language model (a directory or .onnx is compiled first); prints the text, then tokens/s on stderr. ' +
-      'SentencePiece models start the prompt with <s> and stop at </s>.',
-  }, {
-    args: '<classifier.wasm|.onnx>', required: ['mnist'], options: ['limit', 'threads', 'json'],
-    text: 'Classify the MNIST test set; prints accuracy and images/s.',
-  }],
+  forms: [
+    {
+      args: '<model.wasm|model>',
+      required: ['prompt'],
+      options: ['max-tokens', 'seed', 'temperature', 'top-k', 'threads', 'json', 'simd', 'tokenizer', 'vocab', ...LOWER],
+      text:
+        'Generate text with a language model (a directory or .onnx is compiled first); prints the text, then tokens/s on stderr. ' +
+        'SentencePiece models start the prompt with <s> and stop at </s>.',
+    },
+    {
+      args: '<classifier.wasm|.onnx>',
+      required: ['mnist'],
+      options: ['limit', 'threads', 'json'],
+      text: 'Classify the MNIST test set; prints accuracy and images/s.',
+    },
+  ],
   run: (model, v) => runModel(model!, v),
 };
 
@@ -31,7 +39,8 @@ async function runModel(model: string, v: Flags): Promise<number> {
   const s = await loadModel(model, v);
   try {
     if (v.mnist !== undefined) return runMnist(s, v);
-    if (v.prompt === undefined) throw new TritError(s.meta.kind === 'classifier' ? 'a classifier needs --mnist <dir>' : 'run needs --prompt "<text>"');
+    if (v.prompt === undefined)
+      throw new TritError(s.meta.kind === 'classifier' ? 'a classifier needs --mnist <dir>' : 'run needs --prompt "<text>"');
     if (s.meta.kind !== 'lm') throw new TritError('this model is not a language model (it has no recurrent state and token input)', { file: model });
     const stream = !v.json && process.stdout.isTTY;
     if (!v.json) process.stdout.write(v.prompt as string);
@@ -43,11 +52,24 @@ async function runModel(model: string, v: Flags): Promise<number> {
       onToken: stream ? (t) => process.stdout.write(t) : undefined,
     });
     if (v.json) {
-      process.stdout.write(JSON.stringify({ text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond, prefillTokensPerSecond: r.prefillTokensPerSecond, promptTokens: r.promptTokens, threads: s.threads, threadsNote: s.threadsNote, seconds: r.seconds }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          text: r.text,
+          tokens: r.tokens,
+          tokensPerSecond: r.tokensPerSecond,
+          prefillTokensPerSecond: r.prefillTokensPerSecond,
+          promptTokens: r.promptTokens,
+          threads: s.threads,
+          threadsNote: s.threadsNote,
+          seconds: r.seconds,
+        }) + '\n',
+      );
     } else {
       if (!stream) process.stdout.write(r.text);
       process.stdout.write('\n');
-      process.stderr.write(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${threadsLine(s)})\n`);
+      process.stderr.write(
+        `${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s decode, ${r.prefillTokensPerSecond.toFixed(1)} tokens/s prompt (${threadsLine(s)})\n`,
+      );
     }
     return 0;
   } finally {
@@ -66,7 +88,10 @@ function runMnist(s: TritSession, v: Flags): number {
   const secs = (performance.now() - t0) / 1000;
   const r = { images: images.length, correct, accuracy: correct / images.length, imagesPerSecond: images.length / secs, threads: s.threads };
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
-  else process.stdout.write(`${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${threadsLine(s)})\n`);
+  else
+    process.stdout.write(
+      `${process.stderr.isTTY ? '\r' : ''}MNIST test: ${correct}/${images.length} = ${(r.accuracy * 100).toFixed(2)}% correct, ${r.imagesPerSecond.toFixed(0)} images/s (${threadsLine(s)})\n`,
+    );
   return 0;
 }
 

@@ -17,11 +17,9 @@ export class TritError extends Error {
   readonly site: ErrorSite;
   readonly hint?: string;
   constructor(message: string, site: ErrorSite = {}, hint?: string) {
-    const where = [
-      site.file ? `${site.file}` : '',
-      site.node ? `node '${site.node}'` : '',
-      site.tensor ? `tensor '${site.tensor}'` : '',
-    ].filter(Boolean).join(', ');
+    const where = [site.file ? `${site.file}` : '', site.node ? `node '${site.node}'` : '', site.tensor ? `tensor '${site.tensor}'` : '']
+      .filter(Boolean)
+      .join(', ');
     super(`${where ? where + ': ' : ''}${message}${hint ? `\n  hint: ${hint}` : ''}`);
     this.name = 'TritError';
     this.site = site;

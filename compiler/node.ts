@@ -41,8 +41,10 @@ function reportCalibration(c: Compiled, cal: { file?: string }, flag?: string): 
   if (cal.file) {
     process.stderr.write(`calibration: ${steps} steps from ${cal.file}${flag ? '' : ' (beside the model)'}\n`);
   } else if (c.calibrationSized > 0) {
-    process.stderr.write(`calibration: ${steps} steps of random inputs (no ${CALIBRATION_FILE} beside the model); ${c.calibrationSized} value formats are sized from it — ` +
-      `for a faithful model pass --calibration <file> with representative inputs (docs/golden-format.md)\n`);
+    process.stderr.write(
+      `calibration: ${steps} steps of random inputs (no ${CALIBRATION_FILE} beside the model); ${c.calibrationSized} value formats are sized from it — ` +
+        `for a faithful model pass --calibration <file> with representative inputs (docs/golden-format.md)\n`,
+    );
   }
 }
 
@@ -78,7 +80,8 @@ function externalReader(model: string) {
     let got = 0;
     while (got < length) {
       const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n <= 0) throw new TritError(`external data file '${location}' ends before offset ${offset + length}`, { file: model }, 'the .data file is truncated');
+      if (n <= 0)
+        throw new TritError(`external data file '${location}' ends before offset ${offset + length}`, { file: model }, 'the .data file is truncated');
       got += n;
     }
     return buf;
@@ -122,15 +125,23 @@ export function vocabFor(model: string, flag?: string): string[] | undefined {
   if (!flag && !existsSync(path)) return undefined;
   const raw = readInput(path, 'vocab .json');
   let v: unknown;
-  try { v = JSON.parse(new TextDecoder().decode(raw)); } catch { throw new TritError('not valid JSON', { file: path }, 'expected a JSON array of strings, one per token id'); }
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new TritError('expected a JSON array of strings, one per token id', { file: path });
+  try {
+    v = JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    throw new TritError('not valid JSON', { file: path }, 'expected a JSON array of strings, one per token id');
+  }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new TritError('expected a JSON array of strings, one per token id', { file: path });
   return v as string[];
 }
 
 /** The tokenizer to carry in the module: --tokenizer, else the model directory's (or the model
  *  file's neighbours') tokenizer.model, else tokenizer.json. Parsed here so a bad one fails the
  *  compile, not the first run. */
-export function tokenizerFor(model: string, flag?: string): { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean; size: number } | undefined {
+export function tokenizerFor(
+  model: string,
+  flag?: string,
+): { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean; size: number } | undefined {
   const path = flag ?? [besideModel(model, 'tokenizer.model'), besideModel(model, 'tokenizer.json')].find((p) => existsSync(p));
   if (!path) return undefined;
   const bytes = readInput(path, 'tokenizer.model or tokenizer.json');
@@ -140,8 +151,11 @@ export function tokenizerFor(model: string, flag?: string): { format: TokenizerF
   let addBos = tk.bos >= 0;
   const cfgPath = join(dirname(path), 'tokenizer_config.json');
   if (existsSync(cfgPath)) {
-    try { addBos = JSON.parse(readFileSync(cfgPath, 'utf8')).add_bos_token !== false && tk.bos >= 0; } catch { throw new TritError('not valid JSON', { file: cfgPath }); }
+    try {
+      addBos = JSON.parse(readFileSync(cfgPath, 'utf8')).add_bos_token !== false && tk.bos >= 0;
+    } catch {
+      throw new TritError('not valid JSON', { file: cfgPath });
+    }
   }
   return { format, file: basename(path), bytes, addBos, size: tk.size };
 }
-

@@ -70,7 +70,9 @@ export interface Golden {
 export function readGolden(bytes: Uint8Array, file = '<golden>'): Golden {
   const { tensors } = readSafetensors(bytes, file);
   const pick = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  const inputs = pick('input.'), outputs = pick('output.'), layers = pick('layer.');
+  const inputs = pick('input.'),
+    outputs = pick('output.'),
+    layers = pick('layer.');
   if (outputs.size === 0) throw new TritError('golden file has no output.* tensors', { file }, 'see docs/golden-format.md');
   const all = [...inputs.values(), ...outputs.values(), ...layers.values()];
   const S = all[0].shape[0];
@@ -87,11 +89,14 @@ export function readGolden(bytes: Uint8Array, file = '<golden>'): Golden {
 export function readCalibration(bytes: Uint8Array, file = '<calibration>'): CalibSequence[] {
   const { tensors } = readSafetensors(bytes, file);
   const inputs = [...tensors].filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice(6), v] as const);
-  if (inputs.length === 0) throw new TritError('calibration file has no input.* tensors', { file }, 'see docs/golden-format.md (calibration files hold inputs only)');
+  if (inputs.length === 0)
+    throw new TritError('calibration file has no input.* tensors', { file }, 'see docs/golden-format.md (calibration files hold inputs only)');
   const S = inputs[0][1].shape[0];
   for (const [k, t] of inputs) if (t.shape[0] !== S) throw new TritError(`has ${t.shape[0]} steps, others have ${S}`, { file, tensor: `input.${k}` });
   for (const [k, t] of inputs) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) throw new TritError(`holds ${t.data[i]} at element ${i}`, { file, tensor: `input.${k}` }, 'calibration inputs must be finite numbers');
+    for (let i = 0; i < t.data.length; i++)
+      if (!Number.isFinite(t.data[i]))
+        throw new TritError(`holds ${t.data[i]} at element ${i}`, { file, tensor: `input.${k}` }, 'calibration inputs must be finite numbers');
   }
   const reset = tensors.get('reset')?.data;
   if (reset && reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
@@ -110,11 +115,16 @@ export function readCalibration(bytes: Uint8Array, file = '<calibration>'): Cali
 
 /** Whether the top two of a[off, off+n) are more than DECISIVE_GAP of the range apart. */
 export function isDecisive(a: ArrayLike<number>, off: number, n: number): boolean {
-  let hi = -Infinity, second = -Infinity, lo = Infinity;
+  let hi = -Infinity,
+    second = -Infinity,
+    lo = Infinity;
   for (let i = 0; i < n; i++) {
     const v = a[off + i];
     lo = Math.min(lo, v);
-    if (v > hi) { second = hi; hi = v; } else if (v > second) second = v;
+    if (v > hi) {
+      second = hi;
+      hi = v;
+    } else if (v > second) second = v;
   }
   return hi - second > DECISIVE_GAP * (hi - lo);
 }
@@ -131,7 +141,8 @@ export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFA
   const stateOuts = new Set(c.float.states.map((s) => s.output));
   const stateIns = new Set(c.float.states.map((s) => s.input));
   for (const i of c.ir.inputs) {
-    if (!golden.inputs.has(i.name)) throw new TritError(`golden file has no input.${i.name}`, { tensor: i.name }, 'regenerate the golden vectors for this model');
+    if (!golden.inputs.has(i.name))
+      throw new TritError(`golden file has no input.${i.name}`, { tensor: i.name }, 'regenerate the golden vectors for this model');
   }
   const got = new Map<string, Float64Array>();
   const gotLayers = new Map<string, Float64Array>();
@@ -144,7 +155,8 @@ export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFA
     for (const i of c.ir.inputs) {
       const t = golden.inputs.get(i.name)!;
       const n = numel(t.shape.slice(1));
-      if (n !== numel(i.type.shape)) throw new TritError(`golden input has ${n} elements per step, the model wants ${numel(i.type.shape)}`, { tensor: `input.${i.name}` });
+      if (n !== numel(i.type.shape))
+        throw new TritError(`golden input has ${n} elements per step, the model wants ${numel(i.type.shape)}`, { tensor: `input.${i.name}` });
       feed[i.name] = t.data.subarray(s * n, (s + 1) * n);
     }
     const r = it.run(feed, { record: layerNames.length > 0 });
@@ -153,7 +165,8 @@ export function verifyGolden(c: Compiled, golden: Golden, tol: Tolerances = DEFA
       const out = r.outputs[name];
       if (!out) throw new TritError(`the model has no output '${name}'`, { tensor: `output.${name}` });
       const n = out.length;
-      if (numel(ref.shape.slice(1)) !== n) throw new TritError(`golden output has ${numel(ref.shape.slice(1))} elements per step, the model gives ${n}`, { tensor: `output.${name}` });
+      if (numel(ref.shape.slice(1)) !== n)
+        throw new TritError(`golden output has ${numel(ref.shape.slice(1))} elements per step, the model gives ${n}`, { tensor: `output.${name}` });
       if (!got.has(name)) got.set(name, new Float64Array(ref.data.length));
       got.get(name)!.set(out, s * n);
     }
@@ -188,7 +201,8 @@ export function verifyRunner(r: StepRunner, golden: Golden, tol: Tolerances = DE
   for (const i of r.inputs) {
     const t = golden.inputs.get(i.name);
     if (!t) throw new TritError(`golden file has no input.${i.name}`, { tensor: i.name }, 'regenerate the golden vectors for this model');
-    if (numel(t.shape.slice(1)) !== i.n) throw new TritError(`golden input has ${numel(t.shape.slice(1))} elements per step, the model wants ${i.n}`, { tensor: `input.${i.name}` });
+    if (numel(t.shape.slice(1)) !== i.n)
+      throw new TritError(`golden input has ${numel(t.shape.slice(1))} elements per step, the model wants ${i.n}`, { tensor: `input.${i.name}` });
   }
   const got = new Map<string, Float64Array>();
   for (let s = 0; s < golden.steps; s++) {
@@ -208,18 +222,28 @@ export function verifyRunner(r: StepRunner, golden: Golden, tol: Tolerances = DE
   return report(golden, got, r.stateOutputs, tol, { layers: [], layersMissing: [], saturations: 0 });
 }
 
-function report(golden: Golden, got: Map<string, Float64Array>, stateOuts: Set<string>, tol: Tolerances,
-  rest: Pick<VerifyReport, 'layers' | 'layersMissing' | 'saturations'>): VerifyReport {
+function report(
+  golden: Golden,
+  got: Map<string, Float64Array>,
+  stateOuts: Set<string>,
+  tol: Tolerances,
+  rest: Pick<VerifyReport, 'layers' | 'layersMissing' | 'saturations'>,
+): VerifyReport {
   const outputs = [...golden.outputs].map(([name, ref]) => {
     const cmp = compare(name, got.get(name)!, ref);
     const last = ref.shape.at(-1) ?? 1;
     if (!stateOuts.has(name) && last > 1) {
-      let agree = 0, decisive = 0, agreeDecisive = 0;
+      let agree = 0,
+        decisive = 0,
+        agreeDecisive = 0;
       const rows = ref.data.length / last;
       for (let r = 0; r < rows; r++) {
         const same = argmax(ref.data, r * last, last) === argmax(got.get(name)!, r * last, last);
         if (same) agree++;
-        if (isDecisive(ref.data, r * last, last)) { decisive++; if (same) agreeDecisive++; }
+        if (isDecisive(ref.data, r * last, last)) {
+          decisive++;
+          if (same) agreeDecisive++;
+        }
       }
       cmp.argmaxAgreement = agree / rows;
       cmp.decisiveSteps = decisive;
@@ -235,12 +259,16 @@ function report(golden: Golden, got: Map<string, Float64Array>, stateOuts: Set<s
     steps: golden.steps,
     argmaxAgreement: agreements.length ? Math.min(...agreements) : 1,
     decisiveAgreement: decisive.length ? Math.min(...decisive) : 1,
-    outputs, ...rest, tolerances: tol,
+    outputs,
+    ...rest,
+    tolerances: tol,
   };
 }
 
 function compare(name: string, got: Float64Array, ref: STensor): Comparison {
-  let maxAbs = 0, sumAbs = 0, refMax = 0;
+  let maxAbs = 0,
+    sumAbs = 0,
+    refMax = 0;
   for (let i = 0; i < got.length; i++) {
     const e = Math.abs(got[i] - ref.data[i]);
     maxAbs = Math.max(maxAbs, e);

@@ -46,8 +46,18 @@ function renderPages(dir: string): void {
     const src = readFileSync(join(ROOT, 'demo/site/pages', f), 'utf8');
     const head = /^<!--\s*title:\s*([^;]+);\s*script:\s*([\w-]+);\s*page:\s*([\w-]+)\s*-->\n/.exec(src);
     if (!head) throw new Error(`demo/site/pages/${f}: the first line must be <!-- title: …; script: …; page: … -->`);
-    const vars: Record<string, string> = { title: head[1].trim(), script: head[2], page: head[3], body: src.slice(head[0].length), version: VERSION, built };
-    writeFileSync(join(dir, f), layout.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? ''));
+    const vars: Record<string, string> = {
+      title: head[1].trim(),
+      script: head[2],
+      page: head[3],
+      body: src.slice(head[0].length),
+      version: VERSION,
+      built,
+    };
+    writeFileSync(
+      join(dir, f),
+      layout.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? ''),
+    );
   }
   cpSync(join(ROOT, 'demo/site/style.css'), join(dir, 'style.css'));
 }
@@ -59,7 +69,8 @@ async function bundle(dir: string): Promise<void> {
     name: 'trit-browser-kernels',
     setup(b) {
       b.onResolve({ filter: /\/kernels\.js$/ }, (a) =>
-        /backends[\\/]wasm[\\/]link\.(ts|js)$/.test(a.importer) ? { path: join(ROOT, 'demo/src/kernels-browser.ts') } : undefined);
+        /backends[\\/]wasm[\\/]link\.(ts|js)$/.test(a.importer) ? { path: join(ROOT, 'demo/src/kernels-browser.ts') } : undefined,
+      );
     },
   };
   const r = await esbuild.build({
@@ -104,7 +115,11 @@ function aboutOf(text: string): string {
 /** The newest full `trit bench` result in bench/results (quick runs are not reports). */
 function newestBench(): { file: string; result: BenchResult } | null {
   const dir = join(ROOT, 'bench/results');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{4}-\d\d-\d\d-.+\.json$/.test(f) && !f.includes('-quick')).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^\d{4}-\d\d-\d\d-.+\.json$/.test(f) && !f.includes('-quick'))
+        .sort()
+    : [];
   for (const f of files.reverse()) {
     const result = JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchResult;
     if (result.mode === 'full') return { file: `bench/results/${f}`, result };
@@ -122,7 +137,11 @@ function fpgaData(dir: string, log: (l: string) => void): FpgaPageData {
   const order = (f: string) => (f === 'trit_top.v' ? 0 : f === 'trit_core.v' ? 1 : f.endsWith('.v') ? 2 : 3);
   for (const f of Object.keys(sources).sort((a, b) => order(a) - order(b) || a.localeCompare(b))) {
     writeFileSync(join(dir, 'verilog', f), sources[f]);
-    verilog.push({ name: f, bytes: Buffer.byteLength(sources[f]), about: f === 'program.hex' ? 'the program: one 127-bit instruction per IR node' : aboutOf(sources[f]) });
+    verilog.push({
+      name: f,
+      bytes: Buffer.byteLength(sources[f]),
+      about: f === 'program.hex' ? 'the program: one 127-bit instruction per IR node' : aboutOf(sources[f]),
+    });
   }
   log(`  verilog/: ${verilog.length} files of the ${FPGA_MODEL} design`);
 
@@ -148,7 +167,9 @@ function fpgaData(dir: string, log: (l: string) => void): FpgaPageData {
     const plotDir = join(ROOT, bench.file.replace(/\.json$/, ''));
     if (existsSync(plotDir)) {
       mkdirSync(join(dir, 'plots'));
-      for (const f of readdirSync(plotDir).filter((x) => /^energy-.*\.svg$/.test(x)).sort()) {
+      for (const f of readdirSync(plotDir)
+        .filter((x) => /^energy-.*\.svg$/.test(x))
+        .sort()) {
         cpSync(join(plotDir, f), join(dir, 'plots', f));
         plots.push(`plots/${f}`);
       }
@@ -168,7 +189,8 @@ export async function buildDemo(o: DemoBuildOptions = {}): Promise<string> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = resolve(o.out ?? join(ROOT, 'build/demo'));
   const kernels = join(ROOT, 'dist/runtime-wasm/kernels.wasm');
-  if (!existsSync(kernels)) throw new TritError('the wasm kernels are not built', { file: kernels }, 'run `npm run build` first (`npm run demo` does)');
+  if (!existsSync(kernels))
+    throw new TritError('the wasm kernels are not built', { file: kernels }, 'run `npm run build` first (`npm run demo` does)');
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -28,9 +28,16 @@ export interface RunningServer {
 }
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.v': 'text/plain; charset=utf-8', '.hex': 'text/plain; charset=utf-8', '.pcf': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.v': 'text/plain; charset=utf-8',
+  '.hex': 'text/plain; charset=utf-8',
+  '.pcf': 'text/plain; charset=utf-8',
 };
 
 export function serveDemo(o: ServeOptions): Promise<RunningServer> {
@@ -61,7 +68,9 @@ export function serveDemo(o: ServeOptions): Promise<RunningServer> {
         const st = statSync(file);
         if (st.isFile()) size = st.size;
       }
-    } catch { /* not found */ }
+    } catch {
+      /* not found */
+    }
     if (size < 0) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
       return;
@@ -72,14 +81,23 @@ export function serveDemo(o: ServeOptions): Promise<RunningServer> {
   });
   return new Promise((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      fail(e.code === 'EADDRINUSE'
-        ? new TritError(`port ${o.port} is in use`, {}, 'pass another one with --port N (0 picks a free port)')
-        : new TritError(`cannot serve the demo: ${e.message}`));
+      fail(
+        e.code === 'EADDRINUSE'
+          ? new TritError(`port ${o.port} is in use`, {}, 'pass another one with --port N (0 picks a free port)')
+          : new TritError(`cannot serve the demo: ${e.message}`),
+      );
     });
     server.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => {
       const a = server.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      ok({ url: `http://${host}:${a.port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) });
+      ok({
+        url: `http://${host}:${a.port}/`,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
     });
   });
 }

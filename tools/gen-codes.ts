@@ -21,7 +21,8 @@ if (process.argv[1]?.endsWith('gen-codes.js')) {
   const check = process.argv.includes('--check');
   let stale = 0;
   for (const [file, render] of GENERATED) {
-    const path = join(ROOT, file), text = render();
+    const path = join(ROOT, file),
+      text = render();
     if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
     stale++;
     if (check) process.stderr.write(`gen-codes: ${file} is out of date (npm run build rewrites it)\n`);

@@ -15,10 +15,18 @@ import { join } from 'node:path';
 
 /** Horowitz 2014, picojoules per operation or per 64-bit access (45 nm). */
 export const HOROWITZ_PJ = {
-  add8: 0.03, add16: 0.05, add32: 0.1,
-  mul8: 0.2, mul32: 3.1,
-  fadd16: 0.4, fadd32: 0.9, fmul16: 1.1, fmul32: 3.7,
-  sram8KB64: 10, sram32KB64: 20, sram1MB64: 100,
+  add8: 0.03,
+  add16: 0.05,
+  add32: 0.1,
+  mul8: 0.2,
+  mul32: 3.1,
+  fadd16: 0.4,
+  fadd32: 0.9,
+  fmul16: 1.1,
+  fmul32: 3.7,
+  sram8KB64: 10,
+  sram32KB64: 20,
+  sram1MB64: 100,
   dram64: 1300, // the low end of the quoted 1.3–2.6 nJ
 } as const;
 
@@ -41,9 +49,25 @@ export interface CpuPower {
  */
 const CPU_POWER: { vendor: string; family: number; models: number[]; generation: string; part: string; tdpW: number; cores: number }[] = [
   { vendor: 'GenuineIntel', family: 6, models: [207], generation: 'Xeon 5th gen (Emerald Rapids)', part: 'Xeon Platinum 8580', tdpW: 350, cores: 60 },
-  { vendor: 'GenuineIntel', family: 6, models: [143], generation: 'Xeon 4th gen (Sapphire Rapids)', part: 'Xeon Platinum 8480+', tdpW: 350, cores: 56 },
+  {
+    vendor: 'GenuineIntel',
+    family: 6,
+    models: [143],
+    generation: 'Xeon 4th gen (Sapphire Rapids)',
+    part: 'Xeon Platinum 8480+',
+    tdpW: 350,
+    cores: 56,
+  },
   { vendor: 'GenuineIntel', family: 6, models: [106], generation: 'Xeon 3rd gen (Ice Lake-SP)', part: 'Xeon Platinum 8380', tdpW: 270, cores: 40 },
-  { vendor: 'GenuineIntel', family: 6, models: [85], generation: 'Xeon Scalable 1st/2nd gen (Skylake/Cascade Lake-SP)', part: 'Xeon Platinum 8280', tdpW: 205, cores: 28 },
+  {
+    vendor: 'GenuineIntel',
+    family: 6,
+    models: [85],
+    generation: 'Xeon Scalable 1st/2nd gen (Skylake/Cascade Lake-SP)',
+    part: 'Xeon Platinum 8280',
+    tdpW: 205,
+    cores: 28,
+  },
   { vendor: 'AuthenticAMD', family: 25, models: [1], generation: 'EPYC 7003 (Zen 3)', part: 'EPYC 7763', tdpW: 280, cores: 64 },
   { vendor: 'AuthenticAMD', family: 25, models: [17], generation: 'EPYC 9004 (Zen 4)', part: 'EPYC 9654', tdpW: 360, cores: 96 },
 ];
@@ -60,7 +84,9 @@ export function cpuinfoField(cpuinfo: string, key: string): string | undefined {
 export function cpuPowerFor(cpuinfo: string, override?: number): CpuPower {
   if (override !== undefined) return { basis: `given on the command line (--watts-per-core ${override})`, wattsPerCore: override };
   const field = (k: string) => cpuinfoField(cpuinfo, k);
-  const vendor = field('vendor_id') ?? '', family = Number(field('cpu family')), model = Number(field('model'));
+  const vendor = field('vendor_id') ?? '',
+    family = Number(field('cpu family')),
+    model = Number(field('model'));
   const hit = CPU_POWER.find((c) => c.vendor === vendor && c.family === family && c.models.includes(model));
   if (hit) {
     return {
@@ -68,11 +94,18 @@ export function cpuPowerFor(cpuinfo: string, override?: number): CpuPower {
       wattsPerCore: hit.tdpW / hit.cores,
     };
   }
-  return { basis: `unrecognised CPU (${vendor || '?'} family ${family} model ${model}): generic ${GENERIC_WATTS_PER_CORE} W per busy core`, wattsPerCore: GENERIC_WATTS_PER_CORE };
+  return {
+    basis: `unrecognised CPU (${vendor || '?'} family ${family} model ${model}): generic ${GENERIC_WATTS_PER_CORE} W per busy core`,
+    wattsPerCore: GENERIC_WATTS_PER_CORE,
+  };
 }
 
 export function readCpuinfo(): string {
-  try { return readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; }
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** CPU energy model: CPU-seconds the run consumed × per-core power. */
@@ -81,7 +114,11 @@ export function cpuModelJoules(cpuSeconds: number, p: CpuPower): number {
 }
 
 /** A readable RAPL package domain under /sys/class/powercap. */
-export interface RaplDomain { path: string; name: string; maxUj: number }
+export interface RaplDomain {
+  path: string;
+  name: string;
+  maxUj: number;
+}
 
 /** The package-level RAPL domains this process can read; empty when RAPL is absent or unreadable. */
 export function raplDomains(root = '/sys/class/powercap'): RaplDomain[] {
@@ -95,7 +132,9 @@ export function raplDomains(root = '/sys/class/powercap'): RaplDomain[] {
       const maxUj = Number(readFileSync(join(path, 'max_energy_range_uj'), 'utf8'));
       readFileSync(join(path, 'energy_uj'), 'utf8'); // readable? (root-only since CVE-2020-8694)
       out.push({ path, name, maxUj });
-    } catch { /* unreadable: not usable */ }
+    } catch {
+      /* unreadable: not usable */
+    }
   }
   return out;
 }
@@ -108,7 +147,9 @@ export function raplRead(domains: readonly RaplDomain[]): number[] {
 /** Joules between two readings, allowing one wrap of each counter. */
 export function raplJoules(domains: readonly RaplDomain[], before: readonly number[], after: readonly number[]): number {
   let uj = 0;
-  domains.forEach((d, i) => { uj += after[i] >= before[i] ? after[i] - before[i] : after[i] + d.maxUj - before[i]; });
+  domains.forEach((d, i) => {
+    uj += after[i] >= before[i] ? after[i] - before[i] : after[i] + d.maxUj - before[i];
+  });
   return uj / 1e6;
 }
 
@@ -158,12 +199,11 @@ export function opModelJoules(p: OpProfile, variant: OpVariant, cacheBytes: numb
   const weightBytes = p.weights * bytesPerWeight;
   const weightTier = weightBytes > cacheBytes ? 'dram' : 'sram';
   const perByte = (tier: 'sram' | 'dram') => (tier === 'dram' ? h.dram64 : h.sram1MB64) / 8;
-  const matrix = variant === 'ternary' ? p.weightAdds * h.add32
-    : variant === 'int8' ? p.weights * (h.mul8 + h.add32)
-      : p.weights * (h.fmul32 + h.fadd32);
+  const matrix =
+    variant === 'ternary' ? p.weightAdds * h.add32 : variant === 'int8' ? p.weights * (h.mul8 + h.add32) : p.weights * (h.fmul32 + h.fadd32);
   const float = variant === 'fp32';
-  const elementwise = p.elementwiseAdds * (float ? h.fadd32 : h.add32) + p.elementwiseMultiplies * (float ? h.fmul32 : h.mul32)
-    + p.lookups * (h.sram8KB64 / 2);
+  const elementwise =
+    p.elementwiseAdds * (float ? h.fadd32 : h.add32) + p.elementwiseMultiplies * (float ? h.fmul32 : h.mul32) + p.lookups * (h.sram8KB64 / 2);
   const weightMemory = weightBytes * perByte(weightTier);
   const otherMemory = p.otherBytes * perByte('sram');
   const b = { matrix: matrix * PJ, elementwise: elementwise * PJ, weightMemory: weightMemory * PJ, otherMemory: otherMemory * PJ };

@@ -16,7 +16,8 @@ export function machine() {
 
 /** Median of repeated timings (ms) of fn, each repeated until it takes ≥ minMs. */
 export function timeIt(fn: () => void, opts: { runs?: number; minMs?: number } = {}): { msPerCall: number; calls: number } {
-  const runs = opts.runs ?? 5, minMs = opts.minMs ?? 200;
+  const runs = opts.runs ?? 5,
+    minMs = opts.minMs ?? 200;
   fn(); // warm-up (and tier-up)
   let reps = 1;
   for (;;) {

@@ -61,7 +61,13 @@ export function fmtSummary(s: Summary | null | undefined, digits = 3): string {
 /** Energy in joules as the most readable SI prefix: 1.2 mJ, 35 µJ, 4.1 nJ. */
 export function fmtJoules(j: number | null | undefined, digits = 3): string {
   if (j === null || j === undefined || !Number.isFinite(j)) return '–';
-  const units: [number, string][] = [[1, 'J'], [1e-3, 'mJ'], [1e-6, 'µJ'], [1e-9, 'nJ'], [1e-12, 'pJ']];
+  const units: [number, string][] = [
+    [1, 'J'],
+    [1e-3, 'mJ'],
+    [1e-6, 'µJ'],
+    [1e-9, 'nJ'],
+    [1e-12, 'pJ'],
+  ];
   for (const [scale, u] of units) if (Math.abs(j) >= scale) return `${fmt(j / scale, digits)} ${u}`;
   return `${fmt(j / 1e-12, digits)} pJ`;
 }

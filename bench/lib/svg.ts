@@ -34,7 +34,10 @@ export function wrap(text: string, n: number): string[] {
   for (const para of text.split('\n')) {
     let line = '';
     for (const w of para.split(' ')) {
-      if (line && line.length + 1 + w.length > n) { out.push(line); line = w; } else line = line ? `${line} ${w}` : w;
+      if (line && line.length + 1 + w.length > n) {
+        out.push(line);
+        line = w;
+      } else line = line ? `${line} ${w}` : w;
     }
     out.push(line);
   }
@@ -63,7 +66,8 @@ export function ticks(lo: number, hi: number, log: boolean): number[] {
     return out;
   }
   const span = hi - lo || 1;
-  const raw = span / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const raw = span / 5,
+    mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= 6) ?? 10 * mag;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(+t.toPrecision(12));
@@ -72,15 +76,23 @@ export function ticks(lo: number, hi: number, log: boolean): number[] {
 
 /** Renders a horizontal bar chart. Bars with a non-positive value on a log axis are drawn empty. */
 export function barChart(bars: readonly Bar[], o: ChartOptions): string {
-  const W = o.width ?? 860, left = 300, right = 150, rowH = 22, top = 48;
+  const W = o.width ?? 860,
+    left = 300,
+    right = 150,
+    rowH = 22,
+    top = 48;
   const fmtV = o.format ?? niceValue;
   const groups = [...new Set(bars.map((b) => b.group ?? ''))].filter((g) => g);
   // Legend entries flow left to right and wrap; ~7 px per character at 12 px.
   const legend: { g: string; x: number; row: number }[] = [];
-  let lx = 8, lrow = 0;
+  let lx = 8,
+    lrow = 0;
   for (const g of groups) {
     const w = 24 + g.length * 7;
-    if (lx + w > W - 8 && lx > 8) { lx = 8; lrow++; }
+    if (lx + w > W - 8 && lx > 8) {
+      lx = 8;
+      lrow++;
+    }
     legend.push({ g, x: lx, row: lrow });
     lx += w;
   }
@@ -89,23 +101,30 @@ export function barChart(bars: readonly Bar[], o: ChartOptions): string {
   const H = top + legendH + bars.length * rowH + 40 + captionLines.length * 14;
   const plotW = W - left - right;
   const vals = bars.flatMap((b) => [b.value, b.min ?? b.value, b.max ?? b.value]).filter((v) => Number.isFinite(v) && (!o.log || v > 0));
-  let lo = o.log ? Math.min(...vals) : 0, hi = vals.length ? Math.max(...vals) : 1;
-  if (o.log) { lo = 10 ** Math.floor(Math.log10(lo || 1)); hi = 10 ** Math.ceil(Math.log10(hi || 1)); if (hi <= lo) hi = lo * 10; }
-  else if (hi <= 0) hi = 1;
+  let lo = o.log ? Math.min(...vals) : 0,
+    hi = vals.length ? Math.max(...vals) : 1;
+  if (o.log) {
+    lo = 10 ** Math.floor(Math.log10(lo || 1));
+    hi = 10 ** Math.ceil(Math.log10(hi || 1));
+    if (hi <= lo) hi = lo * 10;
+  } else if (hi <= 0) hi = 1;
   const x = (v: number) => {
     if (o.log) return left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
     return left + (v / hi) * plotW;
   };
   const colour = (g?: string) => PALETTE[Math.max(0, groups.indexOf(g ?? '')) % PALETTE.length];
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`);
   for (const { g, x: gx, row } of legend) {
     const gy = top - 8 + row * 18;
     out.push(`<rect x="${gx}" y="${gy}" width="12" height="12" fill="${colour(g)}"/><text x="${gx + 16}" y="${gy + 10}">${escapeXml(g)}</text>`);
   }
-  const y0 = top + legendH, yEnd = y0 + bars.length * rowH;
+  const y0 = top + legendH,
+    yEnd = y0 + bars.length * rowH;
   for (const t of ticks(lo, hi, !!o.log)) {
     const tx = x(t);
     out.push(`<line x1="${tx.toFixed(1)}" y1="${y0}" x2="${tx.toFixed(1)}" y2="${yEnd}" stroke="#dddddd"/>`);
@@ -117,11 +136,18 @@ export function barChart(bars: readonly Bar[], o: ChartOptions): string {
     out.push(`<text x="${left - 6}" y="${y + 15}" text-anchor="end">${escapeXml(b.label)}</text>`);
     const ok = Number.isFinite(b.value) && (!o.log || b.value > 0);
     const x1 = ok ? x(b.value) : left;
-    out.push(ok ? `<rect x="${left}" y="${y + 4}" width="${Math.max(1, x1 - left).toFixed(1)}" height="${rowH - 8}" fill="${colour(b.group)}"/>`
-      : `<rect x="${left}" y="${y + 4}" width="2" height="${rowH - 8}" fill="none" stroke="#999999"/>`);
+    out.push(
+      ok
+        ? `<rect x="${left}" y="${y + 4}" width="${Math.max(1, x1 - left).toFixed(1)}" height="${rowH - 8}" fill="${colour(b.group)}"/>`
+        : `<rect x="${left}" y="${y + 4}" width="2" height="${rowH - 8}" fill="none" stroke="#999999"/>`,
+    );
     if (ok && b.min !== undefined && b.max !== undefined && b.max > b.min) {
-      const a = x(b.min), z = x(b.max), m = y + rowH / 2;
-      out.push(`<path d="M${a.toFixed(1)} ${m - 4}v8M${a.toFixed(1)} ${m}H${z.toFixed(1)}M${z.toFixed(1)} ${m - 4}v8" stroke="#222222" fill="none"/>`);
+      const a = x(b.min),
+        z = x(b.max),
+        m = y + rowH / 2;
+      out.push(
+        `<path d="M${a.toFixed(1)} ${m - 4}v8M${a.toFixed(1)} ${m}H${z.toFixed(1)}M${z.toFixed(1)} ${m - 4}v8" stroke="#222222" fill="none"/>`,
+      );
     }
     const label = ok ? fmtV(b.value) + (b.note ? `  ${b.note}` : '') : (b.note ?? 'n/a');
     const tx = Math.max(x1, b.max !== undefined && ok ? x(b.max) : 0) + 6;

@@ -66,8 +66,15 @@ export interface FpgaRow {
   model: string;
   item: string;
   report: {
-    logicCells: number; logicCellsAvailable: number; ebr: number; spram: number; dsp: number;
-    fmaxMHz: number; boardClockMHz: number; cyclesPerInference: number | null; inferencesPerSecondAtFmax: number | null;
+    logicCells: number;
+    logicCellsAvailable: number;
+    ebr: number;
+    spram: number;
+    dsp: number;
+    fmaxMHz: number;
+    boardClockMHz: number;
+    cyclesPerInference: number | null;
+    inferencesPerSecondAtFmax: number | null;
   } | null;
   activity: { toggleRate: number; products: number; cycles: number; bits: number; vcdBytes: number } | null;
   atFmax: FpgaEnergy | null;

@@ -32,7 +32,10 @@ export interface VcdActivity {
   signals: { counted: number; declared: number };
 }
 
-interface Var { bits: number; counted: boolean }
+interface Var {
+  bits: number;
+  counted: boolean;
+}
 
 export class VcdCounter {
   private readonly o: VcdCountOptions;
@@ -71,12 +74,20 @@ export class VcdCounter {
     this.timestamp();
     if (!this.clockId) throw new Error(`VCD: no clock signal ending in '${this.o.clock}'`);
     if (this.o.window && !this.windowId) throw new Error(`VCD: no window signal ending in '${this.o.window}'`);
-    let bits = 0, counted = 0;
-    for (const v of this.vars.values()) if (v.counted) { bits += v.bits; counted++; }
+    let bits = 0,
+      counted = 0;
+    for (const v of this.vars.values())
+      if (v.counted) {
+        bits += v.bits;
+        counted++;
+      }
     return {
-      cycles: this.cycles, toggles: this.toggles, bits,
+      cycles: this.cycles,
+      toggles: this.toggles,
+      bits,
       toggleRate: bits && this.cycles ? this.toggles / (bits * this.cycles) : 0,
-      strobes: { ...this.strobeCounts }, signals: { counted, declared: this.declared },
+      strobes: { ...this.strobeCounts },
+      signals: { counted, declared: this.declared },
     };
   }
 
@@ -97,14 +108,21 @@ export class VcdCounter {
     // Tokens may share a line ("$scope module u_core $end") or not; handle the common layouts.
     const t = l.split(/\s+/);
     for (let i = 0; i < t.length; i++) {
-      if (t[i] === '$scope') { this.scopes.push(t[i + 2]); i += 2; }
-      else if (t[i] === '$upscope') this.scopes.pop();
+      if (t[i] === '$scope') {
+        this.scopes.push(t[i + 2]);
+        i += 2;
+      } else if (t[i] === '$upscope') this.scopes.pop();
       else if (t[i] === '$var') {
-        const bits = Number(t[i + 2]), id = t[i + 3], name = [...this.scopes, t[i + 4]].join('.');
+        const bits = Number(t[i + 2]),
+          id = t[i + 3],
+          name = [...this.scopes, t[i + 4]].join('.');
         this.declared++;
         this.bind(id, name, bits);
         i += 4;
-      } else if (t[i] === '$enddefinitions') { this.inHeader = false; return; }
+      } else if (t[i] === '$enddefinitions') {
+        this.inHeader = false;
+        return;
+      }
     }
   }
 
@@ -115,7 +133,10 @@ export class VcdCounter {
     for (const [label, s] of Object.entries(this.o.strobes ?? {})) if (!this.strobeIds.has(label) && ends(s)) this.strobeIds.set(label, id);
     const inScope = !this.o.scope || name.includes(this.o.scope);
     const prev = this.vars.get(id);
-    if (prev) { prev.counted ||= inScope && id !== this.clockId; return; }
+    if (prev) {
+      prev.counted ||= inScope && id !== this.clockId;
+      return;
+    }
     this.vars.set(id, { bits, counted: inScope && id !== this.clockId });
   }
 
@@ -144,7 +165,8 @@ export class VcdCounter {
 
 /** Bits that differ between two VCD vector values (left-extended to `width` as VCD specifies). */
 export function differingBits(a: string, b: string, width: number): number {
-  const pa = extend(a, width), pb = extend(b, width);
+  const pa = extend(a, width),
+    pb = extend(b, width);
   let n = 0;
   for (let i = 0; i < width; i++) if (pa.charCodeAt(i) !== pb.charCodeAt(i)) n++;
   return n;

@@ -40,10 +40,24 @@ export function readFpgaReport(dir: string): FpgaReport | null {
 export function buildUp5k(cli: string, onnx: string, calibration: string, dir: string, log: (s: string) => void): Promise<void> {
   log(`  building the UP5K bitstream of ${onnx} (Yosys + nextpnr: several minutes)…`);
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'compile', onnx, '--target', 'verilog', '--device', 'up5k', '-o', dir, '--calibration', calibration], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [cli, 'compile', onnx, '--target', 'verilog', '--device', 'up5k', '-o', dir, '--calibration', calibration], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new TritError(`the UP5K build failed:\n${err.trim().split('\n').slice(-6).join('\n')}`, { file: onnx }, 'run the trit compile command above by itself to see its full output'))));
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new TritError(
+              `the UP5K build failed:\n${err.trim().split('\n').slice(-6).join('\n')}`,
+              { file: onnx },
+              'run the trit compile command above by itself to see its full output',
+            ),
+          ),
+    );
   });
 }
 
@@ -60,7 +74,12 @@ export interface ActivityResult extends VcdActivity {
  * deleted: a FIFO would avoid the disk, but Verilator opens its trace file non-blocking, which
  * fails on a FIFO without a reader and then traces nothing.
  */
-export async function measureActivity(onnx: string, calibration: string, feeds: Record<string, ArrayLike<number>>, log: (s: string) => void): Promise<ActivityResult> {
+export async function measureActivity(
+  onnx: string,
+  calibration: string,
+  feeds: Record<string, ArrayLike<number>>,
+  log: (s: string) => void,
+): Promise<ActivityResult> {
   const t0 = Date.now();
   const c = compileFile(onnx, calibration, undefined, 'fpga');
   const program = buildProgram(c.ir);
@@ -73,11 +92,19 @@ export async function measureActivity(onnx: string, calibration: string, feeds: 
     const r = await sim.run(feeds);
     await sim.close();
     log(`  counting toggles in the ${(statSync(vcd).size / 2 ** 20).toFixed(0)} MiB trace…`);
-    const counter = new VcdCounter({ clock: 'trit_top.clk_i', window: 'u_core.counting_q', scope: '.u_core.', strobes: { products: 'u_core.mul_start_q' } });
+    const counter = new VcdCounter({
+      clock: 'trit_top.clk_i',
+      window: 'u_core.counting_q',
+      scope: '.u_core.',
+      strobes: { products: 'u_core.mul_start_q' },
+    });
     let vcdBytes = 0;
     await new Promise<void>((resolve, reject) => {
       const stream = createReadStream(vcd, { encoding: 'latin1', highWaterMark: 1 << 22 });
-      stream.on('data', (chunk) => { vcdBytes += chunk.length; counter.push(chunk as string); });
+      stream.on('data', (chunk) => {
+        vcdBytes += chunk.length;
+        counter.push(chunk as string);
+      });
       stream.on('end', () => resolve());
       stream.on('error', reject);
     });

@@ -44,10 +44,16 @@ export async function kernelBench(quick: boolean, log: (s: string) => void): Pro
   const out: KernelResult[] = [];
   for (const { shape, N, K } of shapes) {
     let s = (N * 31 + K) >>> 0;
-    const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const W = Int8Array.from({ length: N * K }, () => { const u = r(); return u < 1 / 3 ? -1 : u < 2 / 3 ? 0 : 1; });
+    const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const W = Int8Array.from({ length: N * K }, () => {
+      const u = r();
+      return u < 1 / 3 ? -1 : u < 2 / 3 ? 0 : 1;
+    });
     const A = Int32Array.from({ length: K }, () => Math.floor(r() * 256) - 128);
-    const X32 = 65536, TAB = 1 << 20, OUT = 2 << 20, WTS = 4 << 20;
+    const X32 = 65536,
+      TAB = 1 << 20,
+      OUT = 2 << 20,
+      WTS = 4 << 20;
     new Int32Array(memory.buffer, X32, K).set(A);
     new Uint8Array(memory.buffer).set(packLut(W, N, K), WTS);
     k.buildTables(TAB, X32, 1, K);
@@ -56,19 +62,31 @@ export async function kernelBench(quick: boolean, log: (s: string) => void): Pro
     for (let o = 0; o < N; o++) {
       let acc = 0;
       for (let j = 0; j < K; j++) acc += W[o * K + j] * A[j];
-      if (got[o] !== acc) throw new Error(`kernel benchmark: row ${o} is ${got[o]}, expected ${acc} (the kernel build is wrong; rebuild with npm run build)`);
+      if (got[o] !== acc)
+        throw new Error(`kernel benchmark: row ${o} is ${got[o]}, expected ${acc} (the kernel build is wrong; rebuild with npm run build)`);
     }
     const weightBytes = (N * K) / 4;
     const bench = new Bench({ time: quick ? 150 : 1500, warmupTime: quick ? 30 : 200 });
     bench.add('kernel', () => k.matmulLut(OUT, TAB, WTS, 1, K, N));
-    bench.add('stream', () => { k.stream(WTS, weightBytes); });
+    bench.add('stream', () => {
+      k.stream(WTS, weightBytes);
+    });
     await bench.run();
     const samples = (name: string) => bench.tasks.find((t) => t.name === name)!.result!.samples;
     const kern = summarize(samples('kernel').map((ms) => (N * K) / (ms * 1e6)))!;
     const stream = summarize(samples('stream').map((ms) => weightBytes / (ms * 1e6)))!;
     const roof = stream.median * 4;
-    out.push({ shape, N, K, weightBytes, gWeightsPerSec: kern, streamGBps: stream, rooflineGWeightsPerSec: roof,
-      fractionOfRoofline: kern.median / roof, samples: { kernel: samples('kernel').length, stream: samples('stream').length } });
+    out.push({
+      shape,
+      N,
+      K,
+      weightBytes,
+      gWeightsPerSec: kern,
+      streamGBps: stream,
+      rooflineGWeightsPerSec: roof,
+      fractionOfRoofline: kern.median / roof,
+      samples: { kernel: samples('kernel').length, stream: samples('stream').length },
+    });
     log(`  kernel ${shape}: ${kern.median.toFixed(1)} G weights/s, stream ${stream.median.toFixed(1)} GB/s`);
   }
   return out;

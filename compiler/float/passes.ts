@@ -33,14 +33,29 @@ interface Ctx {
   constScalar: (name: string) => number | null;
 }
 
-const mk = (out: string, op: FOp, inputs: string[], like: FNode, shape = like.shape, int = false): FNode =>
-  ({ out, op, inputs, attrs: {}, shape, int, src: like.src });
+const mk = (out: string, op: FOp, inputs: string[], like: FNode, shape = like.shape, int = false): FNode => ({
+  out,
+  op,
+  inputs,
+  attrs: {},
+  shape,
+  int,
+  src: like.src,
+});
 
 const RULES: Record<string, Rule> = {
   foldConstants(n, c) {
     if (n.inputs.length === 0 || !n.inputs.every((x) => c.g.consts.has(x)) || n.op === 'ternary_matmul') return null;
     const ks = n.inputs.map((x) => c.g.consts.get(x)!);
-    c.g.consts.set(n.out, { shape: n.shape, data: evalNode(n, ks.map((k) => k.data), ks.map((k) => k.shape)), int: n.int });
+    c.g.consts.set(n.out, {
+      shape: n.shape,
+      data: evalNode(
+        n,
+        ks.map((k) => k.data),
+        ks.map((k) => k.shape),
+      ),
+      int: n.int,
+    });
     return [];
   },
   straightThrough(n, c) {
@@ -49,7 +64,8 @@ const RULES: Record<string, Rule> = {
     if (n.op !== 'add') return null;
     for (const k of [0, 1]) {
       const d = c.def.get(n.inputs[1 - k]);
-      if (d?.op === 'sub' && d.inputs[1] === n.inputs[k] && sameShape(c, d.inputs[0], n.shape)) return [mk(n.out, 'identity', [d.inputs[0]], n, n.shape, n.int)];
+      if (d?.op === 'sub' && d.inputs[1] === n.inputs[k] && sameShape(c, d.inputs[0], n.shape))
+        return [mk(n.out, 'identity', [d.inputs[0]], n, n.shape, n.int)];
     }
     return null;
   },
@@ -62,7 +78,11 @@ const RULES: Record<string, Rule> = {
     if (k === -0.5) return [mk(n.out, 'rsqrt', [x], n)];
     if (k === -1) return [mk(n.out, 'recip', [x], n)];
     if (k === 1) return [mk(n.out, 'identity', [x], n, n.shape, n.int)];
-    throw new TritError(`Pow with exponent ${k === null ? 'that is not a constant scalar' : k} is not supported`, { node: n.src }, 'trit supports exponents 2, 1, 0.5, −0.5 and −1');
+    throw new TritError(
+      `Pow with exponent ${k === null ? 'that is not a constant scalar' : k} is not supported`,
+      { node: n.src },
+      'trit supports exponents 2, 1, 0.5, −0.5 and −1',
+    );
   },
   divByConstToMul(n, c) {
     if (n.op !== 'div' || !c.g.consts.has(n.inputs[1])) return null;
@@ -138,15 +158,27 @@ export function canonicalize(g: FGraph): FGraph {
   for (let iter = 0; iter < 100; iter++) {
     const def = new Map(g.nodes.map((n) => [n.out, n]));
     const ctx: Ctx = {
-      g, def, fresh,
-      constScalar: (nm) => { const k = g.consts.get(nm); return k && numel(k.shape) === 1 ? k.data[0] : null; },
+      g,
+      def,
+      fresh,
+      constScalar: (nm) => {
+        const k = g.consts.get(nm);
+        return k && numel(k.shape) === 1 ? k.data[0] : null;
+      },
     };
     let changed = false;
     const out: FNode[] = [];
     for (const n of g.nodes) {
       let rep: FNode[] | null = null;
-      for (const rule of Object.values(RULES)) { rep = rule(n, ctx); if (rep) break; }
-      if (rep) { changed = true; out.push(...rep); for (const r of rep) def.set(r.out, r); } else out.push(n);
+      for (const rule of Object.values(RULES)) {
+        rep = rule(n, ctx);
+        if (rep) break;
+      }
+      if (rep) {
+        changed = true;
+        out.push(...rep);
+        for (const r of rep) def.set(r.out, r);
+      } else out.push(n);
     }
     g.nodes = out;
     if (!changed) break;

@@ -19,7 +19,8 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
   if (bytes.length < 8) throw new TritError('not a safetensors file: shorter than its 8-byte header length', { file });
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = Number(dv.getBigUint64(0, true));
-  if (hlen > bytes.length - 8 || hlen > 100_000_000) throw new TritError(`safetensors header claims ${hlen} bytes but the file has ${bytes.length - 8}`, { file }, 'the file is truncated or corrupt');
+  if (hlen > bytes.length - 8 || hlen > 100_000_000)
+    throw new TritError(`safetensors header claims ${hlen} bytes but the file has ${bytes.length - 8}`, { file }, 'the file is truncated or corrupt');
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
@@ -38,7 +39,11 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
     const n = shape.reduce((p, d) => p * d, 1);
     const [a, b] = data_offsets ?? [];
     if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && a >= 0 && b >= a && base + b <= bytes.length && b - a === n * size)) {
-      throw new TritError(`data offsets [${a}, ${b}] do not fit the file or the shape [${shape}] of ${dtype}`, { file, tensor: name }, 'the file is truncated or corrupt');
+      throw new TritError(
+        `data offsets [${a}, ${b}] do not fit the file or the shape [${shape}] of ${dtype}`,
+        { file, tensor: name },
+        'the file is truncated or corrupt',
+      );
     }
     const tv = new DataView(bytes.buffer, bytes.byteOffset + base + a, b - a);
     const data = new Float64Array(n);
@@ -50,21 +55,35 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
 
 /** IEEE half-precision bits → their exact value. */
 export function halfToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 31,
+    f = h & 1023;
   return e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 function readElem(dv: DataView, i: number, dt: STensor['dtype']): number {
   switch (dt) {
-    case 'F32': return dv.getFloat32(i * 4, true);
-    case 'F64': return dv.getFloat64(i * 8, true);
-    case 'I32': return dv.getInt32(i * 4, true);
-    case 'I64': return Number(dv.getBigInt64(i * 8, true));
-    case 'I8': return dv.getInt8(i);
-    case 'I16': return dv.getInt16(i * 2, true);
-    case 'U8': return dv.getUint8(i);
-    case 'F16': return halfToNumber(dv.getUint16(i * 2, true));
-    case 'BF16': { const b = new DataView(new ArrayBuffer(4)); b.setUint32(0, dv.getUint16(i * 2, true) << 16); return b.getFloat32(0); }
+    case 'F32':
+      return dv.getFloat32(i * 4, true);
+    case 'F64':
+      return dv.getFloat64(i * 8, true);
+    case 'I32':
+      return dv.getInt32(i * 4, true);
+    case 'I64':
+      return Number(dv.getBigInt64(i * 8, true));
+    case 'I8':
+      return dv.getInt8(i);
+    case 'I16':
+      return dv.getInt16(i * 2, true);
+    case 'U8':
+      return dv.getUint8(i);
+    case 'F16':
+      return halfToNumber(dv.getUint16(i * 2, true));
+    case 'BF16': {
+      const b = new DataView(new ArrayBuffer(4));
+      b.setUint32(0, dv.getUint16(i * 2, true) << 16);
+      return b.getFloat32(0);
+    }
   }
 }
 
@@ -89,12 +108,28 @@ export function writeSafetensors(tensors: Map<string, STensor> | Record<string, 
   for (const [, t] of entries) {
     for (const v of t.data) {
       switch (t.dtype) {
-        case 'F32': dv.setFloat32(p, v, true); p += 4; break;
-        case 'F64': dv.setFloat64(p, v, true); p += 8; break;
-        case 'I32': dv.setInt32(p, v, true); p += 4; break;
-        case 'I64': dv.setBigInt64(p, BigInt(v), true); p += 8; break;
-        case 'I8': dv.setInt8(p, v); p += 1; break;
-        default: throw new TritError(`writing ${t.dtype} is not supported`);
+        case 'F32':
+          dv.setFloat32(p, v, true);
+          p += 4;
+          break;
+        case 'F64':
+          dv.setFloat64(p, v, true);
+          p += 8;
+          break;
+        case 'I32':
+          dv.setInt32(p, v, true);
+          p += 4;
+          break;
+        case 'I64':
+          dv.setBigInt64(p, BigInt(v), true);
+          p += 8;
+          break;
+        case 'I8':
+          dv.setInt8(p, v);
+          p += 1;
+          break;
+        default:
+          throw new TritError(`writing ${t.dtype} is not supported`);
       }
     }
   }

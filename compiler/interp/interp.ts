@@ -67,7 +67,8 @@ export class Interpreter {
       if (inp.type.dtype !== 'f32') {
         const [lo, hi] = dtypeRange(inp.type.dtype);
         for (const x of a) {
-          if (!Number.isInteger(x) || x < lo || x > hi) throw new TritError(`input '${inp.name}' holds ${x}, not an ${inp.type.dtype}`, { tensor: inp.name });
+          if (!Number.isInteger(x) || x < lo || x > hi)
+            throw new TritError(`input '${inp.name}' holds ${x}, not an ${inp.type.dtype}`, { tensor: inp.name });
         }
       }
       env.set(inp.name, a);
@@ -146,28 +147,53 @@ export class Interpreter {
         }
         return this.fit(node, out, sats);
       }
-      case 'add': binary((u, v) => u + v); return this.fit(node, out, sats);
-      case 'sub': binary((u, v) => u - v); return this.fit(node, out, sats);
-      case 'max': binary((u, v) => Math.max(u, v)); return this.fit(node, out, sats);
-      case 'min': binary((u, v) => Math.min(u, v)); return this.fit(node, out, sats);
-      case 'mul': binary((u, v) => mulShift(u, v, a.shift as number, round)); return this.fit(node, out, sats);
-      case 'mulc': binary((u, v) => mulShift(u, v, a.shift as number, round)); return this.fit(node, out, sats);
-      case 'divround': binary((u, v) => divRound(u, a.mul as number, v, round)); return this.fit(node, out, sats);
-      case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return this.fit(node, out, sats);
-      case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return this.fit(node, out, sats);
+      case 'add':
+        binary((u, v) => u + v);
+        return this.fit(node, out, sats);
+      case 'sub':
+        binary((u, v) => u - v);
+        return this.fit(node, out, sats);
+      case 'max':
+        binary((u, v) => Math.max(u, v));
+        return this.fit(node, out, sats);
+      case 'min':
+        binary((u, v) => Math.min(u, v));
+        return this.fit(node, out, sats);
+      case 'mul':
+        binary((u, v) => mulShift(u, v, a.shift as number, round));
+        return this.fit(node, out, sats);
+      case 'mulc':
+        binary((u, v) => mulShift(u, v, a.shift as number, round));
+        return this.fit(node, out, sats);
+      case 'divround':
+        binary((u, v) => divRound(u, a.mul as number, v, round));
+        return this.fit(node, out, sats);
+      case 'neg':
+        for (let i = 0; i < n; i++) out[i] = -x[i];
+        return this.fit(node, out, sats);
+      case 'abs':
+        for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+        return this.fit(node, out, sats);
       case 'shift':
         for (let i = 0; i < n; i++) out[i] = roundShift(x[i], a.by as number, round);
         return this.fit(node, out, sats);
       case 'sat': {
-        const lo = a.lo as number, hi = a.hi as number;
+        const lo = a.lo as number,
+          hi = a.hi as number;
         let c = 0;
-        for (let i = 0; i < n; i++) { const v = clamp(x[i], lo, hi); if (v !== x[i]) c++; out[i] = v; }
+        for (let i = 0; i < n; i++) {
+          const v = clamp(x[i], lo, hi);
+          if (v !== x[i]) c++;
+          out[i] = v;
+        }
         if (c) sats.set(node.out, (sats.get(node.out) ?? 0) + c);
         return this.fit(node, out, sats);
       }
       case 'lut': {
         const T = this.constOf(node.inputs[1]).data;
-        const lo = a.lo as number, step = a.step as number, last = T.length - 1;
+        const lo = a.lo as number,
+          step = a.step as number,
+          last = T.length - 1;
         const span = 2 ** step;
         for (let i = 0; i < n; i++) {
           const d = x[i] - lo;
@@ -179,13 +205,17 @@ export class Interpreter {
         }
         return this.fit(node, out, sats);
       }
-      case 'recip': case 'rsqrt': {
+      case 'recip':
+      case 'rsqrt': {
         const fi = this.typeOf(node.inputs[0]).frac;
         const f = node.op === 'recip' ? recipFixed : rsqrtFixed;
         for (let i = 0; i < n; i++) out[i] = f(x[i], fi, t.frac, a.lutbits as number, a.newton as number);
         return this.fit(node, out, sats);
       }
-      case 'reduce_sum': case 'reduce_max': case 'reduce_absmax': case 'argmax': {
+      case 'reduce_sum':
+      case 'reduce_max':
+      case 'reduce_absmax':
+      case 'argmax': {
         const k = K();
         for (let r = 0; r < n; r++) {
           let acc = node.op === 'reduce_sum' ? 0 : node.op === 'reduce_absmax' ? 0 : -Infinity;
@@ -194,7 +224,10 @@ export class Interpreter {
             const v = x[r * k + j];
             if (node.op === 'reduce_sum') acc += v;
             else if (node.op === 'reduce_absmax') acc = Math.max(acc, Math.abs(v));
-            else if (v > acc) { acc = v; arg = j; }
+            else if (v > acc) {
+              acc = v;
+              arg = j;
+            }
           }
           out[r] = node.op === 'argmax' ? arg : acc;
         }
@@ -216,7 +249,8 @@ export class Interpreter {
         const ax = a.axis as number;
         const inner = numel(inShape.slice(ax + 1));
         const outer = numel(inShape.slice(0, ax));
-        const start = a.start as number, len = (a.end as number) - start;
+        const start = a.start as number,
+          len = (a.end as number) - start;
         let k = 0;
         for (let o = 0; o < outer; o++) {
           for (let j = 0; j < len * inner; j++) out[k++] = x[(o * inShape[ax] + start) * inner + j];
@@ -256,7 +290,9 @@ export class Interpreter {
       const v = out[i];
       if (v < lo || v > hi) {
         if (!clampIt) {
-          throw new TritError(`value ${v} does not fit ${node.type.dtype} (op ${node.op}); the range analysis should have refused this graph`, { node: node.out });
+          throw new TritError(`value ${v} does not fit ${node.type.dtype} (op ${node.op}); the range analysis should have refused this graph`, {
+            node: node.out,
+          });
         }
         out[i] = v < lo ? lo : hi;
         c++;
@@ -273,10 +309,12 @@ export class Interpreter {
     const [N, K] = c.type.shape;
     r = { pos: [], neg: [] };
     for (let o = 0; o < N; o++) {
-      const p: number[] = [], q: number[] = [];
+      const p: number[] = [],
+        q: number[] = [];
       for (let j = 0; j < K; j++) {
         const w = c.data[o * K + j];
-        if (w === 1) p.push(j); else if (w === -1) q.push(j);
+        if (w === 1) p.push(j);
+        else if (w === -1) q.push(j);
       }
       r.pos.push(Int32Array.from(p));
       r.neg.push(Int32Array.from(q));

@@ -28,11 +28,16 @@ export function roundShift(v: number, s: number, mode: RoundMode): number {
 function roundUp(qOdd: boolean, r2: number, d: number, negative: boolean, mode: RoundMode): number {
   if (r2 === 0) return 0;
   switch (mode) {
-    case 'floor': return 0;
-    case 'trunc': return negative ? 1 : 0;
-    case 'half_up': return r2 >= d ? 1 : 0;
-    case 'half_even': return r2 > d || (r2 === d && qOdd) ? 1 : 0;
-    case 'half_away': return r2 > d || (r2 === d && !negative) ? 1 : 0;
+    case 'floor':
+      return 0;
+    case 'trunc':
+      return negative ? 1 : 0;
+    case 'half_up':
+      return r2 >= d ? 1 : 0;
+    case 'half_even':
+      return r2 > d || (r2 === d && qOdd) ? 1 : 0;
+    case 'half_away':
+      return r2 > d || (r2 === d && !negative) ? 1 : 0;
   }
 }
 
@@ -64,16 +69,27 @@ export function divRound(a: number, k: number, b: number, mode: RoundMode): numb
   const n = a * k + 0; // + 0: no −0 out of a zero dividend
   let q = Math.floor(n / b);
   let r = n - q * b; // exact; the float quotient may be off by one, corrected here
-  while (r < 0) { q--; r += b; }
-  while (r >= b) { q++; r -= b; }
+  while (r < 0) {
+    q--;
+    r += b;
+  }
+  while (r >= b) {
+    q++;
+    r -= b;
+  }
   if (r === 0) return q;
   const twice = 2 * r; // compare r with b/2 without halving
   switch (mode) {
-    case 'floor': return q;
-    case 'trunc': return n < 0 ? q + 1 : q;
-    case 'half_up': return twice >= b ? q + 1 : q;
-    case 'half_away': return twice > b || (twice === b && n > 0) ? q + 1 : q;
-    default: return twice > b || (twice === b && q % 2 !== 0) ? q + 1 : q; // half_even
+    case 'floor':
+      return q;
+    case 'trunc':
+      return n < 0 ? q + 1 : q;
+    case 'half_up':
+      return twice >= b ? q + 1 : q;
+    case 'half_away':
+      return twice > b || (twice === b && n > 0) ? q + 1 : q;
+    default:
+      return twice > b || (twice === b && q % 2 !== 0) ? q + 1 : q; // half_even
   }
 }
 
@@ -81,11 +97,16 @@ export function roundReal(x: number, mode: RoundMode): number {
   const f = Math.floor(x);
   const r = x - f;
   switch (mode) {
-    case 'floor': return f;
-    case 'trunc': return Math.trunc(x);
-    case 'half_up': return r >= 0.5 ? f + 1 : f;
-    case 'half_even': return r > 0.5 || (r === 0.5 && f % 2 !== 0) ? f + 1 : f;
-    case 'half_away': return r > 0.5 || (r === 0.5 && x > 0) ? f + 1 : f;
+    case 'floor':
+      return f;
+    case 'trunc':
+      return Math.trunc(x);
+    case 'half_up':
+      return r >= 0.5 ? f + 1 : f;
+    case 'half_even':
+      return r > 0.5 || (r === 0.5 && f % 2 !== 0) ? f + 1 : f;
+    case 'half_away':
+      return r > 0.5 || (r === 0.5 && x > 0) ? f + 1 : f;
   }
 }
 

@@ -22,10 +22,16 @@ export function eliminateCommonSubexpressions(g: IRGraph): Map<string, string> {
   for (const n of g.nodes) {
     n.inputs = n.inputs.map((x) => rename.get(x) ?? x);
     if (n.op !== 'state_write') {
-      const attrs = Object.keys(n.attrs).sort().map((k) => `${k}=${n.attrs[k]}`).join(',');
+      const attrs = Object.keys(n.attrs)
+        .sort()
+        .map((k) => `${k}=${n.attrs[k]}`)
+        .join(',');
       const key = `${n.op}|${n.inputs.join(',')}|${attrs}|${typeToString(n.type)}`;
       const twin = seen.get(key);
-      if (twin !== undefined) { rename.set(n.out, twin); continue; }
+      if (twin !== undefined) {
+        rename.set(n.out, twin);
+        continue;
+      }
       seen.set(key, n.out);
     }
     kept.push(n);

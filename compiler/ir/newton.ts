@@ -78,7 +78,10 @@ export function rsqrtFixed(x: number, fracIn: number, fracOut: number, lutBits: 
   let m = roundShift(x, e - Q, 'floor'); // [2^30, 2^31)
   let k = e - fracIn; // value = (m/2^30)·2^k
   const odd = ((k % 2) + 2) % 2 === 1;
-  if (odd) { m *= 2; k -= 1; } // M ∈ [2,4), k even
+  if (odd) {
+    m *= 2;
+    k -= 1;
+  } // M ∈ [2,4), k even
   const mant = odd ? m / 2 : m;
   const idx = (odd ? 2 ** lutBits : 0) + Math.floor(mant / 2 ** (Q - lutBits)) - 2 ** lutBits;
   let y = rsqrtSeedTable(lutBits)[idx];

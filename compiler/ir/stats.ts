@@ -43,8 +43,22 @@ const BYTES = { i8: 1, i16: 2, i32: 4, f32: 4 } as const;
 /** Counts the operations of one run of `g`. */
 export function graphStats(g: IRGraph): IRStats {
   const s: IRStats = {
-    adds: 0, subs: 0, weightAdds: 0, weightMultiplies: 0, constMultiplies: 0, elementwiseMultiplies: 0, divisions: 0, lookups: 0,
-    weightBytes: 0, ternaryWeights: 0, weightSparsity: 0, constBytes: 0, constBytesRead: 0, stateBytes: 0, nodes: g.nodes.length, opCounts: {},
+    adds: 0,
+    subs: 0,
+    weightAdds: 0,
+    weightMultiplies: 0,
+    constMultiplies: 0,
+    elementwiseMultiplies: 0,
+    divisions: 0,
+    lookups: 0,
+    weightBytes: 0,
+    ternaryWeights: 0,
+    weightSparsity: 0,
+    constBytes: 0,
+    constBytesRead: 0,
+    stateBytes: 0,
+    nodes: g.nodes.length,
+    opCounts: {},
   };
   let zeros = 0;
   for (const c of g.consts.values()) {
@@ -71,8 +85,12 @@ export function graphStats(g: IRGraph): IRStats {
       case 'ternary_matmul': {
         const w = g.consts.get(node.inputs[1])!;
         const rows = numel(shapeOf.get(node.inputs[0])!.slice(0, -1));
-        let p = 0, m = 0;
-        for (const v of w.data) { if (v === 1) p++; else if (v === -1) m++; }
+        let p = 0,
+          m = 0;
+        for (const v of w.data) {
+          if (v === 1) p++;
+          else if (v === -1) m++;
+        }
         s.adds += p * rows;
         s.subs += m * rows;
         s.weightAdds += (p + m) * rows;
@@ -86,25 +104,52 @@ export function graphStats(g: IRGraph): IRStats {
         s.constBytesRead += n * BYTES[table.type.dtype];
         break;
       }
-      case 'add': s.adds += n; break;
-      case 'sub': s.subs += n; break;
-      case 'reduce_sum': s.adds += numel(shapeOf.get(node.inputs[0])!); break;
-      case 'mulc': s.constMultiplies += n; break;
-      case 'mul': s.elementwiseMultiplies += n; break;
-      case 'divround': s.constMultiplies += n; s.divisions += n; break;
+      case 'add':
+        s.adds += n;
+        break;
+      case 'sub':
+        s.subs += n;
+        break;
+      case 'reduce_sum':
+        s.adds += numel(shapeOf.get(node.inputs[0])!);
+        break;
+      case 'mulc':
+        s.constMultiplies += n;
+        break;
+      case 'mul':
+        s.elementwiseMultiplies += n;
+        break;
+      case 'divround':
+        s.constMultiplies += n;
+        s.divisions += n;
+        break;
       case 'lut':
         s.lookups += n;
         if (node.attrs.interp === 'linear') s.elementwiseMultiplies += n;
         break;
-      case 'recip': case 'rsqrt':
+      case 'recip':
+      case 'rsqrt':
         s.lookups += n;
         s.elementwiseMultiplies += n * newtonMultiplies(node.op, node.attrs.newton as number);
         break;
       // Counted only in opCounts: comparisons, sign ops, shifts, clamps and data movement cost
       // no arithmetic the energy model prices (docs/benchmarks.md).
-      case 'quantize': case 'dequantize': case 'neg': case 'abs': case 'max': case 'min': case 'shift': case 'sat':
-      case 'reduce_max': case 'reduce_absmax': case 'argmax': case 'slice': case 'concat': case 'reshape':
-      case 'state_read': case 'state_write':
+      case 'quantize':
+      case 'dequantize':
+      case 'neg':
+      case 'abs':
+      case 'max':
+      case 'min':
+      case 'shift':
+      case 'sat':
+      case 'reduce_max':
+      case 'reduce_absmax':
+      case 'argmax':
+      case 'slice':
+      case 'concat':
+      case 'reshape':
+      case 'state_read':
+      case 'state_write':
         break;
       default: {
         const unknown: never = node.op; // a new op must say what it costs

@@ -40,7 +40,9 @@ export function printGraph(g: IRGraph): string {
 /** One node as a line of text. */
 export function printNode(n: IRNode): string {
   const ops = n.inputs.map((x) => (x.startsWith('@') ? x : `%${x}`)).join(', ');
-  const attrs = Object.entries(n.attrs).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(', ');
+  const attrs = Object.entries(n.attrs)
+    .map(([k, v]) => (v === true ? k : `${k}=${v}`))
+    .join(', ');
   return `%${n.out} = ${n.op}${ops ? ' ' + ops : ''}${attrs ? ` {${attrs}}` : ''} : ${typeToString(n.type)}`;
 }
 
@@ -52,7 +54,9 @@ export function parseGraph(text: string, file = '<ir>'): IRGraph {
   lines.forEach((raw, ln) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
-    const fail = (msg: string): never => { throw new TritError(`line ${ln + 1}: ${msg}`, { file }); };
+    const fail = (msg: string): never => {
+      throw new TritError(`line ${ln + 1}: ${msg}`, { file });
+    };
     if (!sawHeader) {
       if (line !== 'trit-ir 1') fail(`expected header 'trit-ir 1', got '${line.slice(0, 40)}'`);
       sawHeader = true;
@@ -61,13 +65,16 @@ export function parseGraph(text: string, file = '<ir>'): IRGraph {
     const [kw] = line.split(' ', 1);
     const rest = line.slice(kw.length + 1);
     switch (kw) {
-      case 'graph': g.name = JSON.parse(rest); return;
+      case 'graph':
+        g.name = JSON.parse(rest);
+        return;
       case 'meta': {
         const m = /^(\S+) = (".*")$/.exec(rest) ?? fail('bad meta line');
         g.meta[m[1]] = JSON.parse(m[2]);
         return;
       }
-      case 'input': case 'state': {
+      case 'input':
+      case 'state': {
         const m = /^%(\S+) : (.+)$/.exec(rest) ?? fail(`bad ${kw} line`);
         const entry = { name: name(m[1], fail), type: parseType(m[2], fail) };
         (kw === 'input' ? g.inputs : g.states).push(entry);
@@ -115,16 +122,28 @@ function parseNode(line: string, fail: (m: string) => never): IRNode {
   const am = /\{([^}]*)\}$/.exec(body);
   if (am) {
     body = body.slice(0, am.index).trim();
-    for (const part of am[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of am[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
-      if (eq < 0) { attrs[part] = true; continue; }
-      const k = part.slice(0, eq), v = part.slice(eq + 1);
+      if (eq < 0) {
+        attrs[part] = true;
+        continue;
+      }
+      const k = part.slice(0, eq),
+        v = part.slice(eq + 1);
       const spec = opSpec(op);
       const kind = spec.attrs?.[k] ?? spec.optional?.[k];
       attrs[k] = kind === 'int' ? parseIntStrict(v, fail) : v;
     }
   }
-  const inputs = body ? body.split(',').map((s) => s.trim()).map((s) => (s.startsWith('%') ? name(s.slice(1), fail) : s.startsWith('@') ? s : fail(`operand '${s}' needs % or @`))) : [];
+  const inputs = body
+    ? body
+        .split(',')
+        .map((s) => s.trim())
+        .map((s) => (s.startsWith('%') ? name(s.slice(1), fail) : s.startsWith('@') ? s : fail(`operand '${s}' needs % or @`)))
+    : [];
   return { out: name(m[1], fail), op, inputs, attrs, type };
 }
 

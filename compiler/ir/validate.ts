@@ -27,7 +27,8 @@ export function validate(g: IRGraph): void {
     if (c.type.dtype === 'f32') fail(name, `constant '${name}' is f32; constants are integers`);
     if (c.data.length !== numel(c.type.shape)) fail(name, `constant '${name}' has ${c.data.length} values for shape [${c.type.shape}]`);
     const [lo, hi] = c.ternary ? [-1, 1] : dtypeRange(c.type.dtype);
-    for (const v of c.data) if (v < lo || v > hi) fail(name, `constant '${name}' holds ${v}, outside ${c.ternary ? 'ternary {-1,0,1}' : c.type.dtype}`);
+    for (const v of c.data)
+      if (v < lo || v > hi) fail(name, `constant '${name}' holds ${v}, outside ${c.ternary ? 'ternary {-1,0,1}' : c.type.dtype}`);
   }
   const stateNames = new Set(g.states.map((s) => s.name));
   const written = new Set<string>();
@@ -91,15 +92,17 @@ function checkShape(t: TensorType, name: string, fail: Fail): void {
 
 function checkAttr(node: IRNode, k: string, kind: string, fail: Fail): void {
   const v = node.attrs[k];
-  const ok = kind === 'int' ? Number.isInteger(v) : kind === 'round' ? ROUND_MODES.includes(v as never)
-    : kind === 'flag' ? v === true : typeof v === 'string';
+  const ok =
+    kind === 'int' ? Number.isInteger(v) : kind === 'round' ? ROUND_MODES.includes(v as never) : kind === 'flag' ? v === true : typeof v === 'string';
   if (!ok) fail(node, `attribute ${k}=${String(v)} of ${node.op} is not a valid ${kind}`);
 }
 
 function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): void {
   const t = node.type;
   const a = node.attrs;
-  const want = (cond: boolean, msg: string) => { if (!cond) fail(node, `${node.op}: ${msg}`); };
+  const want = (cond: boolean, msg: string) => {
+    if (!cond) fail(node, `${node.op}: ${msg}`);
+  };
   const isInt = t.dtype !== 'f32';
   const bshape = () => {
     const s = broadcastShapes(ins[0].shape, ins[1].shape);
@@ -121,11 +124,18 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
       want(t.frac === ins[0].frac && isInt, 'output frac equals input frac (sums of inputs)');
       break;
     }
-    case 'add': case 'sub': case 'max': case 'min':
+    case 'add':
+    case 'sub':
+    case 'max':
+    case 'min':
       bshape();
-      want(ins[0].frac === t.frac && ins[1].frac === t.frac, `operand fracs ${ins[0].frac}, ${ins[1].frac} must equal the output's ${t.frac}; insert a shift`);
+      want(
+        ins[0].frac === t.frac && ins[1].frac === t.frac,
+        `operand fracs ${ins[0].frac}, ${ins[1].frac} must equal the output's ${t.frac}; insert a shift`,
+      );
       break;
-    case 'neg': case 'abs':
+    case 'neg':
+    case 'abs':
       want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
       break;
     case 'shift':
@@ -135,17 +145,23 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
     case 'sat': {
       const [lo, hi] = dtypeRange(t.dtype);
       want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
-      want((a.lo as number) <= (a.hi as number) && (a.lo as number) >= lo && (a.hi as number) <= hi, `bounds [${a.lo}, ${a.hi}] must lie within ${t.dtype}`);
+      want(
+        (a.lo as number) <= (a.hi as number) && (a.lo as number) >= lo && (a.hi as number) <= hi,
+        `bounds [${a.lo}, ${a.hi}] must lie within ${t.dtype}`,
+      );
       break;
     }
-    case 'mul': case 'mulc':
+    case 'mul':
+    case 'mulc':
       bshape();
       want(t.frac === ins[0].frac + ins[1].frac - (a.shift as number), `output frac must be ${ins[0].frac} + ${ins[1].frac} − ${a.shift}`);
       break;
     case 'divround': {
       const bs = ins[1].shape;
-      want(numel(bs) === 1 || (bs.length === ins[0].shape.length && bs.at(-1) === 1 && bs.slice(0, -1).every((d, i) => d === ins[0].shape[i])),
-        'the divisor is a scalar or one value per row ([..., 1])');
+      want(
+        numel(bs) === 1 || (bs.length === ins[0].shape.length && bs.at(-1) === 1 && bs.slice(0, -1).every((d, i) => d === ins[0].shape[i])),
+        'the divisor is a scalar or one value per row ([..., 1])',
+      );
       want(sameShape(ins[0].shape, t.shape), 'same shape as the dividend');
       want(ins[0].frac === ins[1].frac, `dividend and divisor have the same frac (${ins[0].frac} vs ${ins[1].frac})`);
       want(t.frac === 0, 'the quotient is an integer (frac 0)');
@@ -155,37 +171,63 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
     }
     case 'lut':
       want(ins[1].shape.length === 1 && ins[1].shape[0] >= 2, 'table must be a 1-D constant of at least 2 entries');
-      want(t.frac === ins[1].frac && sameShape(ins[0].shape, t.shape), 'output has the table\'s frac and the input\'s shape');
+      want(t.frac === ins[1].frac && sameShape(ins[0].shape, t.shape), "output has the table's frac and the input's shape");
       want((a.step as number) >= 0 && (a.step as number) < 53, 'step must be in [0, 52]');
       want(a.interp === 'none' || a.interp === 'linear', "interp is 'none' or 'linear'");
       break;
-    case 'rsqrt': case 'recip':
+    case 'rsqrt':
+    case 'recip':
       want(sameShape(ins[0].shape, t.shape), 'same shape as its operand');
-      want((a.lutbits as number) >= 1 && (a.lutbits as number) <= 12 && (a.newton as number) >= 0 && (a.newton as number) <= 4, 'lutbits in [1,12], newton in [0,4]');
+      want(
+        (a.lutbits as number) >= 1 && (a.lutbits as number) <= 12 && (a.newton as number) >= 0 && (a.newton as number) <= 4,
+        'lutbits in [1,12], newton in [0,4]',
+      );
       want(ins[0].dtype !== 'f32' && ins[0].dtype !== undefined && ins[0].frac >= -30 && ins[0].frac <= 60, 'integer operand');
       break;
-    case 'reduce_sum': case 'reduce_max': case 'reduce_absmax': case 'argmax':
-      want(sameShape(t.shape, [...ins[0].shape.slice(0, -1), 1]), `output shape must be [${[...ins[0].shape.slice(0, -1), 1]}] (keepdims over the last axis)`);
-      want(node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac, node.op === 'argmax' ? 'argmax yields i32 frac 0' : 'same frac as its operand');
+    case 'reduce_sum':
+    case 'reduce_max':
+    case 'reduce_absmax':
+    case 'argmax':
+      want(
+        sameShape(t.shape, [...ins[0].shape.slice(0, -1), 1]),
+        `output shape must be [${[...ins[0].shape.slice(0, -1), 1]}] (keepdims over the last axis)`,
+      );
+      want(
+        node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac,
+        node.op === 'argmax' ? 'argmax yields i32 frac 0' : 'same frac as its operand',
+      );
       break;
     case 'gather': {
       want(ins[0].shape.length === 2, 'table is [V, D]');
       want(ins[1].frac === 0, 'ids are plain integers');
-      want(sameShape(t.shape, [...ins[1].shape, ins[0].shape[1]]) && t.frac === ins[0].frac && t.dtype === ins[0].dtype, 'output is ids.shape + [D] with the table\'s type');
+      want(
+        sameShape(t.shape, [...ins[1].shape, ins[0].shape[1]]) && t.frac === ins[0].frac && t.dtype === ins[0].dtype,
+        "output is ids.shape + [D] with the table's type",
+      );
       break;
     }
     case 'slice': {
       const ax = a.axis as number;
       want(ax >= 0 && ax < ins[0].shape.length, `axis ${ax} out of range`);
-      want((a.start as number) >= 0 && (a.start as number) < (a.end as number) && (a.end as number) <= ins[0].shape[ax], `range [${a.start}, ${a.end}) out of [0, ${ins[0].shape[ax]})`);
-      const s = ins[0].shape.slice(); s[ax] = (a.end as number) - (a.start as number);
+      want(
+        (a.start as number) >= 0 && (a.start as number) < (a.end as number) && (a.end as number) <= ins[0].shape[ax],
+        `range [${a.start}, ${a.end}) out of [0, ${ins[0].shape[ax]})`,
+      );
+      const s = ins[0].shape.slice();
+      s[ax] = (a.end as number) - (a.start as number);
       want(sameShape(s, t.shape) && t.frac === ins[0].frac && t.dtype === ins[0].dtype, `output must be [${s}] with the input's type`);
       break;
     }
     case 'concat': {
       const ax = a.axis as number;
       const total = ins.reduce((s, x) => s + (x.shape[ax] ?? 0), 0);
-      want(ins.every((x) => x.frac === t.frac && x.dtype === t.dtype && x.shape.length === t.shape.length && x.shape.every((d, i) => i === ax || d === t.shape[i])), 'operands share dtype, frac and all dims but the axis');
+      want(
+        ins.every(
+          (x) =>
+            x.frac === t.frac && x.dtype === t.dtype && x.shape.length === t.shape.length && x.shape.every((d, i) => i === ax || d === t.shape[i]),
+        ),
+        'operands share dtype, frac and all dims but the axis',
+      );
       want(t.shape[ax] === total, `axis ${ax} must total ${total}`);
       break;
     }
@@ -193,7 +235,7 @@ function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): vo
       want(numel(ins[0].shape) === numel(t.shape) && ins[0].frac === t.frac && ins[0].dtype === t.dtype, 'same element count and type');
       break;
     case 'state_write':
-      want(sameType(ins[0], t), 'writes a value of the state\'s type');
+      want(sameType(ins[0], t), "writes a value of the state's type");
       break;
     case 'state_read':
       break;

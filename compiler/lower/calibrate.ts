@@ -28,8 +28,12 @@ export function calibrate(g: FGraph, sequences: CalibSequence[], onStep?: (done:
       const env = evalGraph(g, { ...step, ...state });
       for (const [k, v] of env) {
         if (g.consts.has(k)) continue;
-        let lo = Infinity, hi = -Infinity;
-        for (const x of v) { if (x < lo) lo = x; if (x > hi) hi = x; }
+        let lo = Infinity,
+          hi = -Infinity;
+        for (const x of v) {
+          if (x < lo) lo = x;
+          if (x > hi) hi = x;
+        }
         const r = ranges.get(k);
         ranges.set(k, r ? [Math.min(r[0], lo), Math.max(r[1], hi)] : [lo, hi]);
       }

@@ -41,7 +41,16 @@ export interface LowerOptions {
   exactQuant: boolean;
 }
 
-export const DEFAULT_LOWER: LowerOptions = { headroom: 2, sumHeadroom: 16, lutBits: 8, newton: 2, lutDensity: 64, constBits: 24, tableBits: 32, exactQuant: true };
+export const DEFAULT_LOWER: LowerOptions = {
+  headroom: 2,
+  sumHeadroom: 16,
+  lutBits: 8,
+  newton: 2,
+  lutDensity: 64,
+  constBits: 24,
+  tableBits: 32,
+  exactQuant: true,
+};
 
 /** A lowered value: the IR operand, its type, and provable bounds of the real number it holds. */
 interface LV {
@@ -80,7 +89,11 @@ class Lowering {
   private defs: Map<string, FNode> | null = null;
   private src = '';
 
-  constructor(private g: FGraph, private cal: CalibRanges, private o: LowerOptions) {
+  constructor(
+    private g: FGraph,
+    private cal: CalibRanges,
+    private o: LowerOptions,
+  ) {
     this.ir = emptyGraph(g.name);
     this.ir.meta = { ...g.meta };
   }
@@ -92,13 +105,19 @@ class Lowering {
   /** A broken invariant of the lowering itself: still a TritError naming the node, and it says
    *  what a user can do (the random-graph test keeps valid models from reaching these). */
   private invariant(msg: string): never {
-    this.fail(`trit could not lower this node (${msg})`,
-      'this is a bug in trit: please report it with the model file; meanwhile, simplifying the node (e.g. folding its constants before export) or passing representative inputs with --calibration may avoid it');
+    this.fail(
+      `trit could not lower this node (${msg})`,
+      'this is a bug in trit: please report it with the model file; meanwhile, simplifying the node (e.g. folding its constants before export) or passing representative inputs with --calibration may avoid it',
+    );
   }
 
   private name(base: string): string {
     let b = base.replace(/[^A-Za-z0-9_.:/-]/g, '_') || 'v';
-    if (this.names.has(b)) { let k = 1; while (this.names.has(`${b}.${k}`)) k++; b = `${b}.${k}`; }
+    if (this.names.has(b)) {
+      let k = 1;
+      while (this.names.has(`${b}.${k}`)) k++;
+      b = `${b}.${k}`;
+    }
     this.names.add(b);
     return b;
   }
@@ -171,7 +190,8 @@ class Lowering {
       if (stateIns.has(i.name)) {
         const s = stateIns.get(i.name)!;
         const outV = g.outputs.find((o) => o.name === s.output)!.value;
-        const c1 = this.cal.get(i.name), c2 = this.cal.get(outV);
+        const c1 = this.cal.get(i.name),
+          c2 = this.cal.get(outV);
         const m = Math.max(...[c1, c2].filter(Boolean).flatMap((c) => c!.map(Math.abs)), 1e-3) * this.o.headroom;
         const t: TensorType = { dtype: 'i32', shape: i.shape, frac: fracFor(m) };
         this.ir.states.push({ name: this.name(i.name), type: t });
@@ -217,7 +237,10 @@ class Lowering {
         const v = this.emit('dequantize', [x.v], {}, { dtype: 'f32', shape: x.t.shape, frac: 0 }, `${o.name}.f32`);
         this.ir.outputs.push({ name: o.name, value: v });
       } else {
-        this.ir.outputs.push({ name: o.name, value: x.v.startsWith('@') ? this.emit('reshape', [this.toFrac(x, x.t.frac).v], {}, x.t, o.name) : x.v });
+        this.ir.outputs.push({
+          name: o.name,
+          value: x.v.startsWith('@') ? this.emit('reshape', [this.toFrac(x, x.t.frac).v], {}, x.t, o.name) : x.v,
+        });
       }
     }
     return this.ir;
@@ -229,37 +252,48 @@ class Lowering {
     const X = () => this.lvOf(n.inputs[0]);
     const shape = n.shape;
     switch (n.op) {
-      case 'add': case 'sub': return this.addSub(n);
-      case 'max': case 'min': return this.maxMin(n, n.inputs[1]);
-      case 'relu': return this.maxMin({ ...n, op: 'max' }, null);
+      case 'add':
+      case 'sub':
+        return this.addSub(n);
+      case 'max':
+      case 'min':
+        return this.maxMin(n, n.inputs[1]);
+      case 'relu':
+        return this.maxMin({ ...n, op: 'max' }, null);
       case 'neg': {
         const x = X();
         return { ...x, v: this.emit('neg', [x.v], {}, { ...x.t, shape }, n.out), lo: -x.hi, hi: -x.lo };
       }
       case 'abs': {
         const x = X();
-        const hi = maxAbs(x), lo = x.lo >= 0 ? x.lo : x.hi <= 0 ? -x.hi : 0;
+        const hi = maxAbs(x),
+          lo = x.lo >= 0 ? x.lo : x.hi <= 0 ? -x.hi : 0;
         return { ...x, v: this.emit('abs', [x.v], {}, { ...x.t, shape }, n.out), lo, hi };
       }
-      case 'mul': return this.mul(n);
+      case 'mul':
+        return this.mul(n);
       case 'div': {
         const r = this.recip(n, this.lvOf(n.inputs[1]), n.inputs[1]);
         return this.mulVar(n, this.lvOf(n.inputs[0]), r);
       }
-      case 'recip': return this.recip(n, X(), n.inputs[0], n.out);
-      case 'rsqrt': return this.rsqrt(n, X(), n.inputs[0], n.out);
+      case 'recip':
+        return this.recip(n, X(), n.inputs[0], n.out);
+      case 'rsqrt':
+        return this.rsqrt(n, X(), n.inputs[0], n.out);
       case 'sqrt': {
         const x = X();
         const r = this.rsqrt(n, x, n.inputs[0]);
         const hi = Math.sqrt(Math.max(x.hi, 0));
         return this.mulVar(n, x, r, hi);
       }
-      case 'round': case 'trunc': {
+      case 'round':
+      case 'trunc': {
         const q = n.op === 'round' && this.o.exactQuant ? this.absmaxQuant(n) : null;
         if (q) return q;
         const x = X();
         if (x.int && x.t.frac === 0) return x;
-        const lo = Math.floor(x.lo) - 1, hi = Math.ceil(x.hi) + 1;
+        const lo = Math.floor(x.lo) - 1,
+          hi = Math.ceil(x.hi) + 1;
         const t: TensorType = { dtype: dtypeFor(lo, hi), shape, frac: 0 };
         const v = this.emit('shift', [x.v], { by: x.t.frac, round: n.op === 'round' ? 'half_even' : 'trunc' }, t, n.out);
         return { v, t, lo, hi, int: true };
@@ -270,17 +304,25 @@ class Lowering {
         const [a, b] = dtypeRange(x.t.dtype);
         const lo = Math.max(a, Math.ceil((n.attrs.lo ?? -Infinity) * 2 ** f));
         const hi = Math.min(b, Math.floor((n.attrs.hi ?? Infinity) * 2 ** f));
-        const rlo = Math.max(x.lo, lo * 2 ** -f), rhi = Math.min(x.hi, hi * 2 ** -f);
+        const rlo = Math.max(x.lo, lo * 2 ** -f),
+          rhi = Math.min(x.hi, hi * 2 ** -f);
         const dt = dtypeFor(Math.floor(rlo * 2 ** f), Math.ceil(rhi * 2 ** f));
         const [c, d] = dtypeRange(dt);
         const v = this.emit('sat', [x.v], { lo: Math.max(lo, c), hi: Math.min(hi, d) }, { dtype: dt, shape, frac: f }, n.out);
         return { v, t: { dtype: dt, shape, frac: f }, lo: rlo, hi: rhi, int: x.int };
       }
-      case 'sigmoid': return this.lut(n, X(), (v) => 1 / (1 + Math.exp(-v)), 16, 0, 1);
-      case 'tanh': return this.lut(n, X(), Math.tanh, 8, -1, 1);
-      case 'reduce_sum': case 'reduce_mean': case 'reduce_max': case 'reduce_absmax': case 'argmax':
+      case 'sigmoid':
+        return this.lut(n, X(), (v) => 1 / (1 + Math.exp(-v)), 16, 0, 1);
+      case 'tanh':
+        return this.lut(n, X(), Math.tanh, 8, -1, 1);
+      case 'reduce_sum':
+      case 'reduce_mean':
+      case 'reduce_max':
+      case 'reduce_absmax':
+      case 'argmax':
         return this.reduce(n, X());
-      case 'ternary_matmul': return this.ternary(n, X());
+      case 'ternary_matmul':
+        return this.ternary(n, X());
       case 'gather': {
         const table = this.g.consts.get(n.inputs[0]);
         if (!table) this.fail('Gather from a computed tensor is not supported', 'gather rows of a constant table (an embedding)');
@@ -295,14 +337,16 @@ class Lowering {
         const t: TensorType = { dtype: dt, shape: [...ids.t.shape, D], frac };
         let v = this.emit('gather', [tc.v, ids.v], {}, t, n.out);
         if (numel(shape) !== numel(t.shape)) this.invariant('the gathered rows do not match the output shape');
-        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
+        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i]))
+          v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
         return { v, t: { ...t, shape }, lo: tc.lo, hi: tc.hi, int: table!.int };
       }
       case 'reshape': {
         const x = X();
         return { ...x, v: this.emit('reshape', [x.v], {}, { ...x.t, shape }, n.out), t: { ...x.t, shape } };
       }
-      case 'identity': return X();
+      case 'identity':
+        return X();
       case 'slice': {
         const x = X();
         const t = { ...x.t, shape };
@@ -311,15 +355,30 @@ class Lowering {
       case 'concat': {
         const xs = n.inputs.map((i) => this.lvOf(i));
         const f = Math.min(...xs.map((x) => x.t.frac));
-        const lo = Math.min(...xs.map((x) => x.lo)), hi = Math.max(...xs.map((x) => x.hi));
+        const lo = Math.min(...xs.map((x) => x.lo)),
+          hi = Math.max(...xs.map((x) => x.hi));
         const dt = f === 0 && xs.every((x) => x.int) ? dtypeFor(lo, hi) : 'i32';
         const al = n.inputs.map((name) => this.at(name, f, dt));
         const t: TensorType = { dtype: dt, shape, frac: f };
-        return { v: this.emit('concat', al.map((x) => x.v), { axis: n.attrs.axis! }, t, n.out), t, lo, hi, int: xs.every((x) => x.int) };
+        return {
+          v: this.emit(
+            'concat',
+            al.map((x) => x.v),
+            { axis: n.attrs.axis! },
+            t,
+            n.out,
+          ),
+          t,
+          lo,
+          hi,
+          int: xs.every((x) => x.int),
+        };
       }
       default:
-        this.fail(`${n.op} is not supported on values that depend on the input`,
-          n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined);
+        this.fail(
+          `${n.op} is not supported on values that depend on the input`,
+          n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined,
+        );
     }
   }
 
@@ -341,9 +400,11 @@ class Lowering {
     if (absmax === undefined) return null;
     // Numerator and abs-max argument are one value times scalar constants: the rewrites may have
     // split a dequantized input's 1/127 and 127 between them (the MLGRU's o_proj).
-    const num = this.scalarCore(d.inputs[0]), den = this.scalarCore(absmax);
+    const num = this.scalarCore(d.inputs[0]),
+      den = this.scalarCore(absmax);
     if (num.core !== den.core || den.scale === 0) return null;
-    const ratio = num.scale / Math.abs(den.scale), k = Math.round(ratio);
+    const ratio = num.scale / Math.abs(den.scale),
+      k = Math.round(ratio);
     if (!(k >= 1 && k <= 32767 && Math.abs(ratio - k) <= 1e-9 * k)) return null;
     const y = den.scale === 1 ? absmax : num.core;
     const { rowScales, kept } = this.factors(y);
@@ -366,14 +427,18 @@ class Lowering {
 
   /** M = max(reduce_absmax(y), ε), clip(reduce_absmax(y), ε) or reduce_absmax(y) (any reshape between). */
   private absmaxOf(name: string): { absmax: string; eps: number } | null {
-    let d = this.def(name), eps = 0;
+    let d = this.def(name),
+      eps = 0;
     if (d?.op === 'max') {
-      const [a, b] = d.inputs, ca = this.g.consts.get(a), cb = this.g.consts.get(b);
+      const [a, b] = d.inputs,
+        ca = this.g.consts.get(a),
+        cb = this.g.consts.get(b);
       const c = ca ?? cb;
       if (!c || c.data.length !== 1) return null;
       eps = c.data[0];
       d = this.def(ca ? b : a);
-    } else if (d?.op === 'clip' && !Number.isFinite(d.attrs.hi ?? Infinity)) { // Clip(min=ε) alone
+    } else if (d?.op === 'clip' && !Number.isFinite(d.attrs.hi ?? Infinity)) {
+      // Clip(min=ε) alone
       eps = d.attrs.lo ?? 0;
       d = this.def(d.inputs[0]);
     }
@@ -409,7 +474,11 @@ class Lowering {
       const c = this.g.consts.get(v);
       const positive = d ? d.op === 'rsqrt' || d.op === 'recip' : !!c && c.data.every((x) => x > 0);
       const scaleOperand = (x: string) => this.g.consts.has(x) || ['rsqrt', 'recip'].includes(this.def(x)?.op ?? '');
-      if (d?.op === 'mul' && (v === y || d.inputs.some(scaleOperand))) { walk(d.inputs[0]); walk(d.inputs[1]); return; }
+      if (d?.op === 'mul' && (v === y || d.inputs.some(scaleOperand))) {
+        walk(d.inputs[0]);
+        walk(d.inputs[1]);
+        return;
+      }
       if (perRow && positive) rowScales++;
       else kept.push(v);
     };
@@ -419,7 +488,8 @@ class Lowering {
 
   /** The product of the kept factors, variables first, constants folded into one `mulc`. */
   private product(kept: string[], n: FNode): LV {
-    const vars = kept.filter((v) => !this.g.consts.has(v)), consts = kept.filter((v) => this.g.consts.has(v));
+    const vars = kept.filter((v) => !this.g.consts.has(v)),
+      consts = kept.filter((v) => this.g.consts.has(v));
     if (vars.length === 0) this.invariant('abs-max quantization of a constant');
     let acc = this.lvOf(vars[0]);
     for (const v of vars.slice(1)) acc = this.mulVar({ ...n, out: `${n.out}.u${v}`, shape: n.shape }, acc, this.lvOf(v));
@@ -429,7 +499,8 @@ class Lowering {
       const o = this.g.consts.get(name)!;
       const s = broadcastShapes(c.shape, o.shape);
       if (!s) this.invariant('constant factors do not broadcast');
-      const ia = bIndex(s!, c.shape), ib = bIndex(s!, o.shape);
+      const ia = bIndex(s!, c.shape),
+        ib = bIndex(s!, o.shape);
       c = { data: Float64Array.from({ length: numel(s!) }, (_, i) => c.data[ia[i]] * o.data[ib[i]]), shape: s! };
     }
     return this.mulConst({ ...n, out: `${n.out}.u`, shape: n.shape }, acc, c, `${n.out}.g`);
@@ -438,7 +509,10 @@ class Lowering {
   /** An operand's real bounds without lowering it: from its LV, or from a constant's data. */
   private boundsOf(name: string): { lo: number; hi: number; frac: number; int: boolean } {
     const c = this.g.consts.get(name);
-    if (c) { const [lo, hi] = minMax(c.data); return { lo, hi, frac: 40, int: c.int }; }
+    if (c) {
+      const [lo, hi] = minMax(c.data);
+      return { lo, hi, frac: 40, int: c.int };
+    }
     const x = this.lvOf(name);
     return { lo: x.lo, hi: x.hi, frac: x.t.frac, int: x.int };
   }
@@ -450,8 +524,10 @@ class Lowering {
   }
 
   private addSub(n: FNode): LV {
-    const x = this.boundsOf(n.inputs[0]), y = this.boundsOf(n.inputs[1]);
-    const lo = n.op === 'add' ? x.lo + y.lo : x.lo - y.hi, hi = n.op === 'add' ? x.hi + y.hi : x.hi - y.lo;
+    const x = this.boundsOf(n.inputs[0]),
+      y = this.boundsOf(n.inputs[1]);
+    const lo = n.op === 'add' ? x.lo + y.lo : x.lo - y.hi,
+      hi = n.op === 'add' ? x.hi + y.hi : x.hi - y.lo;
     const f = Math.min(x.frac, y.frac, fracFor(Math.max(maxAbs(x), maxAbs(y), Math.abs(lo), Math.abs(hi))));
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
     const v = this.emit(n.op as 'add' | 'sub', [this.at(n.inputs[0], f).v, this.at(n.inputs[1], f).v], {}, t, n.out);
@@ -477,13 +553,15 @@ class Lowering {
     const c = name ? this.cal.get(name) : undefined;
     const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * headroom : Infinity;
     if (provable <= cb) return { bound: provable, sat: false };
-    if (!Number.isFinite(cb)) this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
+    if (!Number.isFinite(cb))
+      this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
     return { bound: cb, sat: true };
   }
 
   private mul(n: FNode): LV {
     const [a, b] = n.inputs;
-    const ca = this.g.consts.get(a), cb = this.g.consts.get(b);
+    const ca = this.g.consts.get(a),
+      cb = this.g.consts.get(b);
     if (ca && cb) this.invariant('a product of two constants was not folded');
     if (ca || cb) return this.mulConst(n, this.lvOf(ca ? b : a), (ca ?? cb)!, ca ? a : b);
     return this.mulVar(n, this.lvOf(a), this.lvOf(b));
@@ -493,7 +571,8 @@ class Lowering {
     const m = maxAbsOf(c.data);
     const [clo, chi] = minMax(c.data);
     const corners = [clo * x.lo, clo * x.hi, chi * x.lo, chi * x.hi];
-    const lo = Math.min(...corners), hi = Math.max(...corners);
+    const lo = Math.min(...corners),
+      hi = Math.max(...corners);
     const shape = n.shape;
     const cf = m > 0 ? Math.floor(Math.log2((2 ** (this.o.constBits - 1) - 1) / m)) : 0;
     const cq = this.quantConst(`${cname}.q`, c.data, c.shape, cf, 'i32');
@@ -506,7 +585,8 @@ class Lowering {
 
   private mulVar(n: FNode, x: LV, y: LV, knownBound?: number): LV {
     const ps = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi];
-    const plo = Math.min(...ps), phi = Math.max(...ps);
+    const plo = Math.min(...ps),
+      phi = Math.max(...ps);
     const product = Math.max(Math.abs(plo), Math.abs(phi));
     const sized = this.sized(n.out, Math.min(knownBound ?? Infinity, product));
     const bound = sized.bound;
@@ -527,7 +607,10 @@ class Lowering {
   private recip(n: FNode, y: LV, fname: string, out?: string): LV {
     const c = this.g.consts.get(fname) ? undefined : this.cal.get(fname);
     if (y.hi <= 0 || (y.lo <= 0 && (!c || c[0] <= 0))) {
-      this.fail('division by a value that may be zero or negative is not supported', 'trit divides only by positive quantities (norms, abs-max scales)');
+      this.fail(
+        'division by a value that may be zero or negative is not supported',
+        'trit divides only by positive quantities (norms, abs-max scales)',
+      );
     }
     const provable = y.lo > 0 ? 1 / y.lo : Infinity;
     const cb = c && c[0] > 0 ? (1 / c[0]) * this.o.headroom : Infinity;
@@ -593,7 +676,8 @@ class Lowering {
     // A sum's provable bound, K·max|x|, is far above what sums of many small terms reach (a mean of
     // squares over 2,816 channels would lose 11 bits). Over the last axis the sum may size itself
     // from its calibrated range instead, saturating beyond it.
-    const sumSat = isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1), this.o.sumHeadroom) : null;
+    const sumSat =
+      isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1), this.o.sumHeadroom) : null;
     const sumBound = sumSat ? sumSat.bound * (op === 'reduce_mean' ? K : 1) : Math.max(Math.abs(lo), Math.abs(hi));
     const f = isSum ? Math.min(x.t.frac, fracFor(sumBound)) : x.t.frac;
     const xa = this.toFrac(x, f, 'i32');
@@ -601,8 +685,18 @@ class Lowering {
     let v: string;
     if (last) {
       const attrs: Attrs = sumSat?.sat ? { sat: true } : {};
-      if (sumSat?.sat) { const lim = (2 ** 31 - 1) * 2 ** -f; lo = Math.max(lo, -lim); hi = Math.min(hi, lim); }
-      v = this.emit(op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'), [xa.v], op === 'reduce_max' || op === 'reduce_absmax' ? {} : attrs, t, op === 'reduce_mean' ? `${n.out}.sum` : n.out);
+      if (sumSat?.sat) {
+        const lim = (2 ** 31 - 1) * 2 ** -f;
+        lo = Math.max(lo, -lim);
+        hi = Math.min(hi, lim);
+      }
+      v = this.emit(
+        op === 'reduce_mean' ? 'reduce_sum' : (op as 'reduce_sum' | 'reduce_max' | 'reduce_absmax'),
+        [xa.v],
+        op === 'reduce_max' || op === 'reduce_absmax' ? {} : attrs,
+        t,
+        op === 'reduce_mean' ? `${n.out}.sum` : n.out,
+      );
     } else {
       // Reduce a middle axis as a chain of slices combined elementwise (small K: mean pooling).
       let acc = '';
@@ -622,11 +716,16 @@ class Lowering {
     const W = this.g.consts.get(n.inputs[1])!;
     const [N, K] = W.shape;
     let nnz = 0;
-    for (let o = 0; o < N; o++) { let c = 0; for (let k = 0; k < K; k++) if (W.data[o * K + k] !== 0) c++; nnz = Math.max(nnz, c); }
+    for (let o = 0; o < N; o++) {
+      let c = 0;
+      for (let k = 0; k < K; k++) if (W.data[o * K + k] !== 0) c++;
+      nnz = Math.max(nnz, c);
+    }
     const bound = Math.max(nnz, 1) * maxAbs(x);
     let xa = x;
     if (x.int && x.t.frac === 0 && x.lo >= -128 && x.hi <= 127) {
-      if (x.t.dtype !== 'i8') xa = { ...x, v: this.emit('sat', [x.v], { lo: -128, hi: 127 }, { ...x.t, dtype: 'i8' }, `${x.v}.i8`), t: { ...x.t, dtype: 'i8' } };
+      if (x.t.dtype !== 'i8')
+        xa = { ...x, v: this.emit('sat', [x.v], { lo: -128, hi: 127 }, { ...x.t, dtype: 'i8' }, `${x.v}.i8`), t: { ...x.t, dtype: 'i8' } };
     } else {
       xa = this.toFrac(x, Math.min(x.t.frac, fracFor(bound)), 'i32');
     }

@@ -64,10 +64,19 @@ export class ModelClient {
     const p = this.pending.get(m.id);
     if (!p) return;
     switch (m.type) {
-      case 'tokens': p.onTokens?.(m.text, m.tokenIds); return;
-      case 'progress': p.onProgress?.(m.stage, m.done, m.total); return;
-      case 'error': this.pending.delete(m.id); p.reject(new Error(m.message)); return;
-      default: this.pending.delete(m.id); p.resolve(m.result);
+      case 'tokens':
+        p.onTokens?.(m.text, m.tokenIds);
+        return;
+      case 'progress':
+        p.onProgress?.(m.stage, m.done, m.total);
+        return;
+      case 'error':
+        this.pending.delete(m.id);
+        p.reject(new Error(m.message));
+        return;
+      default:
+        this.pending.delete(m.id);
+        p.resolve(m.result);
     }
   }
 }

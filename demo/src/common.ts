@@ -79,9 +79,11 @@ export function threadsNote(l: Loaded): string {
 export function opsSummary(stats: Record<string, number> | undefined, item: string): string {
   if (!stats) return '';
   const mults = (stats.constMultiplies ?? 0) + (stats.elementwiseMultiplies ?? 0);
-  return `per ${item}: ${fmtInt(stats.weightAdds)} weight adds and subtracts, ${fmtInt(stats.weightMultiplies)} weight multiplies; ` +
+  return (
+    `per ${item}: ${fmtInt(stats.weightAdds)} weight adds and subtracts, ${fmtInt(stats.weightMultiplies)} weight multiplies; ` +
     `${fmtInt(stats.adds + stats.subs)} adds and subtracts in all, ${fmtInt(mults)} multiplies outside the matrices (norms, gates, scales), ` +
-    `${fmtInt(stats.lookups)} table lookups; ${fmtInt(stats.ternaryWeights)} ternary weights (${(100 * stats.weightSparsity).toFixed(0)}% zero)`;
+    `${fmtInt(stats.lookups)} table lookups; ${fmtInt(stats.ternaryWeights)} ternary weights (${(100 * stats.weightSparsity).toFixed(0)}% zero)`
+  );
 }
 
 /** Exposes values to the browser tests (and to curious people in the console). */

@@ -8,12 +8,17 @@ import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { setKernelBytes } from './kernels-browser.js';
 import { TritError } from '../../common/errors.js';
 
-export async function compileToWasm(onnx: Uint8Array, name: string, vocab: string[] | undefined,
-  onProgress: (stage: string, done: number, total: number) => void): Promise<{ wasm: Uint8Array; seconds: number; summary: string[] }> {
+export async function compileToWasm(
+  onnx: Uint8Array,
+  name: string,
+  vocab: string[] | undefined,
+  onProgress: (stage: string, done: number, total: number) => void,
+): Promise<{ wasm: Uint8Array; seconds: number; summary: string[] }> {
   const t0 = performance.now();
   const url = new URL('../kernels.wasm', import.meta.url);
   const r = await fetch(url);
-  if (!r.ok) throw new TritError(`cannot fetch the wasm kernels (HTTP ${r.status})`, { file: url.pathname }, 'rebuild the demo site with `npm run demo`');
+  if (!r.ok)
+    throw new TritError(`cannot fetch the wasm kernels (HTTP ${r.status})`, { file: url.pathname }, 'rebuild the demo site with `npm run demo`');
   setKernelBytes('fixed', new Uint8Array(await r.arrayBuffer()));
   const c = compileOnnx(onnx, { file: name, onProgress });
   const linked = linkWasm(c.ir, { vocab, onProgress });

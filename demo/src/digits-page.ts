@@ -13,9 +13,11 @@ const preview = $<HTMLCanvasElement>('#input-preview');
 const pctx = preview.getContext('2d')!;
 const bars = $('#scores');
 let ready = false;
-let pending = false, busy = false;
+let pending = false,
+  busy = false;
 /** Bumped by every stroke; `classified` is the version the shown result was computed from. */
-let inkVersion = 0, classified = 0;
+let inkVersion = 0,
+  classified = 0;
 
 function clearPad(): void {
   ctx.fillStyle = '#000';
@@ -45,16 +47,24 @@ function drawScores(scores: number[], label: number): void {
 /** Classifies what is on the pad; coalesces requests that come while one is running. */
 async function classify(): Promise<void> {
   if (!ready) return;
-  if (busy) { pending = true; return; }
+  if (busy) {
+    pending = true;
+    return;
+  }
   busy = true;
   try {
     const version = inkVersion;
     const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
     const pixels = toMnist(inkOf(img.data, canvas.width, canvas.height), canvas.width, canvas.height);
     const p = pctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) { p.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4); }
+    for (let i = 0; i < 784; i++) {
+      p.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+    }
     pctx.putImageData(p, 0, 0);
-    if (!pixels.some((v) => v > 0)) { classified = version; return; }
+    if (!pixels.some((v) => v > 0)) {
+      classified = version;
+      return;
+    }
     const r = await client.classify(pixels.slice());
     $('#label').textContent = r.name;
     drawScores(r.scores, r.label);
@@ -66,12 +76,18 @@ async function classify(): Promise<void> {
     showError((e as Error).message);
   } finally {
     busy = false;
-    if (pending) { pending = false; void classify(); }
+    if (pending) {
+      pending = false;
+      void classify();
+    }
   }
 }
 
 // Drawing: pointer events (mouse, pen, touch), white ink, round strokes about 2 MNIST pixels wide.
-let drawing = false, lastX = 0, lastY = 0, frame = 0;
+let drawing = false,
+  lastX = 0,
+  lastY = 0,
+  frame = 0;
 const at = (e: PointerEvent) => {
   const r = canvas.getBoundingClientRect();
   return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
@@ -99,12 +115,24 @@ canvas.addEventListener('pointermove', (e) => {
   const [x, y] = at(e);
   stroke(x, y);
   // Live: at most one classification per frame while drawing.
-  if (!frame) frame = requestAnimationFrame(() => { frame = 0; void classify(); });
+  if (!frame)
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      void classify();
+    });
 });
-const end = () => { if (drawing) { drawing = false; void classify(); } };
+const end = () => {
+  if (drawing) {
+    drawing = false;
+    void classify();
+  }
+};
 canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
-$('#clear').addEventListener('click', () => { clearPad(); setState('ready', 'draw a digit'); });
+$('#clear').addEventListener('click', () => {
+  clearPad();
+  setState('ready', 'draw a digit');
+});
 
 for (let i = 0; i < 10; i++) {
   const row = document.createElement('div');
@@ -119,9 +147,12 @@ $('#model-about').textContent = DIGITS_MODEL.about;
 isolationNote($('#isolation'));
 setState('loading', `loading ${DIGITS_MODEL.file}…`);
 // One image is too little work to share between threads; the classifier runs on one.
-client.load(DIGITS_MODEL.file, DIGITS_MODEL.file, 1).then((l) => {
-  ready = true;
-  $('#ops').textContent = opsSummary(l.meta.stats, 'image');
-  clearError();
-  setState('ready', `ready (${fmtInt(l.memoryBytes / 1024)} KiB of wasm memory): draw a digit`);
-}, (e) => showError((e as Error).message));
+client.load(DIGITS_MODEL.file, DIGITS_MODEL.file, 1).then(
+  (l) => {
+    ready = true;
+    $('#ops').textContent = opsSummary(l.meta.stats, 'image');
+    clearError();
+    setState('ready', `ready (${fmtInt(l.memoryBytes / 1024)} KiB of wasm memory): draw a digit`);
+  },
+  (e) => showError((e as Error).message),
+);

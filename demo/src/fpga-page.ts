@@ -6,7 +6,8 @@ import { $, fmtInt, setState, showError } from './common.js';
 import type { FpgaPageData } from './fpga-data.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmtJ = (j: number | null) => (j === null ? '–' : j >= 1 ? `${j.toPrecision(3)} J` : j >= 1e-3 ? `${(j * 1e3).toPrecision(3)} mJ` : `${(j * 1e6).toPrecision(3)} µJ`);
+const fmtJ = (j: number | null) =>
+  j === null ? '–' : j >= 1 ? `${j.toPrecision(3)} J` : j >= 1e-3 ? `${(j * 1e3).toPrecision(3)} mJ` : `${(j * 1e6).toPrecision(3)} µJ`;
 const fmtW = (w: number | null) => (w === null ? '–' : w >= 1 ? `${w.toPrecision(3)} W` : `${(w * 1e3).toPrecision(3)} mW`);
 
 /** Escapes text and shows its `backticked` parts as code. */
@@ -26,7 +27,10 @@ function reportTable(r: Record<string, unknown>): string {
     ['inferences/s at Fmax', String(r.inferencesPerSecondAtFmax ?? '–')],
     [`inferences/s at the board's ${r.boardClockMHz} MHz`, String(r.inferencesPerSecondAtBoardClock ?? '–')],
     ['bitstream', `${n('bitstreamBytes')} bytes`],
-    ['tools', `Yosys ${typeof r.yosysSeconds === 'number' ? (r.yosysSeconds as number).toFixed(0) : '?'} s, nextpnr ${typeof r.nextpnrSeconds === 'number' ? (r.nextpnrSeconds as number).toFixed(0) : '?'} s`],
+    [
+      'tools',
+      `Yosys ${typeof r.yosysSeconds === 'number' ? (r.yosysSeconds as number).toFixed(0) : '?'} s, nextpnr ${typeof r.nextpnrSeconds === 'number' ? (r.nextpnrSeconds as number).toFixed(0) : '?'} s`,
+    ],
   ];
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
@@ -45,7 +49,9 @@ async function main(): Promise<void> {
   const r = await fetch('data/fpga.json');
   if (!r.ok) throw new Error(`cannot fetch data/fpga.json (HTTP ${r.status}): rebuild the site with \`npm run demo\``);
   const d = (await r.json()) as FpgaPageData;
-  $('#report').innerHTML = d.report ? reportTable(d.report) : '<p>No UP5K build report was found: run <code>npm run main</code> or <code>trit bench</code>.</p>';
+  $('#report').innerHTML = d.report
+    ? reportTable(d.report)
+    : '<p>No UP5K build report was found: run <code>npm run main</code> or <code>trit bench</code>.</p>';
   $('#report-source').innerHTML = codeSpans(d.reportSource);
   const list = $('#files');
   for (const f of d.verilog) {
@@ -64,14 +70,30 @@ async function main(): Promise<void> {
     $('#energy-source').innerHTML = codeSpans(`${d.energy.source} — ${d.energy.machine}`);
     const table = (m: (typeof d.energy.models)[number]) => `<h3>${esc(m.model)}: energy per ${esc(m.item)}</h3>
       <table class="grid"><thead><tr><th>configuration</th><th>arithmetic</th><th>${esc(m.item)}s/s</th><th>power</th><th>energy per ${esc(m.item)}</th><th>how</th><th>basis</th></tr></thead>
-      <tbody>${m.rows.map((x) => `<tr><td>${esc(x.label)}</td><td>${esc(x.arithmetic)}</td><td>${esc(x.rate)}</td><td>${fmtW(x.watts)}</td><td><b>${fmtJ(x.joules)}</b></td>
-        <td><span class="how ${x.how.replace(/ /g, '-')}">${esc(x.how)}</span></td><td><small>${esc(x.basis)}</small></td></tr>`).join('')}</tbody></table>`;
-    const plot = (m: { model: string }) => d.energy!.plots.filter((p) => p.endsWith(`energy-${m.model}.svg`)).map((p) => `<figure><img src="${esc(p)}" alt="energy per item, ${esc(m.model)}"></figure>`).join('');
+      <tbody>${m.rows
+        .map(
+          (
+            x,
+          ) => `<tr><td>${esc(x.label)}</td><td>${esc(x.arithmetic)}</td><td>${esc(x.rate)}</td><td>${fmtW(x.watts)}</td><td><b>${fmtJ(x.joules)}</b></td>
+        <td><span class="how ${x.how.replace(/ /g, '-')}">${esc(x.how)}</span></td><td><small>${esc(x.basis)}</small></td></tr>`,
+        )
+        .join('')}</tbody></table>`;
+    const plot = (m: { model: string }) =>
+      d
+        .energy!.plots.filter((p) => p.endsWith(`energy-${m.model}.svg`))
+        .map((p) => `<figure><img src="${esc(p)}" alt="energy per item, ${esc(m.model)}"></figure>`)
+        .join('');
     // The models with a UP5K row first (the FPGA side), the CPU-only ones folded away.
     const onFpga = d.energy.models.filter((m) => m.rows.some((r) => r.label.startsWith('iCE40')));
     const rest = d.energy.models.filter((m) => !onFpga.includes(m));
-    e.innerHTML = onFpga.map((m) => table(m) + plot(m)).join('') +
-      rest.map((m) => `<details><summary>${esc(m.model)}: energy per ${esc(m.item)} (CPU only: too large for the UP5K)</summary>${table(m)}${plot(m)}</details>`).join('');
+    e.innerHTML =
+      onFpga.map((m) => table(m) + plot(m)).join('') +
+      rest
+        .map(
+          (m) =>
+            `<details><summary>${esc(m.model)}: energy per ${esc(m.item)} (CPU only: too large for the UP5K)</summary>${table(m)}${plot(m)}</details>`,
+        )
+        .join('');
   }
   setState('done', 'loaded');
 }

@@ -3,16 +3,37 @@
  * model worker, with tokens/s, the threads in use and the per-token operation counts.
  */
 import { ModelClient } from './client.js';
-import { $, clearError, expose, fmtInt, fmtRate, isolationNote, opsSummary, setState, showError, threadsNote, threadSelect, wantedThreads } from './common.js';
+import {
+  $,
+  clearError,
+  expose,
+  fmtInt,
+  fmtRate,
+  isolationNote,
+  opsSummary,
+  setState,
+  showError,
+  threadsNote,
+  threadSelect,
+  wantedThreads,
+} from './common.js';
 import type { Loaded, SampleSettings } from './protocol.js';
 import { LM_MODEL } from './site-config.js';
 
 const client = new ModelClient();
 const params = new URLSearchParams(location.search);
 const els = {
-  prompt: $<HTMLTextAreaElement>('#prompt'), maxTokens: $<HTMLInputElement>('#max-tokens'), temperature: $<HTMLInputElement>('#temperature'),
-  topK: $<HTMLInputElement>('#top-k'), seed: $<HTMLInputElement>('#seed'), threads: $<HTMLSelectElement>('#threads'),
-  go: $<HTMLButtonElement>('#generate'), promptOut: $('#out-prompt'), generated: $('#generated'), rate: $('#rate'), ops: $('#ops'),
+  prompt: $<HTMLTextAreaElement>('#prompt'),
+  maxTokens: $<HTMLInputElement>('#max-tokens'),
+  temperature: $<HTMLInputElement>('#temperature'),
+  topK: $<HTMLInputElement>('#top-k'),
+  seed: $<HTMLInputElement>('#seed'),
+  threads: $<HTMLSelectElement>('#threads'),
+  go: $<HTMLButtonElement>('#generate'),
+  promptOut: $('#out-prompt'),
+  generated: $('#generated'),
+  rate: $('#rate'),
+  ops: $('#ops'),
 };
 let loaded: Loaded | null = null;
 /** ?model=path serves another compiled LM from this site (the tests use it for a build whose
@@ -20,7 +41,13 @@ let loaded: Loaded | null = null;
 const modelFile = params.get('model') ?? LM_MODEL.file;
 
 // Settings may come in the address (?prompt=…&seed=…): a run can be linked to.
-for (const [key, el] of [['prompt', els.prompt], ['max-tokens', els.maxTokens], ['temperature', els.temperature], ['top-k', els.topK], ['seed', els.seed]] as const) {
+for (const [key, el] of [
+  ['prompt', els.prompt],
+  ['max-tokens', els.maxTokens],
+  ['temperature', els.temperature],
+  ['top-k', els.topK],
+  ['seed', els.seed],
+] as const) {
   const v = params.get(key);
   if (v !== null) el.value = v;
 }
@@ -49,7 +76,9 @@ function settings(): SampleSettings | string {
     const v = Number(el.value);
     return Number.isInteger(v) && v >= min && v <= max ? v : `${name} must be an integer in [${min}, ${max}]`;
   };
-  const maxTokens = int(els.maxTokens, 'max tokens', 1, 100_000), seed = int(els.seed, 'seed', 0, 2 ** 32 - 1), topK = int(els.topK, 'top-k', 0, 1_000_000);
+  const maxTokens = int(els.maxTokens, 'max tokens', 1, 100_000),
+    seed = int(els.seed, 'seed', 0, 2 ** 32 - 1),
+    topK = int(els.topK, 'top-k', 0, 1_000_000);
   const temperature = Number(els.temperature.value);
   for (const v of [maxTokens, seed, topK]) if (typeof v === 'string') return v;
   if (!(temperature >= 0 && temperature <= 10)) return 'temperature must be a number in [0, 10] (0 = greedy)';
@@ -59,14 +88,18 @@ function settings(): SampleSettings | string {
 async function generate(): Promise<void> {
   clearError();
   const s = settings();
-  if (typeof s === 'string') { showError(s); return; }
+  if (typeof s === 'string') {
+    showError(s);
+    return;
+  }
   const prompt = els.prompt.value;
   els.go.disabled = true;
   els.threads.disabled = true;
   els.promptOut.textContent = prompt;
   els.generated.textContent = '';
   setState('running', 'generating…');
-  let n = 0, streamed = '';
+  let n = 0,
+    streamed = '';
   const t0 = performance.now(); // the live figure includes the prompt; the final one is the runtime's decode rate
   try {
     const r = await client.generate(prompt, s, (text, ids) => {
@@ -76,7 +109,8 @@ async function generate(): Promise<void> {
       els.rate.textContent = `${fmtRate((n * 1000) / (performance.now() - t0))} tokens/s so far · ${loaded!.threads} thread${loaded!.threads > 1 ? 's' : ''}`;
     });
     els.generated.textContent = r.text; // the same text, assembled by the tokenizer in one piece
-    els.rate.textContent = `${fmtRate(r.tokensPerSecond)} tokens/s decode, ${fmtRate(r.prefillTokensPerSecond)} tokens/s prompt · ` +
+    els.rate.textContent =
+      `${fmtRate(r.tokensPerSecond)} tokens/s decode, ${fmtRate(r.prefillTokensPerSecond)} tokens/s prompt · ` +
       `${r.tokens.length} tokens in ${r.seconds.toFixed(2)} s · ${loaded!.threads} thread${loaded!.threads > 1 ? 's' : ''}`;
     expose({ generated: r, streamed, threads: loaded!.threads });
     setState('done', 'done');
@@ -89,9 +123,13 @@ async function generate(): Promise<void> {
 }
 
 els.go.addEventListener('click', () => void generate());
-els.prompt.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void generate(); });
+els.prompt.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void generate();
+});
 els.threads.addEventListener('change', () => void loadModel(Number(els.threads.value)));
 isolationNote($('#isolation'));
 const first = wantedThreads();
 threadSelect(els.threads, first);
-void loadModel(first).then(() => { if (params.get('run') === '1' && document.body.dataset.state === 'ready') void generate(); });
+void loadModel(first).then(() => {
+  if (params.get('run') === '1' && document.body.dataset.state === 'ready') void generate();
+});

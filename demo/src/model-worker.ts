@@ -7,7 +7,11 @@ import { load, type TritSession } from '../../runtime-wasm/host/session.js';
 import { TritError } from '../../common/errors.js';
 import type { Reply, Request } from './protocol.js';
 
-interface WorkerScope { postMessage(m: Reply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null; crossOriginIsolated?: boolean }
+interface WorkerScope {
+  postMessage(m: Reply, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<Request>) => void) | null;
+  crossOriginIsolated?: boolean;
+}
 const scope = globalThis as unknown as WorkerScope;
 const post = (m: Reply, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
@@ -37,27 +41,44 @@ function loadedSession(): TritSession {
 async function handle(req: Request): Promise<void> {
   switch (req.type) {
     case 'load': {
-      if (session) { await session.close(); session = null; }
+      if (session) {
+        await session.close();
+        session = null;
+      }
       const t0 = performance.now();
       const src = typeof req.source === 'string' ? req.source : new Uint8Array(req.source);
       session = await load(src, { threads: req.threads, name: req.name, workerUrl: new URL('./worker.js', import.meta.url) });
       const { values: _values, ...meta } = session.meta;
-      post({ type: 'loaded', id: req.id, result: {
-        meta, threads: session.threads, requestedThreads: req.threads, threadsNote: session.threadsNote, crossOriginIsolated: scope.crossOriginIsolated === true,
-        memoryBytes: session.memoryBytes, loadMs: performance.now() - t0,
-      } });
+      post({
+        type: 'loaded',
+        id: req.id,
+        result: {
+          meta,
+          threads: session.threads,
+          requestedThreads: req.threads,
+          threadsNote: session.threadsNote,
+          crossOriginIsolated: scope.crossOriginIsolated === true,
+          memoryBytes: session.memoryBytes,
+          loadMs: performance.now() - t0,
+        },
+      });
       return;
     }
     case 'generate': {
       const s = loadedSession();
       const { maxTokens, seed, temperature, topK } = req.settings;
-      let text = '', ids: number[] = [], last = performance.now();
+      let text = '',
+        ids: number[] = [],
+        last = performance.now();
       const flush = () => {
         if (ids.length) post({ type: 'tokens', id: req.id, text, tokenIds: ids });
         [text, ids, last] = ['', [], performance.now()];
       };
       const r = s.generateSync(req.prompt, {
-        maxTokens, seed, temperature, topK,
+        maxTokens,
+        seed,
+        temperature,
+        topK,
         onToken: (t, tokenId) => {
           text += t;
           ids.push(tokenId);
@@ -78,7 +99,9 @@ async function handle(req: Request): Promise<void> {
     case 'compile': {
       // The compiler (with binaryen, ~15 MB) is its own chunk, fetched only when an ONNX file is dropped.
       const { compileToWasm } = await import('./compile-in-browser.js');
-      const r = await compileToWasm(new Uint8Array(req.onnx), req.name, req.vocab, (stage, done, total) => post({ type: 'progress', id: req.id, stage, done, total }));
+      const r = await compileToWasm(new Uint8Array(req.onnx), req.name, req.vocab, (stage, done, total) =>
+        post({ type: 'progress', id: req.id, stage, done, total }),
+      );
       const wasm = r.wasm.slice().buffer;
       post({ type: 'compiled', id: req.id, result: { wasm, seconds: r.seconds, summary: r.summary } }, [wasm]);
       return;

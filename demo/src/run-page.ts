@@ -22,7 +22,8 @@ async function readVocab(f: File): Promise<string[]> {
   } catch (e) {
     throw new Error(`${f.name}: not valid JSON (${(e as Error).message})\n  hint: a vocab.json is a JSON array of strings, one per token id`);
   }
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${f.name}: not a JSON array of strings\n  hint: a vocab.json is a JSON array of strings, one per token id`);
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+    throw new Error(`${f.name}: not a JSON array of strings\n  hint: a vocab.json is a JSON array of strings, one per token id`);
   return v as string[];
 }
 
@@ -32,7 +33,10 @@ async function take(files: File[]): Promise<void> {
   $('#model-info').hidden = true;
   $('#lm').hidden = true;
   $('#classifier').hidden = true;
-  if (!files.length) { showError('nothing was dropped: drop a .wasm compiled by `trit compile --target wasm`, or an .onnx file'); return; }
+  if (!files.length) {
+    showError('nothing was dropped: drop a .wasm compiled by `trit compile --target wasm`, or an .onnx file');
+    return;
+  }
   const onnx = files.find((f) => /\.onnx$/i.test(f.name));
   const vocabFile = files.find((f) => /\.json$/i.test(f.name));
   const main = onnx ?? files.find((f) => !/\.json$/i.test(f.name)) ?? files[0];
@@ -79,10 +83,13 @@ function show(l: Loaded, name: string): void {
   $('#model-info').hidden = false;
   $('#meta').innerHTML = '';
   const rows: [string, string][] = [
-    ['file', name], ['model', `${m.model} (${m.kind}), compiled by trit ${m.tritVersion}, ${m.simd} SIMD`],
-    ['inputs', m.inputs.map(shape).join(', ')], ['outputs', m.outputs.map(shape).join(', ')],
+    ['file', name],
+    ['model', `${m.model} (${m.kind}), compiled by trit ${m.tritVersion}, ${m.simd} SIMD`],
+    ['inputs', m.inputs.map(shape).join(', ')],
+    ['outputs', m.outputs.map(shape).join(', ')],
     ['memory', `${(l.memoryBytes / 2 ** 20).toFixed(2)} MiB (${fmtInt(m.sizes.weights)} B of 2-bit weights)`],
-    ['threads', threadsNote(l)], ['operations', opsSummary(m.stats, m.kind === 'lm' ? 'token' : 'inference')],
+    ['threads', threadsNote(l)],
+    ['operations', opsSummary(m.stats, m.kind === 'lm' ? 'token' : 'inference')],
   ];
   for (const [k, v] of rows) {
     const tr = document.createElement('tr');
@@ -106,8 +113,13 @@ $('#lm-go').addEventListener('click', async () => {
   out.textContent = '';
   setState('running', 'generating…');
   try {
-    const r = await client.generate(prompt, { maxTokens: Number($<HTMLInputElement>('#lm-max').value) || 100, seed: 1, temperature: 0.8, topK: 0 },
-      (t) => { out.textContent += t; });
+    const r = await client.generate(
+      prompt,
+      { maxTokens: Number($<HTMLInputElement>('#lm-max').value) || 100, seed: 1, temperature: 0.8, topK: 0 },
+      (t) => {
+        out.textContent += t;
+      },
+    );
     out.textContent = r.text;
     $('#lm-rate').textContent = `${fmtRate(r.tokensPerSecond)} tokens/s decode · ${r.tokens.length} tokens · seed 1, temperature 0.8`;
     setState('done', 'done');
@@ -123,7 +135,7 @@ $('#cls-go').addEventListener('click', async () => {
   // A seeded pseudo-random image: shows the model runs; draw on the Digits page for a real one.
   setState('running', 'classifying…');
   let s = 1;
-  const img = Uint8Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+  const img = Uint8Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
   try {
     const r = await client.classify(img);
     $('#cls-out').textContent = `label ${r.name}; scores ${r.scores.map((v) => v.toFixed(3)).join(', ')} (${r.ms.toFixed(2)} ms)`;
@@ -133,7 +145,10 @@ $('#cls-go').addEventListener('click', async () => {
   }
 });
 
-zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+zone.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  zone.classList.add('over');
+});
 zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', (e) => {
   e.preventDefault();

@@ -19,7 +19,8 @@ export const LM_MODEL: DemoModel = {
 export const DIGITS_MODEL: DemoModel = {
   zoo: 'columns-mnist',
   file: 'models/columns-mnist.wasm',
-  about: 'quantized cortical columns (8 columns of excitatory/inhibitory ternary layers on a small-world graph) trained on MNIST: 98.5% on the test set',
+  about:
+    'quantized cortical columns (8 columns of excitatory/inhibitory ternary layers on a small-world graph) trained on MNIST: 98.5% on the test set',
 };
 
 /** The UP5K design the FPGA page shows. */

@@ -44,13 +44,20 @@ function cycleFields(c: { value: number; source: string } | undefined) {
 /** The manifest a host (the serial script, tests) needs to talk to the design. */
 export function manifest(p: HdlProgram, extra: Record<string, unknown> = {}) {
   return {
-    format: 'trit-hdl/1', name: p.name, signature: `0x${p.signature.toString(16).padStart(8, '0')}`,
+    format: 'trit-hdl/1',
+    name: p.name,
+    signature: `0x${p.signature.toString(16).padStart(8, '0')}`,
     protocol: { word: 'u32 little-endian', commands: { load: 1, run: 2, reset: 3, info: 4 }, ack: '0x74726974' },
-    dmemWords: p.dmem.length, dmemFile: 'dmem.bin',
+    dmemWords: p.dmem.length,
+    dmemFile: 'dmem.bin',
     inputs: p.inputs.map((i) => ({ ...i, offset: i.offset - p.inBase })),
     outputs: p.outputs.map((o) => ({ ...o, offset: o.offset - p.outBase })),
-    inCount: p.inCount, outCount: p.outCount, hasState: p.stateCount > 0,
-    instructions: p.instrs.length, instructionBits: layout(p.widths).IW, vramWords: p.vramWords,
+    inCount: p.inCount,
+    outCount: p.outCount,
+    hasState: p.stateCount > 0,
+    instructions: p.instrs.length,
+    instructionBits: layout(p.widths).IW,
+    vramWords: p.vramWords,
     ...extra,
   };
 }
@@ -67,8 +74,10 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
   const dev = deviceByName(o.device);
   const p = buildProgram(ir);
   const need = checkFit(p, dev, o.model);
-  log(`program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
-    `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`);
+  log(
+    `program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
+      `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`,
+  );
   mkdirSync(o.outDir, { recursive: true });
   const tmp = mkdtempSync(join(o.outDir, '.trit-build-'));
   try {
@@ -86,17 +95,26 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     const simulator = simulatorAvailable();
     if (simulator) {
       log(`simulating one ${p.stateCount ? 'step' : 'inference'} (${simulator}) for the cycle count…`);
-      const feeds: Record<string, ArrayLike<number>> = o.simFeeds ?? Object.fromEntries(ir.inputs.map((i) => [i.name, new Float64Array(numel(i.type.shape))]));
+      const feeds: Record<string, ArrayLike<number>> = o.simFeeds ??
+      Object.fromEntries(ir.inputs.map((i) => [i.name, new Float64Array(numel(i.type.shape))]));
       const sim = await HdlSim.start(p, join(tmp, 'sim'), simulator);
       try {
         const got = await sim.run(feeds);
         const want = new Interpreter(ir).run(feeds, { record: true });
         for (const out of p.outputs) {
           const w = want.values!.get(out.value)!;
-          if (!w.every((x, i) => x === got.raw[out.name][i])) throw new TritError(`simulation differs from the interpreter on output '${out.name}' — a bug in trit's Verilog back-end, please report it`);
+          if (!w.every((x, i) => x === got.raw[out.name][i]))
+            throw new TritError(
+              `simulation differs from the interpreter on output '${out.name}' — a bug in trit's Verilog back-end, please report it`,
+            );
         }
-        cycles = { value: got.cycles, source: `measured in simulation (${simulator}), one ${p.stateCount ? 'step' : 'inference'}, equal to the interpreter bit for bit` };
-      } finally { await sim.close(); }
+        cycles = {
+          value: got.cycles,
+          source: `measured in simulation (${simulator}), one ${p.stateCount ? 'step' : 'inference'}, equal to the interpreter bit for bit`,
+        };
+      } finally {
+        await sim.close();
+      }
       rmSync(join(tmp, 'sim'), { recursive: true, force: true });
     }
 
@@ -105,10 +123,17 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
       log('synthesising (yosys synth_ice40), then place and route (nextpnr-ice40 --up5k) — several minutes (about 7 on a 2-core machine)…');
       let phase = '';
       const r = await buildIce40(p, {
-        boardClockHz: clockHz, baud, targetMHz: o.targetMHz, seed: o.seed, cycles,
+        boardClockHz: clockHz,
+        baud,
+        targetMHz: o.targetMHz,
+        seed: o.seed,
+        cycles,
         onLog: (l) => {
           const ph = /Info: Packing|Info: Placed|Info: Routing|Info: Program finished|ICESTORM_LC:|Max frequency/.exec(l);
-          if (ph && ph[0] !== phase) { phase = ph[0]; log(`  ${l.replace(/^Info:\s*/, '').trim()}`); }
+          if (ph && ph[0] !== phase) {
+            phase = ph[0];
+            log(`  ${l.replace(/^Info:\s*/, '').trim()}`);
+          }
         },
       });
       writeFileSync(join(tmp, `${o.name}.bin`), r.bitstream);

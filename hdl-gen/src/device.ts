@@ -52,7 +52,15 @@ export interface Need {
 
 /** 7-series 36-Kbit block RAMs for a depth × width memory (512×72 … 32K×1). */
 function bram36(depth: number, width: number): number {
-  const cfg = [[512, 72], [1024, 36], [2048, 18], [4096, 9], [8192, 4], [16384, 2], [32768, 1]] as const;
+  const cfg = [
+    [512, 72],
+    [1024, 36],
+    [2048, 18],
+    [4096, 9],
+    [8192, 4],
+    [16384, 2],
+    [32768, 1],
+  ] as const;
   let best = Infinity;
   for (const [d, w] of cfg) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
   return best;
@@ -66,10 +74,12 @@ export function need(p: HdlProgram, dev: Device): Need {
     // A lower bound by bits: Yosys splits memories across EBR aspect ratios better than a simple
     // tiling (measured: 29 EBR where tiling says 32), so only what cannot fit is refused here and
     // place and route has the last word.
-    const vramBlocks = Math.ceil((p.vramWords * 32) / 4096), romBlocks = Math.ceil((p.instrs.length * iw) / 4096);
+    const vramBlocks = Math.ceil((p.vramWords * 32) / 4096),
+      romBlocks = Math.ceil((p.instrs.length * iw) / 4096);
     return { dmemBits, spram: Math.ceil(p.dmem.length / 16384), blockRams: vramBlocks + romBlocks, vramBlocks, romBlocks, logic: CORE_LOGIC.ice40 };
   }
-  const vramBlocks = bram36(p.vramWords, 32), romBlocks = bram36(p.instrs.length, iw);
+  const vramBlocks = bram36(p.vramWords, 32),
+    romBlocks = bram36(p.instrs.length, iw);
   const dm = bram36(p.dmem.length, 16);
   return { dmemBits, spram: 0, blockRams: vramBlocks + romBlocks + dm, vramBlocks, romBlocks, logic: CORE_LOGIC.xc7 };
 }
@@ -80,20 +90,32 @@ export function checkFit(p: HdlProgram, dev: Device, model: string): Need {
   const problems: string[] = [];
   const kib = (bits: number) => `${(bits / 8192).toFixed(1)} KiB`;
   if (dev.family === 'ice40' && n.spram > dev.spram) {
-    problems.push(`weights and constants take ${kib(n.dmemBits)} (${p.dmemUse.weights.toLocaleString('en-US')} weight words, ${(p.dmemUse.constants + p.dmemUse.tables).toLocaleString('en-US')} constant words); the ${dev.name} has ${dev.spram} SPRAM = ${kib(dev.spram * 262144)}`);
+    problems.push(
+      `weights and constants take ${kib(n.dmemBits)} (${p.dmemUse.weights.toLocaleString('en-US')} weight words, ${(p.dmemUse.constants + p.dmemUse.tables).toLocaleString('en-US')} constant words); the ${dev.name} has ${dev.spram} SPRAM = ${kib(dev.spram * 262144)}`,
+    );
   }
   if (n.blockRams > dev.blockRams) {
     const unit = dev.family === 'ice40' ? 'EBR (4 Kbit)' : 'block RAMs (36 Kbit)';
-    problems.push(`activations (${p.vramWords.toLocaleString('en-US')} words) and the ${p.instrs.length}-instruction program need ${n.blockRams} ${unit}; the ${dev.name} has ${dev.blockRams}`);
+    problems.push(
+      `activations (${p.vramWords.toLocaleString('en-US')} words) and the ${p.instrs.length}-instruction program need ${n.blockRams} ${unit}; the ${dev.name} has ${dev.blockRams}`,
+    );
   }
   if (n.logic > dev.logic) problems.push(`the core needs ~${n.logic} logic cells; the ${dev.name} has ${dev.logic}`);
   if (problems.length) {
-    const fits = Object.values(DEVICES).filter((d) => d.name !== dev.name).filter((d) => {
-      const m = need(p, d);
-      return m.blockRams <= d.blockRams && m.logic <= d.logic && (d.family !== 'ice40' || m.spram <= d.spram);
-    }).map((d) => d.name);
-    throw new TritError(`does not fit the ${dev.name}: ${problems.join('; ')}`, { file: model },
-      fits.length ? `a part that holds it: ${fits.join(', ')} (--device ${fits[0]}); or a smaller model (fewer or narrower layers)` : 'a smaller model (fewer or narrower layers): no listed part holds it');
+    const fits = Object.values(DEVICES)
+      .filter((d) => d.name !== dev.name)
+      .filter((d) => {
+        const m = need(p, d);
+        return m.blockRams <= d.blockRams && m.logic <= d.logic && (d.family !== 'ice40' || m.spram <= d.spram);
+      })
+      .map((d) => d.name);
+    throw new TritError(
+      `does not fit the ${dev.name}: ${problems.join('; ')}`,
+      { file: model },
+      fits.length
+        ? `a part that holds it: ${fits.join(', ')} (--device ${fits[0]}); or a smaller model (fewer or narrower layers)`
+        : 'a smaller model (fewer or narrower layers): no listed part holds it',
+    );
   }
   return n;
 }

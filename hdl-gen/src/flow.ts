@@ -15,10 +15,22 @@ function lines(onLine: Log, keep: string[]): (bytes: Uint8Array | null) => void 
   let buf = '';
   const dec = new TextDecoder();
   return (bytes) => {
-    if (bytes === null) { if (buf) { keep.push(buf); onLine(buf); } buf = ''; return; }
+    if (bytes === null) {
+      if (buf) {
+        keep.push(buf);
+        onLine(buf);
+      }
+      buf = '';
+      return;
+    }
     buf += dec.decode(bytes, { stream: true });
     let i;
-    while ((i = buf.indexOf('\n')) >= 0) { const l = buf.slice(0, i); buf = buf.slice(i + 1); keep.push(l); onLine(l); }
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      keep.push(l);
+      onLine(l);
+    }
   };
 }
 
@@ -100,15 +112,27 @@ export function boardSources(p: HdlProgram, clockHz: number, baud: number): Reco
 }
 
 /** Synthesises, places, routes and packs the board design for the iCEBreaker (UP5K, SG48). */
-export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promise<{ report: Ice40Report; bitstream: Uint8Array; sources: Record<string, string>; yosysLog: string[]; nextpnrLog: string[] }> {
+export async function buildIce40(
+  p: HdlProgram,
+  opts: Ice40Options = {},
+): Promise<{ report: Ice40Report; bitstream: Uint8Array; sources: Record<string, string>; yosysLog: string[]; nextpnrLog: string[] }> {
   const log = opts.onLog ?? (() => {});
   const clockHz = opts.boardClockHz ?? 12e6;
   const target = opts.targetMHz ?? 30;
   const sources = boardSources(p, clockHz, opts.baud ?? 115200);
   const vfiles = Object.keys(sources).filter((f) => f.endsWith('.v'));
   const t0 = Date.now();
-  const y = await yosys(['-q', '-l', 'yosys.log', '-p', `read_verilog -DSYNTHESIS ${vfiles.join(' ')}; synth_ice40 -top trit_board -dsp -json design.json; tee -o stat.txt stat`],
-    sources, log);
+  const y = await yosys(
+    [
+      '-q',
+      '-l',
+      'yosys.log',
+      '-p',
+      `read_verilog -DSYNTHESIS ${vfiles.join(' ')}; synth_ice40 -top trit_board -dsp -json design.json; tee -o stat.txt stat`,
+    ],
+    sources,
+    log,
+  );
   const ySec = (Date.now() - t0) / 1000;
   const stat = typeof y.files['stat.txt'] === 'string' ? (y.files['stat.txt'] as string).split('\n') : y.log;
   const cells = parseYosysStat(stat);
@@ -121,16 +145,45 @@ export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promis
   const npOut = lines(log, npLog);
   let pnr: Tree;
   try {
-    pnr = (await runNextpnrIce40(['--up5k', '--package', 'sg48', '--json', 'design.json', '--pcf', 'trit_board.pcf', '--asc', 'design.asc',
-      '--report', 'report.json', '--freq', String(target), '--timing-allow-fail', '--seed', String(opts.seed ?? 1)],
-    { 'design.json': json, 'trit_board.pcf': sources['trit_board.pcf'] }, { stdout: npOut, stderr: npOut })) as Tree;
+    pnr = (await runNextpnrIce40(
+      [
+        '--up5k',
+        '--package',
+        'sg48',
+        '--json',
+        'design.json',
+        '--pcf',
+        'trit_board.pcf',
+        '--asc',
+        'design.asc',
+        '--report',
+        'report.json',
+        '--freq',
+        String(target),
+        '--timing-allow-fail',
+        '--seed',
+        String(opts.seed ?? 1),
+      ],
+      { 'design.json': json, 'trit_board.pcf': sources['trit_board.pcf'] },
+      { stdout: npOut, stderr: npOut },
+    )) as Tree;
     npOut(null);
   } catch (e) {
     npOut(null);
-    throw new TritError(`nextpnr-ice40 failed: ${(e as Error).message}\n${npLog.filter((l) => /ERROR|error/.test(l)).slice(-10).join('\n') || npLog.slice(-20).join('\n')}`);
+    throw new TritError(
+      `nextpnr-ice40 failed: ${(e as Error).message}\n${
+        npLog
+          .filter((l) => /ERROR|error/.test(l))
+          .slice(-10)
+          .join('\n') || npLog.slice(-20).join('\n')
+      }`,
+    );
   }
   const npSec = (Date.now() - t1) / 1000;
-  const rep = JSON.parse(String(pnr['report.json'])) as { fmax: Record<string, { achieved: number; constraint: number }>; utilization: Record<string, { used: number; available: number }> };
+  const rep = JSON.parse(String(pnr['report.json'])) as {
+    fmax: Record<string, { achieved: number; constraint: number }>;
+    utilization: Record<string, { used: number; available: number }>;
+  };
   const packed = (await runIcepack(['design.asc', 'design.bin'], { 'design.asc': pnr['design.asc'] })) as Tree;
   const bin = packed['design.bin'];
   if (!(bin instanceof Uint8Array)) throw new TritError('icepack wrote no bitstream');
@@ -139,19 +192,37 @@ export async function buildIce40(p: HdlProgram, opts: Ice40Options = {}): Promis
   const fmax = Math.min(...Object.values(rep.fmax).map((f) => f.achieved));
   const cyc = opts.cycles;
   const report: Ice40Report = {
-    device: 'ice40-up5k', package: 'sg48',
-    logicCells: u('ICESTORM_LC'), logicCellsAvailable: rep.utilization.ICESTORM_LC?.available ?? 5280,
-    luts: cells.SB_LUT4 ?? 0, carries: cells.SB_CARRY ?? 0,
-    dffs: Object.entries(cells).filter(([k]) => k.startsWith('SB_DFF')).reduce((s, [, v]) => s + v, 0),
-    ebr: u('ICESTORM_RAM'), spram: u('ICESTORM_SPRAM'), dsp: u('ICESTORM_DSP'), io: u('SB_IO'),
-    fmaxMHz: Math.round(fmax * 100) / 100, targetMHz: target, boardClockMHz: clockHz / 1e6,
-    cyclesPerInference: cyc?.value ?? null, cyclesSource: cyc?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)',
-    inferencesPerSecondAtFmax: cyc ? Math.round((fmax * 1e6 / cyc.value) * 10) / 10 : null,
+    device: 'ice40-up5k',
+    package: 'sg48',
+    logicCells: u('ICESTORM_LC'),
+    logicCellsAvailable: rep.utilization.ICESTORM_LC?.available ?? 5280,
+    luts: cells.SB_LUT4 ?? 0,
+    carries: cells.SB_CARRY ?? 0,
+    dffs: Object.entries(cells)
+      .filter(([k]) => k.startsWith('SB_DFF'))
+      .reduce((s, [, v]) => s + v, 0),
+    ebr: u('ICESTORM_RAM'),
+    spram: u('ICESTORM_SPRAM'),
+    dsp: u('ICESTORM_DSP'),
+    io: u('SB_IO'),
+    fmaxMHz: Math.round(fmax * 100) / 100,
+    targetMHz: target,
+    boardClockMHz: clockHz / 1e6,
+    cyclesPerInference: cyc?.value ?? null,
+    cyclesSource: cyc?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)',
+    inferencesPerSecondAtFmax: cyc ? Math.round(((fmax * 1e6) / cyc.value) * 10) / 10 : null,
     inferencesPerSecondAtBoardClock: cyc ? Math.round((clockHz / cyc.value) * 10) / 10 : null,
-    bitstreamBytes: bin.length, yosysSeconds: ySec, nextpnrSeconds: npSec, estimate: false,
+    bitstreamBytes: bin.length,
+    yosysSeconds: ySec,
+    nextpnrSeconds: npSec,
+    estimate: false,
   };
   if (fmax * 1e6 < clockHz) {
-    throw new TritError(`the routed design reaches ${fmax.toFixed(1)} MHz, below the board clock of ${clockHz / 1e6} MHz`, {}, 'try another --seed, or a slower --clock');
+    throw new TritError(
+      `the routed design reaches ${fmax.toFixed(1)} MHz, below the board clock of ${clockHz / 1e6} MHz`,
+      {},
+      'try another --seed, or a slower --clock',
+    );
   }
   return { report, bitstream: bin, sources, yosysLog: y.log, nextpnrLog: npLog };
 }
@@ -161,14 +232,29 @@ export async function estimateXilinx(p: HdlProgram, part: string, onLog: Log = (
   const sources = designFiles(p, 'ram');
   const vfiles = Object.keys(sources).filter((f) => f.endsWith('.v'));
   const t0 = Date.now();
-  const y = await yosys(['-q', '-p', `read_verilog ${vfiles.join(' ')}; synth_xilinx -family xc7 -top trit_top; tee -o stat.txt stat`], sources, onLog);
+  const y = await yosys(
+    ['-q', '-p', `read_verilog ${vfiles.join(' ')}; synth_xilinx -family xc7 -top trit_top; tee -o stat.txt stat`],
+    sources,
+    onLog,
+  );
   const stat = typeof y.files['stat.txt'] === 'string' ? (y.files['stat.txt'] as string).split('\n') : y.log;
   const cells = parseYosysStat(stat);
-  const sum = (re: RegExp) => Object.entries(cells).filter(([k]) => re.test(k)).reduce((s, [, v]) => s + v, 0);
+  const sum = (re: RegExp) =>
+    Object.entries(cells)
+      .filter(([k]) => re.test(k))
+      .reduce((s, [, v]) => s + v, 0);
   return {
-    device: part, estimate: true,
+    device: part,
+    estimate: true,
     note: 'Yosys synth_xilinx cell counts before place and route: an estimate, not a fit; no Fmax without Vivado or nextpnr-xilinx.',
-    luts: sum(/^LUT\d/), carry4: cells.CARRY4 ?? 0, ffs: sum(/^FD/), bram36: cells.RAMB36E1 ?? 0, bram18: cells.RAMB18E1 ?? 0,
-    dsp48: cells.DSP48E1 ?? 0, lutram: sum(/^RAM\d|^RAM[SD]/), cells, yosysSeconds: (Date.now() - t0) / 1000,
+    luts: sum(/^LUT\d/),
+    carry4: cells.CARRY4 ?? 0,
+    ffs: sum(/^FD/),
+    bram36: cells.RAMB36E1 ?? 0,
+    bram18: cells.RAMB18E1 ?? 0,
+    dsp48: cells.DSP48E1 ?? 0,
+    lutram: sum(/^RAM\d|^RAM[SD]/),
+    cells,
+    yosysSeconds: (Date.now() - t0) / 1000,
   };
 }

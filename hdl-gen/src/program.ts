@@ -31,9 +31,12 @@ export interface HdlProgram {
   accW: number;
   inputs: HdlInput[];
   outputs: HdlOutput[];
-  inBase: number; inCount: number;
-  outBase: number; outCount: number;
-  stateBase: number; stateCount: number;
+  inBase: number;
+  inCount: number;
+  outBase: number;
+  outCount: number;
+  stateBase: number;
+  stateCount: number;
   /** dmem words by use. */
   dmemUse: { weights: number; constants: number; tables: number };
   /** The encoded instructions (IW bits each), in program order. */
@@ -50,14 +53,27 @@ export function buildProgram(g: IRGraph): HdlProgram {
   const { loc, outputs } = edges;
   const live = liveness(g, loc, outputs);
   const addrOf = (v: string, n: IRNode): number => loc.get(live.root(v)) ?? loc.get(v) ?? fail(n, `operand '${v}' has no storage (internal)`);
-  const pool = new Pool(edges.top), dm = new DataMemory();
-  const instrs: Instr[] = [], deferred: Instr[] = [];
+  const pool = new Pool(edges.top),
+    dm = new DataMemory();
+  const instrs: Instr[] = [],
+    deferred: Instr[] = [];
 
   g.nodes.forEach((n, i) => {
     if (n.op === 'quantize' || n.op === 'dequantize' || n.op === 'state_read' || n.op === 'reshape') return; // host edges, aliases
-    if (n.op === 'state_write') { // after every read of the state: at the end of the program
+    if (n.op === 'state_write') {
+      // after every read of the state: at the end of the program
       const sz = sizeOf(n.out);
-      deferred.push({ op: 'copy', a: loc.get(live.root(n.inputs[0]))!, aRs: sz, aCs: true, o: loc.get(`state:${n.attrs.state}`)!, oRs: sz, rows: 1, cols: sz, node: n.out });
+      deferred.push({
+        op: 'copy',
+        a: loc.get(live.root(n.inputs[0]))!,
+        aRs: sz,
+        aCs: true,
+        o: loc.get(`state:${n.attrs.state}`)!,
+        oRs: sz,
+        rows: 1,
+        cols: sz,
+        node: n.out,
+      });
       return;
     }
     const { out, victim } = placeOutput(n, i, sizeOf(n.out), IN_PLACE.has(n.op), pool, loc, live, sizeOf);
@@ -72,7 +88,17 @@ export function buildProgram(g: IRGraph): HdlProgram {
   const outBase = pool.alloc(Math.max(edges.outCount, 1));
   for (const o of outputs) {
     o.offset += outBase;
-    instrs.push({ op: 'copy', a: addrOf(o.value, { out: o.value } as IRNode), aRs: o.count, aCs: true, o: o.offset, oRs: o.count, rows: 1, cols: o.count, node: `output ${o.name}` });
+    instrs.push({
+      op: 'copy',
+      a: addrOf(o.value, { out: o.value } as IRNode),
+      aRs: o.count,
+      aCs: true,
+      o: o.offset,
+      oRs: o.count,
+      rows: 1,
+      cols: o.count,
+      node: `output ${o.name}`,
+    });
   }
   instrs.push(...deferred, { op: 'end', node: 'end' });
 
@@ -84,9 +110,23 @@ export function buildProgram(g: IRGraph): HdlProgram {
   const words = instrs.map((ins) => encode(ins, widths)); // throws on a field that does not fit
   const signature = fnv32(words.map((w) => w.toString(16)).join(',') + '|' + Array.from(dmem).join(','));
   return {
-    name: g.name, widths, instrs, dmem, vramWords, inputs: edges.inputs, outputs, accW: accumulatorBits(g, typeOf),
-    inBase: edges.inBase, inCount: edges.inCount, outBase, outCount: edges.outCount, stateBase: edges.stateBase, stateCount: edges.stateCount,
-    dmemUse: { ...dm.use }, words, signature,
+    name: g.name,
+    widths,
+    instrs,
+    dmem,
+    vramWords,
+    inputs: edges.inputs,
+    outputs,
+    accW: accumulatorBits(g, typeOf),
+    inBase: edges.inBase,
+    inCount: edges.inCount,
+    outBase,
+    outCount: edges.outCount,
+    stateBase: edges.stateBase,
+    stateCount: edges.stateCount,
+    dmemUse: { ...dm.use },
+    words,
+    signature,
   };
 }
 
@@ -105,7 +145,10 @@ function accumulatorBits(g: IRGraph, typeOf: (v: string) => TensorType): number 
 /** FNV-1a 32-bit: the signature the core answers CMD_INFO with. */
 function fnv32(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
   return h >>> 0;
 }
 

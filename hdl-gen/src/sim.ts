@@ -37,14 +37,37 @@ export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, tra
   const vfiles = Object.keys(files).filter((f) => f.endsWith('.v'));
   if (simulator === 'icarus') {
     need('iverilog');
-    const r = spawnSync('iverilog', ['-g2005', '-o', 'sim.vvp', '-s', 'tb_stream', join(HDL_ROOT, 'sim', 'tb_stream.v'), ...vfiles], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('iverilog', ['-g2005', '-o', 'sim.vvp', '-s', 'tb_stream', join(HDL_ROOT, 'sim', 'tb_stream.v'), ...vfiles], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new TritError(`iverilog failed:\n${r.stderr}${r.stdout}`);
     return { cmd: 'vvp', args: ['-n', 'sim.vvp'], cwd: dir };
   }
   need('verilator');
   const exe = join(dir, 'obj', 'Vtrit_top');
-  const r = spawnSync('verilator', ['--cc', '--exe', '--build', '-O3', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--top-module', 'trit_top', '-Mdir', 'obj',
-    ...(trace ? ['--trace', '-CFLAGS', '-DTRIT_TRACE'] : []), '-CFLAGS', '-O2', join(HDL_ROOT, 'sim', 'sim_main.cpp'), ...vfiles], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    'verilator',
+    [
+      '--cc',
+      '--exe',
+      '--build',
+      '-O3',
+      '-Wno-fatal',
+      '-Wno-lint',
+      '-Wno-style',
+      '--top-module',
+      'trit_top',
+      '-Mdir',
+      'obj',
+      ...(trace ? ['--trace', '-CFLAGS', '-DTRIT_TRACE'] : []),
+      '-CFLAGS',
+      '-O2',
+      join(HDL_ROOT, 'sim', 'sim_main.cpp'),
+      ...vfiles,
+    ],
+    { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
   if (r.status !== 0 || !existsSync(exe)) throw new TritError(`verilator failed:\n${r.stderr.slice(-4000)}`);
   return { cmd: exe, args: [], cwd: dir };
 }
@@ -63,12 +86,26 @@ export class HdlSim {
     this.proc = spawn(run.cmd, run.args, { cwd: run.cwd, stdio: 'pipe', env: env ? { ...process.env, ...env } : process.env });
     createInterface({ input: this.proc.stdout }).on('line', (l) => {
       const t = l.trim();
-      if (/^[0-9a-f]{8}$/i.test(t)) { this.lines.push(t); this.wake(); }
-      else if (/^[0-9a-fxz]{8}$/i.test(t)) { this.stderr += `undefined (x/z) word from the design: ${t}\n`; this.proc.kill(); }
+      if (/^[0-9a-f]{8}$/i.test(t)) {
+        this.lines.push(t);
+        this.wake();
+      } else if (/^[0-9a-fxz]{8}$/i.test(t)) {
+        this.stderr += `undefined (x/z) word from the design: ${t}\n`;
+        this.proc.kill();
+      }
     });
-    this.proc.stderr.on('data', (d) => { this.stderr += d; });
-    this.proc.on('exit', () => { this.exited = true; this.wake(); });
-    this.proc.on('error', (e) => { this.stderr += `could not start ${run.cmd}: ${e.message}`; this.exited = true; this.wake(); });
+    this.proc.stderr.on('data', (d) => {
+      this.stderr += d;
+    });
+    this.proc.on('exit', () => {
+      this.exited = true;
+      this.wake();
+    });
+    this.proc.on('error', (e) => {
+      this.stderr += `could not start ${run.cmd}: ${e.message}`;
+      this.exited = true;
+      this.wake();
+    });
   }
 
   /**
@@ -82,7 +119,9 @@ export class HdlSim {
     return sim;
   }
 
-  private wake(): void { for (const w of this.waiters.splice(0)) w(); }
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
 
   private send(words: ArrayLike<number>): void {
     let s = '';
@@ -138,7 +177,9 @@ export class HdlSim {
   }
 
   /** One inference with named feeds; f32 inputs are quantized and outputs dequantized here. */
-  async run(feeds: Record<string, ArrayLike<number>>): Promise<{ outputs: Record<string, Float64Array>; raw: Record<string, Int32Array>; cycles: number }> {
+  async run(
+    feeds: Record<string, ArrayLike<number>>,
+  ): Promise<{ outputs: Record<string, Float64Array>; raw: Record<string, Int32Array>; cycles: number }> {
     const buf = new Int32Array(this.program.inCount);
     for (const inp of this.program.inputs) {
       const v = feeds[inp.name];
@@ -160,12 +201,18 @@ export class HdlSim {
   async close(): Promise<void> {
     if (this.exited) return;
     this.proc.stdin.end();
-    await new Promise<void>((r) => { if (this.exited) r(); else this.proc.on('exit', () => r()); });
+    await new Promise<void>((r) => {
+      if (this.exited) r();
+      else this.proc.on('exit', () => r());
+    });
   }
 }
 
 /** The interpreter's quantize edge (compiler/interp/interp.ts), run on the host. */
-export function hostQuantize(x: number, q: { frac: number; round: import('../../compiler/ir/arith.js').RoundMode; dtype: import('../../compiler/ir/types.js').DType } | undefined): number {
+export function hostQuantize(
+  x: number,
+  q: { frac: number; round: import('../../compiler/ir/arith.js').RoundMode; dtype: import('../../compiler/ir/types.js').DType } | undefined,
+): number {
   if (!q) return x;
   if (!Number.isFinite(x)) throw new TritError(`input holds ${x}`);
   const v = roundReal(Math.fround(x) * 2 ** q.frac, q.round);

@@ -26,14 +26,18 @@ export function sleb32(n: number): number[] {
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
     out.push(b | 0x80);
   }
 }
 
 /** Reads an unsigned LEB128 at pos; returns [value, next position]. */
 export function readUleb(b: Uint8Array, pos: number): [number, number] {
-  let v = 0, mul = 1;
+  let v = 0,
+    mul = 1;
   for (let i = 0; i < 10; i++) {
     if (pos >= b.length) throw new WasmFormatError('truncated LEB128 number');
     const byte = b[pos++];
@@ -44,7 +48,12 @@ export function readUleb(b: Uint8Array, pos: number): [number, number] {
   throw new WasmFormatError('malformed LEB128 number');
 }
 
-export interface Section { id: number; start: number; end: number; /** payload bounds */ body: [number, number] }
+export interface Section {
+  id: number;
+  start: number;
+  end: number;
+  /** payload bounds */ body: [number, number];
+}
 
 /** The module's sections, checked to tile the file exactly. */
 export function readSections(b: Uint8Array): Section[] {
@@ -102,7 +111,10 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -113,13 +125,30 @@ function memoryImport(b: Uint8Array): { imp: Section; limStart: number; limEnd: 
   let pos = imp.body[0];
   let count: number;
   [count, pos] = readUleb(b, pos);
-  const skipName = () => { let l: number; [l, pos] = readUleb(b, pos); pos += l; };
+  const skipName = () => {
+    let l: number;
+    [l, pos] = readUleb(b, pos);
+    pos += l;
+  };
   for (let i = 0; i < count; i++) {
-    skipName(); skipName();
+    skipName();
+    skipName();
     const kind = b[pos++];
-    if (kind === 0) { [, pos] = readUleb(b, pos); continue; } // function: type index
-    if (kind === 1) { pos++; const f = b[pos++]; [, pos] = readUleb(b, pos); if (f & 1) [, pos] = readUleb(b, pos); continue; } // table
-    if (kind === 3) { pos += 2; continue; } // global: type, mutability
+    if (kind === 0) {
+      [, pos] = readUleb(b, pos);
+      continue;
+    } // function: type index
+    if (kind === 1) {
+      pos++;
+      const f = b[pos++];
+      [, pos] = readUleb(b, pos);
+      if (f & 1) [, pos] = readUleb(b, pos);
+      continue;
+    } // table
+    if (kind === 3) {
+      pos += 2;
+      continue;
+    } // global: type, mutability
     if (kind !== 2) throw new WasmFormatError(`unknown import kind ${kind}`);
     const limStart = pos;
     const flags = b[pos++];
@@ -158,7 +187,10 @@ export function importedMemory(b: Uint8Array): { pages: number; shared: boolean 
 }
 
 /** An active data segment for memory 0. */
-export interface DataSegment { offset: number; bytes: Uint8Array }
+export interface DataSegment {
+  offset: number;
+  bytes: Uint8Array;
+}
 
 /** Appends active data segments to the module's data section (creating it if needed). */
 export function appendData(b: Uint8Array, segs: DataSegment[]): Uint8Array {
@@ -182,10 +214,18 @@ export function appendData(b: Uint8Array, segs: DataSegment[]): Uint8Array {
   let placed = false;
   out.push(b.subarray(0, 8));
   for (const s of secs) {
-    if (s.id === 12) { out.push(section(12, uleb(count))); continue; }
-    if (s.id === 11) { out.push(newData); placed = true; continue; }
+    if (s.id === 12) {
+      out.push(section(12, uleb(count)));
+      continue;
+    }
+    if (s.id === 11) {
+      out.push(newData);
+      placed = true;
+      continue;
+    }
     if (!placed && s.id === 0 && secs.some((t) => t.id === 10) && s.start > secs.find((t) => t.id === 10)!.start) {
-      out.push(newData); placed = true;
+      out.push(newData);
+      placed = true;
     }
     out.push(b.subarray(s.start, s.end));
   }

@@ -12,5 +12,4 @@ export function importNode<T>(name: 'fs' | 'fs/promises' | 'url' | 'worker_threa
 }
 
 /** True in Node (and in Node's worker threads). */
-export const isNode = (): boolean =>
-  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+export const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';

@@ -29,8 +29,12 @@ export function expDet(x: number): number {
   if (x < -745) return 0;
   const k = Math.round(x / LN2);
   const r = x - k * LN2; // |r| ≤ ln2/2
-  let term = 1, sum = 1;
-  for (let i = 1; i <= 18; i++) { term = (term * r) / i; sum += term; }
+  let term = 1,
+    sum = 1;
+  for (let i = 1; i <= 18; i++) {
+    term = (term * r) / i;
+    sum += term;
+  }
   return sum * POW2[POW2_BIAS + k];
 }
 
@@ -51,7 +55,8 @@ function rankByLogit(logits: ArrayLike<number>): ArrayLike<number> {
     const ids = Array.from({ length: n }, (_, i) => i);
     return ids.sort((a, b) => logits[b] - logits[a] || a - b);
   }
-  let keys = new Uint32Array(n), ids = new Uint32Array(n);
+  let keys = new Uint32Array(n),
+    ids = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     f32view[0] = logits[i] === 0 ? 0 : logits[i]; // −0 ties with +0, as the comparator has it
     const b = f32bits[0];
@@ -59,7 +64,8 @@ function rankByLogit(logits: ArrayLike<number>): ArrayLike<number> {
     keys[i] = ~ascending >>> 0; // descending
     ids[i] = i;
   }
-  let k2 = new Uint32Array(n), i2 = new Uint32Array(n);
+  let k2 = new Uint32Array(n),
+    i2 = new Uint32Array(n);
   const count = new Uint32Array(257);
   for (let shift = 0; shift < 32; shift += 8) {
     count.fill(0);
@@ -98,7 +104,7 @@ export function sample(logits: ArrayLike<number>, opts: SampleOptions, rand: () 
   const top = logits[ids[0]];
   const w = new Float64Array(k);
   let total = 0;
-  for (let j = 0; j < k; j++) total += (w[j] = expDet((logits[ids[j]] - top) / temp));
+  for (let j = 0; j < k; j++) total += w[j] = expDet((logits[ids[j]] - top) / temp);
   let u = rand() * total;
   for (let j = 0; j < k; j++) {
     u -= w[j];

@@ -28,26 +28,38 @@ const SCHEMA = {
     SentencePiece: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
     TrainerSpec: {
       fields: {
-        modelType: { type: 'int32', id: 3, options: { default: 1 } }, byteFallback: { type: 'bool', id: 35 },
+        modelType: { type: 'int32', id: 3, options: { default: 1 } },
+        byteFallback: { type: 'bool', id: 35 },
       },
     },
     NormalizerSpec: {
       fields: {
         // proto2 defaults as upstream declares them: a file that leaves these unset means true.
-        name: { type: 'string', id: 1 }, addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
-        removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } }, escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
+        name: { type: 'string', id: 1 },
+        addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
+        removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } },
+        escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
       },
     },
   },
 };
 
 /** SentencePiece piece types (tokenizer.json's vocabularies are mapped onto them). */
-export const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+export const NORMAL = 1,
+  UNKNOWN = 2,
+  CONTROL = 3,
+  USER_DEFINED = 4,
+  UNUSED = 5,
+  BYTE = 6;
 const BPE = 2;
 const SPACE = '\u2581';
 const UTF8 = new TextEncoder();
 
-export interface Piece { piece: string; score: number; type: number }
+export interface Piece {
+  piece: string;
+  score: number;
+  type: number;
+}
 
 export interface SentencePieceTokenizer extends Tokenizer {
   /** Ids of `<s>`, `</s>` and `<unk>` (−1 when the model has none). */
@@ -67,10 +79,17 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
     throw new TritError(`not a SentencePiece model: ${(e as Error).message}`, { file }, 'expected the tokenizer.model that came with the checkpoint');
   }
   const pieces = m.pieces ?? [];
-  if (!pieces.length) throw new TritError('the SentencePiece model has no pieces', { file }, 'expected the tokenizer.model that came with the checkpoint');
-  const ts = m.trainerSpec ?? {}, ns = m.normalizerSpec ?? {};
+  if (!pieces.length)
+    throw new TritError('the SentencePiece model has no pieces', { file }, 'expected the tokenizer.model that came with the checkpoint');
+  const ts = m.trainerSpec ?? {},
+    ns = m.normalizerSpec ?? {};
   const modelType = (ts.modelType as number) || 1; // UNIGRAM when unset
-  if (modelType !== BPE) throw new TritError(`SentencePiece model type ${modelType} is not supported (only BPE, type 2)`, { file }, 'Llama, Mistral and MatMul-free LM tokenizers are BPE');
+  if (modelType !== BPE)
+    throw new TritError(
+      `SentencePiece model type ${modelType} is not supported (only BPE, type 2)`,
+      { file },
+      'Llama, Mistral and MatMul-free LM tokenizers are BPE',
+    );
   const name = (ns.name as string) || 'identity';
   if (name !== 'identity') throw new TritError(`SentencePiece normaliser '${name}' is not supported (only 'identity')`, { file });
   // sentencepiece cuts user-defined pieces out of the text before BPE; BPE alone would not always
@@ -85,7 +104,12 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
   });
 }
 
-export interface BpeOptions { byteFallback: boolean; addDummyPrefix: boolean; removeExtraWhitespaces: boolean; escapeWhitespaces: boolean }
+export interface BpeOptions {
+  byteFallback: boolean;
+  addDummyPrefix: boolean;
+  removeExtraWhitespaces: boolean;
+  escapeWhitespaces: boolean;
+}
 
 /** Priority of merging two adjacent symbols (higher first), or undefined when they do not merge. */
 export type PairScore = (left: string, right: string) => number | undefined;
@@ -93,7 +117,9 @@ export type PairScore = (left: string, right: string) => number | undefined;
 /** A max-heap of candidate merges: higher score first, then the leftmost. */
 class Agenda {
   private readonly items: { left: number; right: number; score: number; len: number }[] = [];
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
   private before(a: Agenda['items'][number], b: Agenda['items'][number]): boolean {
     return a.score > b.score || (a.score === b.score && a.left < b.left);
   }
@@ -108,11 +134,14 @@ class Agenda {
     }
   }
   pop(): Agenda['items'][number] {
-    const h = this.items, top = h[0], last = h.pop()!;
+    const h = this.items,
+      top = h[0],
+      last = h.pop()!;
     if (h.length) {
       h[0] = last;
       for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < h.length && this.before(h[l], h[m])) m = l;
         if (r < h.length && this.before(h[r], h[m])) m = r;
@@ -141,16 +170,23 @@ export class BpeTokenizer implements SentencePieceTokenizer {
 
   private readonly pairScore: PairScore;
 
-  constructor(pieces: Piece[], private readonly o: BpeOptions, pairScore?: PairScore) {
+  constructor(
+    pieces: Piece[],
+    private readonly o: BpeOptions,
+    pairScore?: PairScore,
+  ) {
     this.size = pieces.length;
     this.pieces = pieces.map((p) => p.piece);
     this.scores = Float32Array.from(pieces, (p) => p.score);
     this.types = Uint8Array.from(pieces, (p) => p.type || NORMAL);
-    let bos = -1, eos = -1, unk = -1;
+    let bos = -1,
+      eos = -1,
+      unk = -1;
     pieces.forEach((p, i) => {
       const t = p.type || NORMAL;
-      if (t === NORMAL) { if (!this.mergeable.has(p.piece)) this.mergeable.set(p.piece, i); }
-      else if (t === BYTE) {
+      if (t === NORMAL) {
+        if (!this.mergeable.has(p.piece)) this.mergeable.set(p.piece, i);
+      } else if (t === BYTE) {
         const b = /^<0x([0-9A-Fa-f]{2})>$/.exec(p.piece);
         if (b) this.byteIds[parseInt(b[1], 16)] = i;
       } else if (t === UNKNOWN) unk = i;
@@ -158,10 +194,12 @@ export class BpeTokenizer implements SentencePieceTokenizer {
       else if (t === CONTROL && p.piece === '</s>') eos = i;
     });
     [this.bos, this.eos, this.unk] = [bos, eos, unk];
-    this.pairScore = pairScore ?? ((l, r) => {
-      const id = this.mergeable.get(l + r);
-      return id !== undefined && this.types[id] !== UNUSED ? this.scores[id] : undefined;
-    });
+    this.pairScore =
+      pairScore ??
+      ((l, r) => {
+        const id = this.mergeable.get(l + r);
+        return id !== undefined && this.types[id] !== UNUSED ? this.scores[id] : undefined;
+      });
   }
 
   /** Text → the string BPE works on. */
@@ -202,7 +240,10 @@ export class BpeTokenizer implements SentencePieceTokenizer {
     const ids: number[] = [];
     for (let i = 0; i >= 0 && i < n; i = next[i]) {
       const id = this.mergeable.get(sym[i]);
-      if (id !== undefined) { ids.push(id); continue; }
+      if (id !== undefined) {
+        ids.push(id);
+        continue;
+      }
       if (this.o.byteFallback) {
         for (const b of UTF8.encode(sym[i])) {
           if (this.byteIds[b] < 0) throw new TritError(`the tokenizer has no byte piece <0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
@@ -228,13 +269,26 @@ export class BpeTokenizer implements SentencePieceTokenizer {
     let first = true;
     for (const id of ids) {
       const t = this.types[id];
-      if (t === CONTROL || t === UNUSED) { flush(); continue; }
+      if (t === CONTROL || t === UNUSED) {
+        flush();
+        continue;
+      }
       const wasFirst = first;
       first = false;
-      if (t === undefined) { flush(); out += '\uFFFD'; continue; }
-      if (t === BYTE) { bytes.push(parseInt(this.pieces[id].slice(3, 5), 16)); continue; }
+      if (t === undefined) {
+        flush();
+        out += '\uFFFD';
+        continue;
+      }
+      if (t === BYTE) {
+        bytes.push(parseInt(this.pieces[id].slice(3, 5), 16));
+        continue;
+      }
       flush();
-      if (t === UNKNOWN) { out += ' \u2047 '; continue; }
+      if (t === UNKNOWN) {
+        out += ' \u2047 ';
+        continue;
+      }
       let p = this.pieces[id].replace(/\u2581/g, ' ');
       if (wasFirst && this.o.addDummyPrefix && p.startsWith(' ')) p = p.slice(1);
       out += p;

@@ -65,10 +65,16 @@ export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
   try {
     raw = readCustom(bytes, META_SECTION);
   } catch (e) {
-    if (e instanceof WasmFormatError) throw new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`');
+    if (e instanceof WasmFormatError)
+      throw new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`');
     throw e;
   }
-  if (!raw) throw new TritError(`no '${META_SECTION}' section: not a model compiled by trit`, { file: name }, 'compile the ONNX model with `trit compile <model.onnx> --target wasm`');
+  if (!raw)
+    throw new TritError(
+      `no '${META_SECTION}' section: not a model compiled by trit`,
+      { file: name },
+      'compile the ONNX model with `trit compile <model.onnx> --target wasm`',
+    );
   return checkMeta(raw, name);
 }
 
@@ -81,8 +87,11 @@ function checkMeta(raw: Uint8Array, name: string): WasmMeta {
     throw new TritError(`the '${META_SECTION}' section is corrupt`, { file: name }, 'recompile the model');
   }
   if (meta.format !== WASM_FORMAT || !compatible(meta.tritVersion, VERSION)) {
-    throw new TritError(`compiled by trit ${meta.tritVersion} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
-      { file: name }, 'recompile the ONNX model with this version of trit');
+    throw new TritError(
+      `compiled by trit ${meta.tritVersion} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
+      { file: name },
+      'recompile the ONNX model with this version of trit',
+    );
   }
   return meta;
 }
@@ -106,11 +115,19 @@ async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: strin
   }
 }
 
-interface Pool { workers: { terminate(): unknown }[]; n: number }
+interface Pool {
+  workers: { terminate(): unknown }[];
+  n: number;
+}
 
 function rejected(e: unknown, meta: WasmMeta | null, name: string): TritError {
-  return new TritError(`the engine rejected the module: ${(e as Error).message}`, { file: name },
-    meta?.simd === 'relaxed' ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed' : 'recompile the model; the file may be corrupt');
+  return new TritError(
+    `the engine rejected the module: ${(e as Error).message}`,
+    { file: name },
+    meta?.simd === 'relaxed'
+      ? 'this build uses relaxed SIMD, which this engine does not enable; compile with --simd fixed'
+      : 'recompile the model; the file may be corrupt',
+  );
 }
 
 /** A loaded model. */
@@ -142,7 +159,9 @@ export class TritSession {
   /** Loads a .wasm from bytes, a URL or (in Node) a path. */
   static async create(src: Source, opts: LoadOptions = {}): Promise<TritSession> {
     const want = Math.max(1, Math.floor(opts.threads ?? 1));
-    const canShare = opts.sharedMemory !== false && typeof SharedArrayBuffer === 'function' &&
+    const canShare =
+      opts.sharedMemory !== false &&
+      typeof SharedArrayBuffer === 'function' &&
       (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
     const owned = !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer); // bytes we read ourselves
     let { bytes } = await readSource(src);
@@ -156,7 +175,10 @@ export class TritSession {
     let threadsNote: string | undefined;
     if (want > 1 && !canShare) {
       threads = 1;
-      threadsNote = opts.sharedMemory === false ? 'shared memory was turned off' : 'no SharedArrayBuffer here (a page must be cross-origin isolated: COOP/COEP headers)';
+      threadsNote =
+        opts.sharedMemory === false
+          ? 'shared memory was turned off'
+          : 'no SharedArrayBuffer here (a page must be cross-origin isolated: COOP/COEP headers)';
     } else if (want > 1 && meta.threading && meta.threading.shared === 0) {
       threads = 1;
       threadsNote = `none of the model's ${meta.threading.matrices} matrices reaches the ${meta.threading.minWeights.toLocaleString('en-US')} weights worth sharing between threads`;
@@ -172,11 +194,21 @@ export class TritSession {
     let carried: Tokenizer | undefined;
     if (meta.tokenizer) {
       const file = readCustom(bytes, TOKENIZER_SECTION);
-      if (!file) throw new TritError(`the metadata names a tokenizer (${meta.tokenizer.file}) but the module does not carry it`, { file: name }, 'the file is corrupt; compile it again');
+      if (!file)
+        throw new TritError(
+          `the metadata names a tokenizer (${meta.tokenizer.file}) but the module does not carry it`,
+          { file: name },
+          'the file is corrupt; compile it again',
+        );
       const { parseCarriedTokenizer } = await import('./carried-tokenizer.js');
       carried = parseCarriedTokenizer(meta.tokenizer.format, file, meta.tokenizer.file);
       const V = meta.outputs.find((o) => o.name === meta.primary)?.shape.at(-1) ?? Infinity;
-      if (carried.size > V) throw new TritError(`the tokenizer has ${carried.size} tokens but the model only ${V}`, { file: meta.tokenizer.file }, 'the tokenizer is from another model');
+      if (carried.size > V)
+        throw new TritError(
+          `the tokenizer has ${carried.size} tokens but the model only ${V}`,
+          { file: meta.tokenizer.file },
+          'the tokenizer is from another model',
+        );
     }
     let code = bytes;
     const mem = importedMemory(bytes);
@@ -216,8 +248,11 @@ export class TritSession {
     const b = this.run(feeds);
     this.reset();
     for (const k of Object.keys(a)) {
-      const x = a[k], y = b[k];
-      for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) throw new TritError('relaxed-SIMD self-test failed on this engine', {}, 'use the fixed-SIMD build (--simd fixed)');
+      const x = a[k],
+        y = b[k];
+      for (let i = 0; i < x.length; i++)
+        if (!Object.is(x[i], y[i]))
+          throw new TritError('relaxed-SIMD self-test failed on this engine', {}, 'use the fixed-SIMD build (--simd fixed)');
     }
   }
 
@@ -332,7 +367,8 @@ export class TritSession {
   classify(image: ArrayLike<number>): Classification {
     const inp = this.meta.inputs[0];
     const n = inp.shape.reduce((a, b) => a * b, 1);
-    if (image.length !== n) throw new TritError(`the image has ${image.length} values; the model takes ${n} (shape [${inp.shape}])`, { tensor: inp.name });
+    if (image.length !== n)
+      throw new TritError(`the image has ${image.length} values; the model takes ${n} (shape [${inp.shape}])`, { tensor: inp.name });
     const x = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? Float32Array.from(image, (v) => v / 255) : image;
     const scores = this.forward(x);
     let label = 0;
@@ -364,7 +400,8 @@ export class TritSession {
       const v = feeds[slot.name];
       if (!v) throw new TritError(`missing input '${slot.name}'`, { tensor: slot.name }, `inputs: ${this.inputNames.join(', ')}`);
       const n = slot.shape.reduce((a, b) => a * b, 1);
-      if (v.length !== n) throw new TritError(`input '${slot.name}' has ${v.length} elements; expected ${n} (shape [${slot.shape}])`, { tensor: slot.name });
+      if (v.length !== n)
+        throw new TritError(`input '${slot.name}' has ${v.length} elements; expected ${n} (shape [${slot.shape}])`, { tensor: slot.name });
       if (slot.storage === 'f32') {
         const dst = new Float32Array(this.mem.buffer, slot.offset, n);
         for (let i = 0; i < n; i++) {
@@ -404,7 +441,10 @@ export class TritSession {
 /** Starts n−1 workers on the shared memory; resolves once every one is inside its loop. */
 async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: number, n: number, workerUrl?: string | URL): Promise<Pool> {
   const seen = Atomics.load(new Int32Array(memory.buffer, ctl, 1), 0);
-  let url = workerUrl !== undefined ? new URL(workerUrl, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url) : new URL('./worker.js', import.meta.url);
+  let url =
+    workerUrl !== undefined
+      ? new URL(workerUrl, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url)
+      : new URL('./worker.js', import.meta.url);
   if (isNode() && workerUrl === undefined) {
     // Running from the TypeScript sources (tests): the compiled worker lives in dist/.
     const { existsSync } = await importNode<typeof import('node:fs')>('fs');
@@ -417,12 +457,22 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     if (isNode()) {
       const { Worker } = await importNode<typeof import('node:worker_threads')>('worker_threads');
       const w = new Worker(url);
-      ready.push(new Promise((res, rej) => { w.once('message', () => res()); w.once('error', rej); }));
+      ready.push(
+        new Promise((res, rej) => {
+          w.once('message', () => res());
+          w.once('error', rej);
+        }),
+      );
       w.postMessage(msg);
       workers.push(w);
     } else {
       const w = new Worker(url, { type: 'module' });
-      ready.push(new Promise((res, rej) => { w.onmessage = () => res(); w.onerror = (e) => rej(e); }));
+      ready.push(
+        new Promise((res, rej) => {
+          w.onmessage = () => res();
+          w.onerror = (e) => rej(e);
+        }),
+      );
       w.postMessage(msg);
       workers.push(w);
     }

@@ -15,7 +15,9 @@ import { BpeTokenizer, BYTE, CONTROL, NORMAL, UNKNOWN, type Piece, type Sentence
 
 const SPACE = '\u2581';
 
-interface Json { [k: string]: unknown }
+interface Json {
+  [k: string]: unknown;
+}
 
 /** Reads a tokenizer.json (its text). */
 export function loadTokenizerJson(text: string, file = 'tokenizer.json'): SentencePieceTokenizer {
@@ -26,7 +28,11 @@ export function loadTokenizerJson(text: string, file = 'tokenizer.json'): Senten
     throw new TritError(`not valid JSON: ${(e as Error).message}`, { file });
   }
   const fail = (what: string): never => {
-    throw new TritError(`${what} is not supported`, { file }, 'trit reads the Llama/Mistral kind of tokenizer.json (BPE with byte fallback and "▁" for spaces); give the tokenizer.model instead if the directory has one');
+    throw new TritError(
+      `${what} is not supported`,
+      { file },
+      'trit reads the Llama/Mistral kind of tokenizer.json (BPE with byte fallback and "▁" for spaces); give the tokenizer.model instead if the directory has one',
+    );
   };
   const model = (j.model ?? {}) as Json;
   if (model.type !== 'BPE') fail(`model type ${JSON.stringify(model.type)}`);
@@ -50,7 +56,8 @@ export function loadTokenizerJson(text: string, file = 'tokenizer.json'): Senten
   const unk = typeof model.unk_token === 'string' ? vocab[model.unk_token] : undefined;
   for (const t of (j.added_tokens ?? []) as Json[]) {
     const id = t.id as number;
-    if (!Number.isSafeInteger(id) || id < 0 || id >= size) throw new TritError(`added token ${JSON.stringify(t.content)} has id ${id}, outside the vocabulary`, { file });
+    if (!Number.isSafeInteger(id) || id < 0 || id >= size)
+      throw new TritError(`added token ${JSON.stringify(t.content)} has id ${id}, outside the vocabulary`, { file });
     if (!t.special) fail(`a non-special added token (${JSON.stringify(t.content)})`);
     pieces[id] = { piece: String(t.content), score: 0, type: id === unk ? UNKNOWN : CONTROL };
   }
@@ -63,8 +70,14 @@ export function loadTokenizerJson(text: string, file = 'tokenizer.json'): Senten
     const key = `${l}\u0000${r}`;
     if (!ranks.has(key)) ranks.set(key, rank);
   });
-  return new BpeTokenizer(pieces, { byteFallback: model.byte_fallback === true, addDummyPrefix: space.prefix, removeExtraWhitespaces: false, escapeWhitespaces: true },
-    (l, r) => { const k = ranks.get(`${l}\u0000${r}`); return k === undefined ? undefined : -k; });
+  return new BpeTokenizer(
+    pieces,
+    { byteFallback: model.byte_fallback === true, addDummyPrefix: space.prefix, removeExtraWhitespaces: false, escapeWhitespaces: true },
+    (l, r) => {
+      const k = ranks.get(`${l}\u0000${r}`);
+      return k === undefined ? undefined : -k;
+    },
+  );
 }
 
 function splitMerge(m: string, file: string): [string, string] {
@@ -78,7 +91,8 @@ function checkSpaces(j: Json, fail: (what: string) => never): { prefix: boolean 
   const norm = j.normalizer as Json | null | undefined;
   const pre = j.pre_tokenizer as Json | null | undefined;
   const steps = norm == null ? [] : norm.type === 'Sequence' ? (norm.normalizers as Json[]) : [norm];
-  let prefix = false, replace = false;
+  let prefix = false,
+    replace = false;
   for (const n of steps) {
     if (n.type === 'Prepend' && n.prepend === SPACE) prefix = true;
     else if (n.type === 'Replace' && (n.pattern as Json)?.String === ' ' && n.content === SPACE) replace = true;

@@ -21,13 +21,18 @@ export function charTokenizer(vocab: string[]): Tokenizer {
       return Array.from(text, (ch) => {
         const id = index.get(ch);
         if (id === undefined) {
-          throw new TritError(`the character ${JSON.stringify(ch)} is not in the model's vocabulary`, {},
-            `this model knows ${vocab.length} characters: ${JSON.stringify(vocab.join(''))}`);
+          throw new TritError(
+            `the character ${JSON.stringify(ch)} is not in the model's vocabulary`,
+            {},
+            `this model knows ${vocab.length} characters: ${JSON.stringify(vocab.join(''))}`,
+          );
         }
         return id;
       });
     },
-    decode(ids) { return ids.map((i) => vocab[i] ?? '\uFFFD').join(''); },
+    decode(ids) {
+      return ids.map((i) => vocab[i] ?? '\uFFFD').join('');
+    },
   };
 }
 
@@ -40,6 +45,8 @@ export function byteTokenizer(size: number): Tokenizer {
       if (bad !== undefined) throw new TritError(`byte ${bad} is beyond the model's ${size} tokens`);
       return b;
     },
-    decode(ids) { return new TextDecoder().decode(Uint8Array.from(ids.filter((i) => i < 256))); },
+    decode(ids) {
+      return new TextDecoder().decode(Uint8Array.from(ids.filter((i) => i < 256)));
+    },
   };
 }

@@ -5,7 +5,13 @@
  */
 import { importNode, isNode } from './node.js';
 
-interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; tid: number; nthreads: number; seen: number }
+interface Start {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  tid: number;
+  nthreads: number;
+  seen: number;
+}
 
 async function main(): Promise<void> {
   let post: (m: unknown) => void;
@@ -17,7 +23,9 @@ async function main(): Promise<void> {
   } else {
     const self_ = globalThis as unknown as { postMessage(m: unknown): void; onmessage: ((e: { data: Start }) => void) | null };
     post = (m) => self_.postMessage(m);
-    onMessage = (f) => { self_.onmessage = (e) => f(e.data); };
+    onMessage = (f) => {
+      self_.onmessage = (e) => f(e.data);
+    };
   }
   onMessage((s) => {
     const inst = new WebAssembly.Instance(s.module, { env: { memory: s.memory } });

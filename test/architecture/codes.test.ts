@@ -21,7 +21,10 @@ describe('shared constants', () => {
   }
   it('codes are distinct within each table and rounding codes follow ROUND_MODES', () => {
     for (const t of [BINARY_CODES, UNARY_CODES, OPC]) expect(new Set(Object.values(t)).size).toBe(Object.keys(t).length);
-    ROUND_MODES.forEach((m, i) => { expect(roundCode(m)).toBe(i); expect(RND[m]).toBe(i); });
+    ROUND_MODES.forEach((m, i) => {
+      expect(roundCode(m)).toBe(i);
+      expect(RND[m]).toBe(i);
+    });
   });
   it('the core includes the generated file rather than its own copy', () => {
     const core = readFileSync(join(ROOT, 'hdl-gen/rtl/trit_core.v'), 'utf8');

@@ -44,7 +44,9 @@ function tsFiles(dir: string): string[] {
 
 /** The room of a file: the longest matching prefix in RULES. */
 function roomOf(file: string): string {
-  const r = RULES.map(([room]) => room).filter((room) => file === room || file.startsWith(room + '/')).sort((a, b) => b.length - a.length)[0];
+  const r = RULES.map(([room]) => room)
+    .filter((room) => file === room || file.startsWith(room + '/'))
+    .sort((a, b) => b.length - a.length)[0];
   if (!r) throw new Error(`${file} is in no room: add it to RULES and docs/ARCHITECTURE.md`);
   return r;
 }
@@ -74,7 +76,12 @@ function importsOf(file: string): [string, number][] {
 const files = SOURCES.flatMap(tsFiles);
 const graph = new Map<string, string[]>();
 for (const f of files) {
-  graph.set(f, importsOf(f).filter(([s]) => s.startsWith('.')).map(([s]) => normalize(join(dirname(f), s)).replace(/\.js$/, '.ts')));
+  graph.set(
+    f,
+    importsOf(f)
+      .filter(([s]) => s.startsWith('.'))
+      .map(([s]) => normalize(join(dirname(f), s)).replace(/\.js$/, '.ts')),
+  );
 }
 
 describe('the house rules (docs/ARCHITECTURE.md)', () => {
@@ -97,18 +104,31 @@ describe('the house rules (docs/ARCHITECTURE.md)', () => {
   it('no import circle among source files', () => {
     // Tarjan's strongly connected components; any component of more than one file is a circle.
     let index = 0;
-    const idx = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
+    const idx = new Map<string, number>(),
+      low = new Map<string, number>(),
+      stack: string[] = [],
+      on = new Set<string>();
     const circles: string[][] = [];
     const visit = (v: string) => {
-      idx.set(v, index); low.set(v, index++); stack.push(v); on.add(v);
+      idx.set(v, index);
+      low.set(v, index++);
+      stack.push(v);
+      on.add(v);
       for (const w of graph.get(v) ?? []) {
         if (!graph.has(w)) continue;
-        if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+        if (!idx.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
       }
       if (low.get(v) === idx.get(v)) {
         const c: string[] = [];
         let w: string;
-        do { w = stack.pop()!; on.delete(w); c.push(w); } while (w !== v);
+        do {
+          w = stack.pop()!;
+          on.delete(w);
+          c.push(w);
+        } while (w !== v);
         if (c.length > 1) circles.push(c);
       }
     };
@@ -117,7 +137,9 @@ describe('the house rules (docs/ARCHITECTURE.md)', () => {
   });
 
   it('every relative import names a file that exists', () => {
-    const missing = [...graph].flatMap(([f, deps]) => deps.filter((d) => !files.includes(d) && !d.startsWith('node_modules')).map((d) => `${f} → ${d}`));
+    const missing = [...graph].flatMap(([f, deps]) =>
+      deps.filter((d) => !files.includes(d) && !d.startsWith('node_modules')).map((d) => `${f} → ${d}`),
+    );
     expect(missing.filter((m) => !m.endsWith('.json'))).toEqual([]);
   });
 
@@ -126,7 +148,8 @@ describe('the house rules (docs/ARCHITECTURE.md)', () => {
     for (const f of files.filter((x) => roomOf(x) === 'runtime-wasm/host')) {
       for (const [s, line] of importsOf(f)) {
         if (s.startsWith('.') || s === 'protobufjs/light' || s === 'protobufjs/light.js') continue;
-        if (s.startsWith('node:') && ['runtime-wasm/host/node.ts', 'runtime-wasm/host/worker.ts', 'runtime-wasm/host/threads-node.ts'].includes(f)) continue;
+        if (s.startsWith('node:') && ['runtime-wasm/host/node.ts', 'runtime-wasm/host/worker.ts', 'runtime-wasm/host/threads-node.ts'].includes(f))
+          continue;
         bad.push(`${f}:${line} imports '${s}'`);
       }
     }

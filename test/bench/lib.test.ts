@@ -6,7 +6,19 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuModelJoules, cpuPowerFor, fpgaModel, GENERIC_WATTS_PER_CORE, HOROWITZ_PJ, opModelJoules, raplDomains, raplJoules, raplRead, UP5K_POWER, type OpProfile } from '../../bench/lib/energy.js';
+import {
+  cpuModelJoules,
+  cpuPowerFor,
+  fpgaModel,
+  GENERIC_WATTS_PER_CORE,
+  HOROWITZ_PJ,
+  opModelJoules,
+  raplDomains,
+  raplJoules,
+  raplRead,
+  UP5K_POWER,
+  type OpProfile,
+} from '../../bench/lib/energy.js';
 import { fmt, fmtJoules, fmtSummary, fmtWatts, quantile, summarize } from '../../bench/lib/stats.js';
 import { barChart, escapeXml, ticks, wrap } from '../../bench/lib/svg.js';
 import { differingBits, VcdCounter } from '../../bench/lib/vcd.js';
@@ -38,7 +50,8 @@ describe('statistics and units', () => {
 });
 
 describe('energy models', () => {
-  const cpuinfo = (vendor: string, family: number, model: number) => `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\nmodel name\t: x\n`;
+  const cpuinfo = (vendor: string, family: number, model: number) =>
+    `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel\t\t: ${model}\nmodel name\t: x\n`;
   it('picks the per-core power of the detected CPU generation, a generic figure otherwise, or the override', () => {
     const p = cpuPowerFor(cpuinfo('GenuineIntel', 6, 207));
     expect(p.wattsPerCore).toBeCloseTo(350 / 60, 10);
@@ -70,7 +83,8 @@ describe('energy models', () => {
 
   it('prices one inference with Horowitz per-operation energies (op-count model)', () => {
     const p: OpProfile = { weights: 1000, weightAdds: 600, elementwiseAdds: 10, elementwiseMultiplies: 2, lookups: 4, otherBytes: 80 };
-    const pj = 1e-12, h = HOROWITZ_PJ;
+    const pj = 1e-12,
+      h = HOROWITZ_PJ;
     const t = opModelJoules(p, 'ternary', 1 << 20);
     expect(t.weightTier).toBe('sram');
     expect(t.breakdown.matrix).toBeCloseTo(600 * 0.1 * pj, 20);
@@ -95,8 +109,13 @@ describe('energy models', () => {
     const a = { cycles: 1_000_000, logicCells: 5000, toggleRate: 0.01, products: 20_000, ramBitsPerCycle: 480 };
     const e = fpgaModel(a, 24e6);
     const k = UP5K_POWER;
-    const expected = k.staticW * (1e6 / 24e6) + 1e6 * k.clockJPerCycle + 1e6 * 5000 * k.idleLcJPerCycle
-      + 1e6 * 5000 * 0.01 * k.activeLcJPerCycle + 20_000 * k.dspProductJ + 1e6 * 480 * k.ramBitJ;
+    const expected =
+      k.staticW * (1e6 / 24e6) +
+      1e6 * k.clockJPerCycle +
+      1e6 * 5000 * k.idleLcJPerCycle +
+      1e6 * 5000 * 0.01 * k.activeLcJPerCycle +
+      20_000 * k.dspProductJ +
+      1e6 * 480 * k.ramBitJ;
     expect(e.joulesPerInference).toBeCloseTo(expected, 15);
     expect(e.watts).toBeCloseTo(expected / (1e6 / 24e6), 12);
     // Halving the clock keeps the dynamic energy and doubles the static part.
@@ -133,28 +152,67 @@ describe('IR statistics the op-count model reads', () => {
 describe('VCD toggle counter', () => {
   const vcd = [
     '$timescale 1ps $end',
-    '$scope module TOP $end', '$var wire 1 ! clk_i $end',
-    '$scope module trit_top $end', '$var wire 1 ! clk_i $end',
+    '$scope module TOP $end',
+    '$var wire 1 ! clk_i $end',
+    '$scope module trit_top $end',
+    '$var wire 1 ! clk_i $end',
     '$scope module u_core $end',
-    '$var wire 1 " counting_q $end', '$var wire 4 # bus [3:0] $end', '$var wire 1 $ mul_start_q $end', '$var wire 4 # bus_alias [3:0] $end',
-    '$upscope $end', '$var wire 8 % outside [7:0] $end', '$upscope $end', '$upscope $end',
+    '$var wire 1 " counting_q $end',
+    '$var wire 4 # bus [3:0] $end',
+    '$var wire 1 $ mul_start_q $end',
+    '$var wire 4 # bus_alias [3:0] $end',
+    '$upscope $end',
+    '$var wire 8 % outside [7:0] $end',
+    '$upscope $end',
+    '$upscope $end',
     '$enddefinitions $end',
-    '#0', '$dumpvars', '0!', '0"', 'b0 #', '0$', 'b0 %', '$end',
-    '#1', '1!', 'b1111 #', 'b11111111 %', // window closed: not counted
-    '#2', '0!', '1"',
-    '#3', '1!', 'b1 #', '1$', // counted cycle 1: bus 1111→0001 (3 bits), start toggles 1, strobe high
-    '#4', '0!', '0$',           // start toggles 1
-    '#5', '1!', 'b10 #',        // cycle 2: 0001→0010 (2 bits)
-    '#6', '0!', 'b11 %',        // outside the scope: not counted
-    '#7', '1!', '0"',           // window closes at this timestamp's end; cycle 3 still counted (open before)
-    '#8', '0!',
-    '#9', '1!', 'b0 #',         // closed
+    '#0',
+    '$dumpvars',
+    '0!',
+    '0"',
+    'b0 #',
+    '0$',
+    'b0 %',
+    '$end',
+    '#1',
+    '1!',
+    'b1111 #',
+    'b11111111 %', // window closed: not counted
+    '#2',
+    '0!',
+    '1"',
+    '#3',
+    '1!',
+    'b1 #',
+    '1$', // counted cycle 1: bus 1111→0001 (3 bits), start toggles 1, strobe high
+    '#4',
+    '0!',
+    '0$', // start toggles 1
+    '#5',
+    '1!',
+    'b10 #', // cycle 2: 0001→0010 (2 bits)
+    '#6',
+    '0!',
+    'b11 %', // outside the scope: not counted
+    '#7',
+    '1!',
+    '0"', // window closes at this timestamp's end; cycle 3 still counted (open before)
+    '#8',
+    '0!',
+    '#9',
+    '1!',
+    'b0 #', // closed
     '',
   ].join('\n');
 
   it('counts cycles, in-scope toggles and strobes within the window, in any chunking', () => {
     for (const size of [vcd.length, 7, 1]) {
-      const c = new VcdCounter({ clock: 'trit_top.clk_i', window: 'u_core.counting_q', scope: '.u_core.', strobes: { products: 'u_core.mul_start_q' } });
+      const c = new VcdCounter({
+        clock: 'trit_top.clk_i',
+        window: 'u_core.counting_q',
+        scope: '.u_core.',
+        strobes: { products: 'u_core.mul_start_q' },
+      });
       for (let i = 0; i < vcd.length; i += size) c.push(vcd.slice(i, i + size));
       const a = c.end();
       expect(a.cycles).toBe(3);
@@ -183,11 +241,14 @@ describe('VCD toggle counter', () => {
 
 describe('SVG charts', () => {
   it('draws one bar per entry with whiskers, escapes text and wraps the caption', () => {
-    const svg = barChart([
-      { label: 'a <b> & c', value: 10, min: 8, max: 12, group: 'g1' },
-      { label: 'second', value: 1000, group: 'g2' },
-      { label: 'zero on log', value: 0, group: 'g2' },
-    ], { title: 'T "q"', unit: 'things/s', log: true, caption: 'word '.repeat(60) });
+    const svg = barChart(
+      [
+        { label: 'a <b> & c', value: 10, min: 8, max: 12, group: 'g1' },
+        { label: 'second', value: 1000, group: 'g2' },
+        { label: 'zero on log', value: 0, group: 'g2' },
+      ],
+      { title: 'T "q"', unit: 'things/s', log: true, caption: 'word '.repeat(60) },
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('a &lt;b&gt; &amp; c');
@@ -207,38 +268,98 @@ describe('SVG charts', () => {
 describe('report', () => {
   const s = (x: number) => ({ median: x, min: x * 0.9, max: x * 1.1, n: 3 });
   const result: BenchResult = {
-    schema: 1, mode: 'full', repeats: 3,
-    machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, os: 'linux x64', node: 'v20', v8: '11', host: 'h', date: '2026-01-02T03:04:05.000Z', cpuFamilyModel: 'GenuineIntel family 6 model 207' },
+    schema: 1,
+    mode: 'full',
+    repeats: 3,
+    machine: {
+      cpu: 'Test CPU',
+      cores: 2,
+      memoryGiB: 8,
+      os: 'linux x64',
+      node: 'v20',
+      v8: '11',
+      host: 'h',
+      date: '2026-01-02T03:04:05.000Z',
+      cpuFamilyModel: 'GenuineIntel family 6 model 207',
+    },
     cpuPower: { basis: 'test basis', wattsPerCore: 5 },
-    rapl: { available: false, note: 'RAPL is not readable.' }, gpu: { available: false, note: 'no GPU.' },
+    rapl: { available: false, note: 'RAPL is not readable.' },
+    gpu: { available: false, note: 'no GPU.' },
     kernels: [{ shape: 'in cache (x)', gWeightsPerSec: s(20), streamGBps: s(50), rooflineGWeightsPerSec: 200, fractionOfRoofline: 0.1 }],
-    models: [{
-      model: 'lm-a', kind: 'lm', item: 'token', ternaryWeights: 1000,
-      compile: { seconds: 1.5, peakRssMiB: 100, wasmMiB: 0.5 },
-      ops: { weights: 1000, weightAdds: 600, elementwiseAdds: 10, elementwiseMultiplies: 2, lookups: 4, otherBytes: 80 },
-      opModel: [opModelJoules({ weights: 1000, weightAdds: 600, elementwiseAdds: 10, elementwiseMultiplies: 2, lookups: 4, otherBytes: 80 }, 'ternary', 1 << 20)],
-      rows: [
-        { target: 'trit wasm', threads: 1, arithmetic: 'ternary', repeats: 3, rate: s(1000), firstMs: s(2), peakRssMiB: s(50), cpuSecondsPerItem: s(1e-3),
-          energy: { how: 'modelled', basis: 'CPU-seconds × 5 W per core', joulesPerItem: s(5e-3), watts: s(5) } },
-        { target: 'onnxruntime-web (wasm, in Node)', threads: 2, arithmetic: 'ternary', repeats: 0, rate: null, firstMs: null, peakRssMiB: null, cpuSecondsPerItem: null, energy: null, error: 'std::bad_alloc' },
-      ],
-    }],
-    fpga: [{
-      model: 'lm-a', item: 'token',
-      report: { logicCells: 5000, logicCellsAvailable: 5280, ebr: 29, spram: 4, dsp: 4, fmaxMHz: 24, boardClockMHz: 12, cyclesPerInference: 240000, inferencesPerSecondAtFmax: 100 },
-      activity: { toggleRate: 0.01, products: 100, cycles: 240000, bits: 4000, vcdBytes: 1 },
-      atFmax: fpgaModel({ cycles: 240000, logicCells: 5000, toggleRate: 0.01, products: 100, ramBitsPerCycle: 480 }, 24e6),
-      atBoardClock: fpgaModel({ cycles: 240000, logicCells: 5000, toggleRate: 0.01, products: 100, ramBitsPerCycle: 480 }, 12e6),
-    }],
+    models: [
+      {
+        model: 'lm-a',
+        kind: 'lm',
+        item: 'token',
+        ternaryWeights: 1000,
+        compile: { seconds: 1.5, peakRssMiB: 100, wasmMiB: 0.5 },
+        ops: { weights: 1000, weightAdds: 600, elementwiseAdds: 10, elementwiseMultiplies: 2, lookups: 4, otherBytes: 80 },
+        opModel: [
+          opModelJoules(
+            { weights: 1000, weightAdds: 600, elementwiseAdds: 10, elementwiseMultiplies: 2, lookups: 4, otherBytes: 80 },
+            'ternary',
+            1 << 20,
+          ),
+        ],
+        rows: [
+          {
+            target: 'trit wasm',
+            threads: 1,
+            arithmetic: 'ternary',
+            repeats: 3,
+            rate: s(1000),
+            firstMs: s(2),
+            peakRssMiB: s(50),
+            cpuSecondsPerItem: s(1e-3),
+            energy: { how: 'modelled', basis: 'CPU-seconds × 5 W per core', joulesPerItem: s(5e-3), watts: s(5) },
+          },
+          {
+            target: 'onnxruntime-web (wasm, in Node)',
+            threads: 2,
+            arithmetic: 'ternary',
+            repeats: 0,
+            rate: null,
+            firstMs: null,
+            peakRssMiB: null,
+            cpuSecondsPerItem: null,
+            energy: null,
+            error: 'std::bad_alloc',
+          },
+        ],
+      },
+    ],
+    fpga: [
+      {
+        model: 'lm-a',
+        item: 'token',
+        report: {
+          logicCells: 5000,
+          logicCellsAvailable: 5280,
+          ebr: 29,
+          spram: 4,
+          dsp: 4,
+          fmaxMHz: 24,
+          boardClockMHz: 12,
+          cyclesPerInference: 240000,
+          inferencesPerSecondAtFmax: 100,
+        },
+        activity: { toggleRate: 0.01, products: 100, cycles: 240000, bits: 4000, vcdBytes: 1 },
+        atFmax: fpgaModel({ cycles: 240000, logicCells: 5000, toggleRate: 0.01, products: 100, ramBitsPerCycle: 480 }, 24e6),
+        atBoardClock: fpgaModel({ cycles: 240000, logicCells: 5000, toggleRate: 0.01, products: 100, ramBitsPerCycle: 480 }, 12e6),
+      },
+    ],
     anchors: [{ system: 'Peer', model: 'M', hardware: 'H', tokensPerSec: 10, watts: 5, joulesPerToken: 0.5, source: 'paper' }],
-    seconds: 60, notes: ['a note'],
+    seconds: 60,
+    notes: ['a note'],
   };
 
   it('renders the watts-per-token table with every row labelled by how it was obtained', () => {
     const rows = energyRows(result.models[0], result);
     expect(rows.map((r) => [r.label, r.how])).toEqual([
-      ['trit wasm ×1', 'modelled'], ['ternary design (same shape)', 'op-count model'],
-      ['iCE40 UP5K at 24 MHz', 'modelled'], ['iCE40 UP5K at 12 MHz', 'modelled'],
+      ['trit wasm ×1', 'modelled'],
+      ['ternary design (same shape)', 'op-count model'],
+      ['iCE40 UP5K at 24 MHz', 'modelled'],
+      ['iCE40 UP5K at 12 MHz', 'modelled'],
     ]);
     expect(rows[2].rate).toBe('100'); // 24 MHz / 240,000 cycles
     const r = renderReport(result);

@@ -15,8 +15,16 @@ const ROOT = join(import.meta.dirname, '../..');
 describe('browser packaging', () => {
   it('bundles the runtime for the browser with esbuild, with no warning and no Node import left to resolve', async () => {
     const r = await esbuild.build({
-      absWorkingDir: ROOT, entryPoints: ['runtime-wasm/host/session.ts', 'runtime-wasm/host/worker.ts'], outdir: 'out',
-      bundle: true, splitting: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent',
+      absWorkingDir: ROOT,
+      entryPoints: ['runtime-wasm/host/session.ts', 'runtime-wasm/host/worker.ts'],
+      outdir: 'out',
+      bundle: true,
+      splitting: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
     });
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
@@ -38,16 +46,43 @@ describe('browser packaging', () => {
     try {
       mkdirSync(join(dir, 'node_modules'));
       symlinkSync(ROOT, join(dir, 'node_modules/trit'), 'dir');
-      writeFileSync(join(dir, 'app.ts'), [
-        "import { load, type TritSession, type GenerateResult } from 'trit/runtime';",
-        "export async function demo(url: string): Promise<string> {",
-        "  const s: TritSession = await load(url, { threads: 2, workerUrl: '/js/worker.js' });",
-        "  const r: GenerateResult = await s.generate('ROMEO:', { maxTokens: 10, seed: 1 });",
-        "  return r.text + s.inputNames.join(',');",
-        "}",
-      ].join('\n'));
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', strict: true, noEmit: true, lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false }, files: ['app.ts'] }));
-      const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ['app.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', preserveSymlinks: true });
+      writeFileSync(
+        join(dir, 'app.ts'),
+        [
+          "import { load, type TritSession, type GenerateResult } from 'trit/runtime';",
+          'export async function demo(url: string): Promise<string> {',
+          "  const s: TritSession = await load(url, { threads: 2, workerUrl: '/js/worker.js' });",
+          "  const r: GenerateResult = await s.generate('ROMEO:', { maxTokens: 10, seed: 1 });",
+          "  return r.text + s.inputNames.join(',');",
+          '}',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'ESNext',
+            moduleResolution: 'Bundler',
+            target: 'ES2022',
+            strict: true,
+            noEmit: true,
+            lib: ['ES2022', 'DOM'],
+            types: [],
+            skipLibCheck: false,
+          },
+          files: ['app.ts'],
+        }),
+      );
+      const r = await esbuild.build({
+        absWorkingDir: dir,
+        entryPoints: ['app.ts'],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        preserveSymlinks: true,
+      });
       expect(r.warnings).toEqual([]);
       expect(r.outputFiles[0].text).toMatch(/new Worker\(/); // the runtime came along
       const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
@@ -62,8 +97,17 @@ describe('browser packaging', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const files = new Set((JSON.parse(r.stdout)[0].files as { path: string }[]).map((f) => f.path));
-    for (const f of ['dist/runtime-wasm/host/session.js', 'dist/runtime-wasm/host/session.d.ts', 'dist/runtime-wasm/host/worker.js', 'dist/runtime-wasm/host/node.js',
-      'dist/runtime-wasm/host/format.d.ts', 'dist/compiler/index.js', 'dist/compiler/index.d.ts', 'dist/runtime-wasm/kernels.wasm']) expect(files.has(f), f).toBe(true);
+    for (const f of [
+      'dist/runtime-wasm/host/session.js',
+      'dist/runtime-wasm/host/session.d.ts',
+      'dist/runtime-wasm/host/worker.js',
+      'dist/runtime-wasm/host/node.js',
+      'dist/runtime-wasm/host/format.d.ts',
+      'dist/compiler/index.js',
+      'dist/compiler/index.d.ts',
+      'dist/runtime-wasm/kernels.wasm',
+    ])
+      expect(files.has(f), f).toBe(true);
     expect([...files].some((f) => f.startsWith('dist/test/'))).toBe(false);
   });
 });

@@ -39,7 +39,11 @@ let browser: Browser;
 
 /** What `trit run <wasm> --json` prints in Node. */
 function nodeRun(wasm: string, threads = 1): { text: string; tokensPerSecond: number } {
-  const r = spawnSync(process.execPath, [CLI, 'run', wasm, '--prompt', PROMPT, '--max-tokens', String(TOKENS), '--seed', String(SEED), '--threads', String(threads), '--json'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'run', wasm, '--prompt', PROMPT, '--max-tokens', String(TOKENS), '--seed', String(SEED), '--threads', String(threads), '--json'],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`trit run failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -59,15 +63,40 @@ async function open(url: string, states: string[]): Promise<{ page: Page; errors
   return { page, errors };
 }
 
-interface PageRun { text: string; streamed: string; threads: number; shared: number; isolated: boolean; tokensPerSecond: number }
+interface PageRun {
+  text: string;
+  streamed: string;
+  threads: number;
+  shared: number;
+  isolated: boolean;
+  tokensPerSecond: number;
+}
 
 async function generateIn(server: RunningServer, query: string): Promise<PageRun> {
-  const { page, errors } = await open(`${server.url}index.html?prompt=${encodeURIComponent(PROMPT)}&seed=${SEED}&max-tokens=${TOKENS}&run=1&${query}`, ['done', 'error']);
+  const { page, errors } = await open(
+    `${server.url}index.html?prompt=${encodeURIComponent(PROMPT)}&seed=${SEED}&max-tokens=${TOKENS}&run=1&${query}`,
+    ['done', 'error'],
+  );
   const err = await page.locator('#error').textContent();
   expect(await page.evaluate(() => document.body.dataset.state), `page error: ${err}`).toBe('done');
   const r = await page.evaluate(() => {
-    const d = (window as unknown as { tritDemo: { generated: { text: string; tokensPerSecond: number }; streamed: string; loaded: { threads: number; crossOriginIsolated: boolean; meta: { threading?: { shared: number } } } } }).tritDemo;
-    return { text: d.generated.text, streamed: d.streamed, threads: d.loaded.threads, shared: d.loaded.meta.threading?.shared ?? -1, isolated: d.loaded.crossOriginIsolated, tokensPerSecond: d.generated.tokensPerSecond };
+    const d = (
+      window as unknown as {
+        tritDemo: {
+          generated: { text: string; tokensPerSecond: number };
+          streamed: string;
+          loaded: { threads: number; crossOriginIsolated: boolean; meta: { threading?: { shared: number } } };
+        };
+      }
+    ).tritDemo;
+    return {
+      text: d.generated.text,
+      streamed: d.streamed,
+      threads: d.loaded.threads,
+      shared: d.loaded.meta.threading?.shared ?? -1,
+      isolated: d.loaded.crossOriginIsolated,
+      tokensPerSecond: d.generated.tokensPerSecond,
+    };
   });
   expect(await page.locator('#generated').textContent()).toBe(r.text);
   expect(errors).toEqual([]);
@@ -104,8 +133,12 @@ describe('text generation page', () => {
     expect(one.streamed).toBe(node.text);
     expect(one.text.length).toBe(TOKENS);
     expect(one.threads).toBe(1);
-    console.log(`[demo] mmfree-shakespeare-char, ${TOKENS} tokens: browser ${one.tokensPerSecond.toFixed(0)} tokens/s, Node ${node.tokensPerSecond.toFixed(0)} tokens/s (1 thread)`);
-    const { page } = await open(`${isolated.url}index.html?prompt=${encodeURIComponent(PROMPT)}&seed=${SEED}&max-tokens=${TOKENS}&run=1&threads=1`, ['done']);
+    console.log(
+      `[demo] mmfree-shakespeare-char, ${TOKENS} tokens: browser ${one.tokensPerSecond.toFixed(0)} tokens/s, Node ${node.tokensPerSecond.toFixed(0)} tokens/s (1 thread)`,
+    );
+    const { page } = await open(`${isolated.url}index.html?prompt=${encodeURIComponent(PROMPT)}&seed=${SEED}&max-tokens=${TOKENS}&run=1&threads=1`, [
+      'done',
+    ]);
     expect(await page.locator('#rate').textContent()).toMatch(/tokens\/s decode.*1 thread/);
     expect(await page.locator('#ops').textContent()).toMatch(/per token: 1,798,384 weight adds and subtracts, 0 weight multiplies/);
     expect(await page.locator('#isolation').textContent()).toMatch(/^cross-origin isolated/);
@@ -116,7 +149,8 @@ describe('text generation page', () => {
   it('gives the same text on one and two threads, with the matrices really shared', async () => {
     const node = nodeRun(join(site, 'models/lm-split.wasm'), 2);
     const runs = [];
-    for (const q of ['threads=1', 'threads=2', 'threads=1&model=models/lm-split.wasm', 'threads=2&model=models/lm-split.wasm']) runs.push(await generateIn(isolated, q));
+    for (const q of ['threads=1', 'threads=2', 'threads=1&model=models/lm-split.wasm', 'threads=2&model=models/lm-split.wasm'])
+      runs.push(await generateIn(isolated, q));
     for (const r of runs) {
       expect(r.isolated).toBe(true);
       expect(r.text).toBe(node.text);
@@ -125,7 +159,9 @@ describe('text generation page', () => {
     // the all-shared build really runs on two.
     expect(runs.map((r) => r.threads)).toEqual([1, 1, 1, 2]);
     expect(runs[3].shared).toBeGreaterThan(0);
-    console.log(`[demo] browser tokens/s: all-shared build ×1 ${runs[2].tokensPerSecond.toFixed(0)}, ×2 ${runs[3].tokensPerSecond.toFixed(0)}; Node all-shared ×2 ${node.tokensPerSecond.toFixed(0)}`);
+    console.log(
+      `[demo] browser tokens/s: all-shared build ×1 ${runs[2].tokensPerSecond.toFixed(0)}, ×2 ${runs[3].tokensPerSecond.toFixed(0)}; Node all-shared ×2 ${node.tokensPerSecond.toFixed(0)}`,
+    );
   });
 
   it('falls back to one thread without cross-origin isolation, with the same text', async () => {
@@ -135,7 +171,9 @@ describe('text generation page', () => {
     expect(r.text).toBe(nodeRun(join(site, 'models/mmfree-shakespeare-char.wasm')).text);
     const { page } = await open(`${plain.url}index.html?threads=2&run=1&max-tokens=${TOKENS}&seed=${SEED}`, ['done']);
     expect(await page.locator('#isolation').textContent()).toMatch(/not cross-origin isolated: one thread/);
-    expect(await page.locator('#threads-note').textContent()).toBe('1 thread (2 asked for: no SharedArrayBuffer here (a page must be cross-origin isolated: COOP/COEP headers))');
+    expect(await page.locator('#threads-note').textContent()).toBe(
+      '1 thread (2 asked for: no SharedArrayBuffer here (a page must be cross-origin isolated: COOP/COEP headers))',
+    );
     expect(await page.locator('#threads').isDisabled()).toBe(true);
     await shot(page, 'generate-no-isolation');
     await page.close();
@@ -173,8 +211,14 @@ describe('digits page', () => {
         await page.mouse.up();
       }
       // Until the result shown is that of the whole drawing (classification runs while drawing).
-      await page.waitForFunction(() => (window as unknown as { tritDemo: { settled(): boolean } }).tritDemo.settled() && document.body.dataset.state === 'done', null, { timeout: 30_000 });
-      const r = await page.evaluate(() => (window as unknown as { tritDemo: { lastInput: number[]; lastResult: { label: number; scores: number[] } } }).tritDemo);
+      await page.waitForFunction(
+        () => (window as unknown as { tritDemo: { settled(): boolean } }).tritDemo.settled() && document.body.dataset.state === 'done',
+        null,
+        { timeout: 30_000 },
+      );
+      const r = await page.evaluate(
+        () => (window as unknown as { tritDemo: { lastInput: number[]; lastResult: { label: number; scores: number[] } } }).tritDemo,
+      );
       const want = node.classify(Uint8Array.from(r.lastInput));
       expect(r.lastResult.scores).toEqual(Array.from(want.scores)); // wasm in the page = wasm in Node, bit for bit
       expect(await page.locator('#label').textContent()).toBe(String(r.lastResult.label));
@@ -192,11 +236,14 @@ describe('digits page', () => {
 describe('your-model page', () => {
   /** Drops files on the drop zone the way a browser does (a DataTransfer with File objects). */
   async function drop(page: Page, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
-    const dt = await page.evaluateHandle((fs) => {
-      const t = new DataTransfer();
-      for (const f of fs) t.items.add(new File([new Uint8Array(f.bytes)], f.name));
-      return t;
-    }, files.map((f) => ({ name: f.name, bytes: Array.from(f.bytes) })));
+    const dt = await page.evaluateHandle(
+      (fs) => {
+        const t = new DataTransfer();
+        for (const f of fs) t.items.add(new File([new Uint8Array(f.bytes)], f.name));
+        return t;
+      },
+      files.map((f) => ({ name: f.name, bytes: Array.from(f.bytes) })),
+    );
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
   }
 
@@ -234,9 +281,17 @@ describe('your-model page', () => {
     const vocabText = readFileSync(join(zoo, 'vocab.json'));
     const want = linkWasm(compileOnnx(new Uint8Array(onnx), { file: 'model.onnx' }).ir, { vocab: JSON.parse(vocabText.toString()) }).bytes;
     const { page, errors } = await open(`${isolated.url}run.html`, ['ready']);
-    await drop(page, [{ name: 'model.onnx', bytes: onnx }, { name: 'vocab.json', bytes: vocabText }]);
-    await page.waitForFunction(() => document.body.dataset.state === 'error' ||
-      (document.body.dataset.state === 'ready' && !document.querySelector<HTMLAnchorElement>('#download')!.hidden), null, { timeout: 180_000 });
+    await drop(page, [
+      { name: 'model.onnx', bytes: onnx },
+      { name: 'vocab.json', bytes: vocabText },
+    ]);
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.state === 'error' ||
+        (document.body.dataset.state === 'ready' && !document.querySelector<HTMLAnchorElement>('#download')!.hidden),
+      null,
+      { timeout: 180_000 },
+    );
     expect(await page.locator('#error').textContent()).toBe('');
     const href = await page.locator('#download').getAttribute('href');
     const got = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u!)).arrayBuffer())), href);

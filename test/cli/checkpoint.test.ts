@@ -31,14 +31,39 @@ beforeAll(() => {
 }, 900_000);
 
 describe('a random checkpoint in the published layout (sharded BF16 + tokenizer files)', () => {
-  it('has upstream\'s files and config fields', () => {
+  it("has upstream's files and config fields", () => {
     const files = readdirSync(small).sort();
-    expect(files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors.index.json', 'model-00001-of-00005.safetensors', 'model-00005-of-00005.safetensors',
-      'tokenizer.model', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'model.safetensors.index.json',
+        'model-00001-of-00005.safetensors',
+        'model-00005-of-00005.safetensors',
+        'tokenizer.model',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'special_tokens_map.json',
+      ]),
+    );
     const cfg = JSON.parse(readFileSync(join(small, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ model_type: 'hgrn_bit', architectures: ['HGRNBitForCausalLM'], attn_mode: 'fused_recurrent', num_heads: 1, expand_ratio: 1,
-      hidden_ratio: 4, intermediate_size: null, hidden_act: 'swish', rms_norm_eps: 1e-6, use_lower_bound: true, use_short_conv: false,
-      tie_word_embeddings: false, vocab_size: 32000, bos_token_id: 1, eos_token_id: 2, torch_dtype: 'bfloat16' });
+    expect(cfg).toMatchObject({
+      model_type: 'hgrn_bit',
+      architectures: ['HGRNBitForCausalLM'],
+      attn_mode: 'fused_recurrent',
+      num_heads: 1,
+      expand_ratio: 1,
+      hidden_ratio: 4,
+      intermediate_size: null,
+      hidden_act: 'swish',
+      rms_norm_eps: 1e-6,
+      use_lower_bound: true,
+      use_short_conv: false,
+      tie_word_embeddings: false,
+      vocab_size: 32000,
+      bos_token_id: 1,
+      eos_token_id: 2,
+      torch_dtype: 'bfloat16',
+    });
   });
 
   it('trit inspect <dir> describes the checkpoint and its program', () => {
@@ -71,7 +96,9 @@ describe('a random checkpoint in the published layout (sharded BF16 + tokenizer 
     const viaJson = join(tmp, 'small-json.wasm');
     expect(trit('compile', small, '-o', viaJson, '--tokenizer', join(small, 'tokenizer.json')).status).toBe(0);
     expect(JSON.parse(trit('inspect', viaJson, '--json').stdout).tokenizer.format).toBe('tokenizer.json');
-    expect(JSON.parse(trit('run', viaJson, '--prompt', 'Once upon a time', '--max-tokens', '24', '--seed', '3', '--json').stdout).tokens).toEqual(j.tokens);
+    expect(JSON.parse(trit('run', viaJson, '--prompt', 'Once upon a time', '--max-tokens', '24', '--seed', '3', '--json').stdout).tokens).toEqual(
+      j.tokens,
+    );
   });
 
   it('a broken directory is one clear line, and no .wasm is left behind', () => {
@@ -84,7 +111,9 @@ describe('a random checkpoint in the published layout (sharded BF16 + tokenizer 
     const out = join(tmp, 'bad.wasm');
     const r = trit('compile', bad, '-o', out);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^trit: error: .*bad\/model\.safetensors\.index\.json: shard 'model-00009-of-00009\.safetensors' is missing\n {2}hint: /);
+    expect(r.stderr).toMatch(
+      /^trit: error: .*bad\/model\.safetensors\.index\.json: shard 'model-00009-of-00009\.safetensors' is missing\n {2}hint: /,
+    );
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(out)).toBe(false);
     const t = trit('compile', small, '--tokenizer', join(tmp, 'nope.model'), '-o', out);
@@ -95,7 +124,7 @@ describe('a random checkpoint in the published layout (sharded BF16 + tokenizer 
 });
 
 describe('the trained same-layout model: agreement with the PyTorch reference', () => {
-  it('≥ 99% of 1,000 teacher-forced decode steps choose the reference\'s next token', () => {
+  it("≥ 99% of 1,000 teacher-forced decode steps choose the reference's next token", () => {
     const golden = join(tmp, 'ref-golden.safetensors');
     py('models/reference_golden.py', ZOO, '--steps', '1000', '--prompt-tokens', '500', '--out', golden);
     const wasm = join(tmp, 'tinystories-small.wasm');
@@ -103,7 +132,9 @@ describe('the trained same-layout model: agreement with the PyTorch reference', 
     expect(c.status, c.stderr).toBe(0);
     const v = trit('verify', wasm, '--golden', golden, '--min-agreement', '0.99', '--max-rel-error', '0.15', '--json');
     const r = JSON.parse(v.stdout);
-    console.log(`[checkpoint] ${ZOO}: next-token agreement ${(r.argmaxAgreement * 100).toFixed(1)}% over ${r.steps} steps, logits rel. error ${r.outputs[0].relError.toExponential(2)}`);
+    console.log(
+      `[checkpoint] ${ZOO}: next-token agreement ${(r.argmaxAgreement * 100).toFixed(1)}% over ${r.steps} steps, logits rel. error ${r.outputs[0].relError.toExponential(2)}`,
+    );
     expect(r.steps).toBe(1000);
     expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.99);
     expect(v.status).toBe(0);

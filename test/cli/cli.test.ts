@@ -79,7 +79,7 @@ describe('trit verify', () => {
     expect(JSON.parse(r.stdout).pass).toBe(false);
   });
 
-  it('fails against another model\'s golden vectors', () => {
+  it("fails against another model's golden vectors", () => {
     const r = trit('verify', `${COLS}/model.onnx`, '--golden', `${LM}/golden.safetensors`);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/golden file has no input.image/);

@@ -27,7 +27,10 @@ describe('trit compile / run (wasm)', () => {
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as { text: string; tokens: number[]; tokensPerSecond: number; threads: number; threadsNote?: string };
     };
-    const a = run(), b = run(), t2 = run('--threads', '2'), other = run('--seed', '8');
+    const a = run(),
+      b = run(),
+      t2 = run('--threads', '2'),
+      other = run('--seed', '8');
     expect(a.tokens.length).toBe(60);
     expect(a.text.length).toBe(60);
     expect(a.tokensPerSecond).toBeGreaterThan(0);
@@ -60,15 +63,20 @@ describe('trit compile / run (wasm)', () => {
     expect(t.stderr).toMatch(/not in the model's vocabulary/);
   });
 
-  it.skipIf(!existsSync(join(MNIST_DIR, 't10k-images-idx3-ubyte.gz')))('classifies MNIST with the trained columns model (≥ 97% on 1,000 images)', () => {
-    const out = join(dir, 'up5k.wasm');
-    expect(trit('compile', join(ROOT, 'models/zoo/columns-mnist-up5k/model.onnx'), '-o', out).status).toBe(0);
-    const r = trit('run', out, '--mnist', MNIST_DIR, '--limit', '1000', '--json');
-    expect(r.status, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout);
-    expect(j.images).toBe(1000);
-    expect(j.accuracy).toBeGreaterThanOrEqual(0.97);
-    expect(j.imagesPerSecond).toBeGreaterThan(0);
-    console.log(`[wasm] columns-mnist-up5k: ${(j.accuracy * 100).toFixed(1)}% on 1,000 MNIST test images, ${j.imagesPerSecond.toFixed(0)} images/s`);
-  });
+  it.skipIf(!existsSync(join(MNIST_DIR, 't10k-images-idx3-ubyte.gz')))(
+    'classifies MNIST with the trained columns model (≥ 97% on 1,000 images)',
+    () => {
+      const out = join(dir, 'up5k.wasm');
+      expect(trit('compile', join(ROOT, 'models/zoo/columns-mnist-up5k/model.onnx'), '-o', out).status).toBe(0);
+      const r = trit('run', out, '--mnist', MNIST_DIR, '--limit', '1000', '--json');
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.images).toBe(1000);
+      expect(j.accuracy).toBeGreaterThanOrEqual(0.97);
+      expect(j.imagesPerSecond).toBeGreaterThan(0);
+      console.log(
+        `[wasm] columns-mnist-up5k: ${(j.accuracy * 100).toFixed(1)}% on 1,000 MNIST test images, ${j.imagesPerSecond.toFixed(0)} images/s`,
+      );
+    },
+  );
 });

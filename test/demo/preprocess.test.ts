@@ -17,10 +17,12 @@ const ROOT = join(import.meta.dirname, '../..');
 /** An image enlarged `k` times (nearest neighbour), as ink on a k·28-pixel pad. */
 function enlarge(img: Uint8Array, k: number, dx = 0, dy = 0, size = 28 * k): Float32Array {
   const ink = new Float32Array(size * size);
-  for (let y = 0; y < 28 * k; y++) for (let x = 0; x < 28 * k; x++) {
-    const X = x + dx, Y = y + dy;
-    if (X >= 0 && X < size && Y >= 0 && Y < size) ink[Y * size + X] = img[Math.floor(y / k) * 28 + Math.floor(x / k)];
-  }
+  for (let y = 0; y < 28 * k; y++)
+    for (let x = 0; x < 28 * k; x++) {
+      const X = x + dx,
+        Y = y + dy;
+      if (X >= 0 && X < size && Y >= 0 && Y < size) ink[Y * size + X] = img[Math.floor(y / k) * 28 + Math.floor(x / k)];
+    }
   return ink;
 }
 
@@ -33,7 +35,9 @@ describe('toMnist', () => {
 
   it('turns enlarged MNIST digits back into inputs the classifier reads as well as the originals', () => {
     const { images, labels } = readMnistTest(MNIST_DIR, 300);
-    let orig = 0, drawn = 0, shifted = 0;
+    let orig = 0,
+      drawn = 0,
+      shifted = 0;
     for (let i = 0; i < images.length; i++) {
       if (s.classify(images[i]).label === labels[i]) orig++;
       if (s.classify(toMnist(enlarge(images[i], 10), 280, 280)).label === labels[i]) drawn++;
@@ -50,14 +54,26 @@ describe('toMnist', () => {
     const ink = new Float32Array(280 * 280);
     for (let y = 200; y < 240; y++) for (let x = 10; x < 110; x++) ink[y * 280 + x] = 255;
     const out = toMnist(ink, 280, 280);
-    let n = 0, mx = 0, my = 0, x0 = 28, x1 = -1, y0 = 28, y1 = -1;
-    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-      const v = out[y * 28 + x];
-      if (!v) continue;
-      expect(v).toBe(255);
-      n++; mx += x; my += y;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-    }
+    let n = 0,
+      mx = 0,
+      my = 0,
+      x0 = 28,
+      x1 = -1,
+      y0 = 28,
+      y1 = -1;
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const v = out[y * 28 + x];
+        if (!v) continue;
+        expect(v).toBe(255);
+        n++;
+        mx += x;
+        my += y;
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
     expect([x1 - x0 + 1, y1 - y0 + 1]).toEqual([20, 8]);
     expect(Math.abs(mx / n - 13.5)).toBeLessThanOrEqual(0.5);
     expect(Math.abs(my / n - 13.5)).toBeLessThanOrEqual(0.5);

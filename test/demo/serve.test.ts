@@ -95,8 +95,12 @@ describe('npm run demo', () => {
   const demo = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/demo/main.js'), ...args], { encoding: 'utf8' });
 
   it('refuses bad flags before building anything', () => {
-    for (const [args, msg] of [[['--port', 'x'], /--port must be an integer/], [['--bogus'], /Unknown option '--bogus'/],
-      [['--build-only', '--no-build'], /contradict/], [['--no-build', '--out', join(dir, 'none')], /no demo site is built there/]] as const) {
+    for (const [args, msg] of [
+      [['--port', 'x'], /--port must be an integer/],
+      [['--bogus'], /Unknown option '--bogus'/],
+      [['--build-only', '--no-build'], /contradict/],
+      [['--no-build', '--out', join(dir, 'none')], /no demo site is built there/],
+    ] as const) {
       const r = demo(...args);
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(msg);

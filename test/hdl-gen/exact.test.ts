@@ -34,20 +34,32 @@ const zoo = (name: string) => join(ROOT, 'models/zoo', name);
 const compileZoo = (name: string, calibrate = true) => {
   const file = join(zoo(name), 'model.onnx');
   const golden = readGolden(new Uint8Array(readFileSync(join(zoo(name), 'golden.safetensors'))));
-  const calibration = calibrate ? [Array.from({ length: golden.steps }, (_, s) => Object.fromEntries([...golden.inputs].map(([k, t]) => {
-    const n = t.data.length / golden.steps;
-    return [k, t.data.subarray(s * n, (s + 1) * n)];
-  })))] : undefined;
+  const calibration = calibrate
+    ? [
+        Array.from({ length: golden.steps }, (_, s) =>
+          Object.fromEntries(
+            [...golden.inputs].map(([k, t]) => {
+              const n = t.data.length / golden.steps;
+              return [k, t.data.subarray(s * n, (s + 1) * n)];
+            }),
+          ),
+        ),
+      ]
+    : undefined;
   return { c: compileOnnx(new Uint8Array(readFileSync(file)), { file, calibration, target: 'fpga' }), golden };
 };
 const goldenSteps = (golden: ReturnType<typeof readGolden>, count: number) => {
   const steps: (Record<string, Float64Array> | 'reset')[] = [];
   for (let s = 0; s < Math.min(count, golden.steps); s++) {
     if (golden.reset[s] && s > 0) steps.push('reset');
-    steps.push(Object.fromEntries([...golden.inputs].map(([k, t]) => {
-      const n = t.data.length / golden.steps;
-      return [k, Float64Array.from(t.data.subarray(s * n, (s + 1) * n))];
-    })));
+    steps.push(
+      Object.fromEntries(
+        [...golden.inputs].map(([k, t]) => {
+          const n = t.data.length / golden.steps;
+          return [k, Float64Array.from(t.data.subarray(s * n, (s + 1) * n))];
+        }),
+      ),
+    );
   }
   return steps;
 };
@@ -64,9 +76,13 @@ describe('hardware modules', () => {
         const r = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'trit_top', ...v], { cwd: dir, encoding: 'utf8' });
         expect(r.stderr, r.stderr).toBe('');
         expect(r.status).toBe(0);
-      } finally { rmSync(dir, { recursive: true, force: true }); }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
-    const uart = Object.entries(libraryFiles('ram', true)).filter(([f]) => f.startsWith('trit_uart')).map(([f]) => join(HDL_ROOT, 'rtl', f));
+    const uart = Object.entries(libraryFiles('ram', true))
+      .filter(([f]) => f.startsWith('trit_uart'))
+      .map(([f]) => join(HDL_ROOT, 'rtl', f));
     const r = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', 'trit_uart_bridge', ...uart], { encoding: 'utf8' });
     expect(r.stderr, r.stderr).toBe('');
   });
@@ -81,44 +97,70 @@ describe('hardware modules', () => {
     while (vals.length < 2000) {
       const big = (bits: number) => BigInt(Math.floor(r() * 2 ** Math.min(bits, 30))) * (bits > 30 ? BigInt(Math.floor(r() * 2 ** (bits - 30))) : 1n);
       const sgn = () => (r() < 0.5 ? -1n : 1n);
-      const x = sgn() * big(1 + Math.floor(r() * 32)), y = sgn() * big(1 + Math.floor(r() * 32));
+      const x = sgn() * big(1 + Math.floor(r() * 32)),
+        y = sgn() * big(1 + Math.floor(r() * 32));
       if (ok(x, y)) vals.push([x, y]);
     }
     const dir = mkdtempSync(join(tmpdir(), 'trit-mul-'));
     try {
       const hex33 = (v: bigint) => BigInt.asUintN(33, v).toString(16);
       writeFileSync(join(dir, 'vec.hex'), vals.map(([a, b]) => `${hex33(a)} ${hex33(b)}`).join('\n') + '\n');
-      const c = spawnSync('iverilog', ['-g2005', '-o', 'tb.vvp', join(HDL_ROOT, 'sim', 'tb_mul32.v'), join(HDL_ROOT, 'rtl', 'trit_mul32.v'), join(HDL_ROOT, 'rtl', 'trit_mul16.v')], { cwd: dir, encoding: 'utf8' });
+      const c = spawnSync(
+        'iverilog',
+        ['-g2005', '-o', 'tb.vvp', join(HDL_ROOT, 'sim', 'tb_mul32.v'), join(HDL_ROOT, 'rtl', 'trit_mul32.v'), join(HDL_ROOT, 'rtl', 'trit_mul16.v')],
+        { cwd: dir, encoding: 'utf8' },
+      );
       expect(c.status, c.stderr).toBe(0);
       const run = spawnSync('vvp', ['-n', 'tb.vvp', `+n=${vals.length}`], { cwd: dir, encoding: 'utf8' });
-      const got = run.stdout.trim().split('\n').filter((l) => /^[0-9a-f]{16}$/.test(l));
+      const got = run.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /^[0-9a-f]{16}$/.test(l));
       expect(got.length).toBe(vals.length);
       let bad = 0;
-      vals.forEach(([a, b], i) => { if (BigInt.asIntN(64, BigInt('0x' + got[i])) !== a * b) bad++; });
+      vals.forEach(([a, b], i) => {
+        if (BigInt.asIntN(64, BigInt('0x' + got[i])) !== a * b) bad++;
+      });
       expect(bad).toBe(0);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('UART bridge: words survive host → rx → core stream → tx → host, in Icarus', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trit-uart-'));
     try {
-      const uart = Object.keys(libraryFiles('ram', true)).filter((f) => f.startsWith('trit_uart')).map((f) => join(HDL_ROOT, 'rtl', f));
+      const uart = Object.keys(libraryFiles('ram', true))
+        .filter((f) => f.startsWith('trit_uart'))
+        .map((f) => join(HDL_ROOT, 'rtl', f));
       const c = spawnSync('iverilog', ['-g2005', '-o', 'tb.vvp', join(HDL_ROOT, 'sim', 'tb_uart.v'), ...uart], { cwd: dir, encoding: 'utf8' });
       expect(c.status, c.stderr).toBe(0);
       const run = spawnSync('vvp', ['-n', 'tb.vvp'], { cwd: dir, encoding: 'utf8' });
       const lines = run.stdout.trim().split('\n');
       expect(lines.at(-1)).toBe('PASS 16 words');
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe('random IR programs: Verilog = interpreter on every node value', () => {
   it('24 programs × 4 steps with a reset (Icarus)', async () => {
-    let values = 0, programs = 0, refused = 0;
+    let values = 0,
+      programs = 0,
+      refused = 0;
     for (let seed = 1; programs < 24; seed++) {
       const p = randomIR(seed);
-      try { validate(p.ir); analyzeRanges(p.ir); } catch (e) { if (e instanceof TritError) continue; throw e; }
-      try { buildProgram(p.ir); } catch (e) {
+      try {
+        validate(p.ir);
+        analyzeRanges(p.ir);
+      } catch (e) {
+        if (e instanceof TritError) continue;
+        throw e;
+      }
+      try {
+        buildProgram(p.ir);
+      } catch (e) {
         // The core's one documented limit: lut steps wider than 2^31 (docs/verilog.md).
         expect((e as Error).message).toMatch(/lut step/);
         refused++;
@@ -150,7 +192,9 @@ describe('zoo models: Verilog = interpreter bit for bit', () => {
     const interp = new Interpreter(c.ir);
     const { images, labels } = readMnistTest(MNIST_DIR, 1000);
     const out = p.outputs[0];
-    let hwRight = 0, swRight = 0, exact = 0;
+    let hwRight = 0,
+      swRight = 0,
+      exact = 0;
     const cycles = new Set<number>();
     try {
       for (let i = 0; i < images.length; i++) {
@@ -159,19 +203,28 @@ describe('zoo models: Verilog = interpreter bit for bit', () => {
         const sw = interp.run(feeds, { record: true }).values!.get(out.value)!;
         const h = hw.raw[out.name];
         if (sw.every((v, j) => v === h[j])) exact++;
-        const am = (xs: ArrayLike<number>) => { let b = 0; for (let j = 1; j < xs.length; j++) if (xs[j] > xs[b]) b = j; return b; };
+        const am = (xs: ArrayLike<number>) => {
+          let b = 0;
+          for (let j = 1; j < xs.length; j++) if (xs[j] > xs[b]) b = j;
+          return b;
+        };
         if (am(h) === labels[i]) hwRight++;
         if (am(sw) === labels[i]) swRight++;
         cycles.add(hw.cycles);
       }
-    } finally { await sim.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(exact).toBe(1000);
     expect(hwRight).toBe(swRight);
     expect(hwRight / 1000).toBeGreaterThan(0.95);
-    console.log(`columns-mnist-up5k in simulation: ${hwRight / 10}% on 1,000 images (interpreter ${swRight / 10}%), ${Math.min(...cycles)}–${Math.max(...cycles)} cycles per image`);
+    console.log(
+      `columns-mnist-up5k in simulation: ${hwRight / 10}% on 1,000 images (interpreter ${swRight / 10}%), ${Math.min(...cycles)}–${Math.max(...cycles)} cycles per image`,
+    );
   });
 
-  it('the trained UP5K LM generates exactly the wasm runtime\'s text (same prompt, seed, sampling)', async () => {
+  it("the trained UP5K LM generates exactly the wasm runtime's text (same prompt, seed, sampling)", async () => {
     const name = 'mmfree-up5k-char';
     const { c } = compileZoo(name);
     const vocab = JSON.parse(readFileSync(join(zoo(name), 'vocab.json'), 'utf8')) as string[];
@@ -189,7 +242,11 @@ describe('zoo models: Verilog = interpreter bit for bit', () => {
     let cyc = 0;
     try {
       const rand = rng(opts.seed);
-      const step = async (id: number) => { const r = await sim.run({ [p.inputs[0].name]: [id] }); cyc = r.cycles; return r.outputs.logits; };
+      const step = async (id: number) => {
+        const r = await sim.run({ [p.inputs[0].name]: [id] });
+        cyc = r.cycles;
+        return r.outputs.logits;
+      };
       let logits = new Float64Array(0);
       for (const id of tk.encode('ROMEO:')) logits = await step(id);
       for (let i = 0; i < opts.maxTokens; i++) {
@@ -197,7 +254,10 @@ describe('zoo models: Verilog = interpreter bit for bit', () => {
         tokens.push(id);
         if (i + 1 < opts.maxTokens) logits = await step(id);
       }
-    } finally { await sim.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(tokens).toEqual(wasm.tokens);
     console.log(`${name} in simulation: ${JSON.stringify('ROMEO:' + tk.decode(tokens))} — identical to wasm; ${cyc} cycles per token`);
   });

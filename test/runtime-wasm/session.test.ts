@@ -17,7 +17,10 @@ import { TritError } from '../../common/errors.js';
 import { expDet, rng, sample } from '../../runtime-wasm/host/sampling.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const lm = () => linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 }).ir, { vocab: Array.from({ length: 40 }, (_, i) => String.fromCharCode(48 + i)) });
+const lm = () =>
+  linkWasm(compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 }).ir, {
+    vocab: Array.from({ length: 40 }, (_, i) => String.fromCharCode(48 + i)),
+  });
 
 describe('language-model API', () => {
   it('prefill (advance, no head) + decode = step by step, and generate repeats for a seed', async () => {
@@ -61,7 +64,8 @@ describe('language-model API', () => {
     const a = s1.generateSync('\u0001\u0002', { maxTokens: 40, seed: 1, temperature: 1 });
     const b = s2.generateSync('\u0001\u0002', { maxTokens: 40, seed: 1, temperature: 1 });
     expect(b.tokens).toEqual(a.tokens);
-    await s1.close(); await s2.close();
+    await s1.close();
+    await s2.close();
   });
 
   it('runs on plain (unshared) memory too, as in a page without cross-origin isolation', async () => {
@@ -70,14 +74,18 @@ describe('language-model API', () => {
     const b = await TritSession.create(w.bytes, { sharedMemory: false, threads: 2 });
     expect(b.threads).toBe(1);
     expect(b.memoryBytes).toBe(a.memoryBytes);
-    expect(b.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens).toEqual(a.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens);
+    expect(b.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens).toEqual(
+      a.generateSync('3141', { maxTokens: 20, seed: 2, temperature: 1 }).tokens,
+    );
   });
 
   it('the sampler (radix-ranked logits) picks exactly what the plain sort-and-walk definition picks', () => {
     // The definition: ids by descending logit, ties by id; top-k; weights exp((l − top)/T) by the
     // same exp; walk the cumulative sum. (What sampling.ts did before it was made fast.)
     const reference = (logits: Float32Array, temp: number, topK: number, u01: number): number => {
-      const ids = Array.from(logits, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, topK > 0 ? topK : logits.length);
+      const ids = Array.from(logits, (_, i) => i)
+        .sort((a, b) => logits[b] - logits[a] || a - b)
+        .slice(0, topK > 0 ? topK : logits.length);
       const w = ids.map((i) => expDet((logits[i] - logits[ids[0]]) / temp));
       let u = u01 * w.reduce((x, y) => x + y, 0);
       for (let j = 0; j < ids.length; j++) if ((u -= w[j]) < 0) return ids[j];
@@ -92,7 +100,12 @@ describe('language-model API', () => {
           const x = r();
           return x < 0.1 ? 0 : x < 0.15 ? -0 : x < 0.5 ? Math.round((x - 0.3) * 40) / 4 : (x - 0.75) * 10 ** Math.floor(r() * 5 - 2);
         });
-        for (const [temp, topK] of [[0.8, 0], [1, 0], [0.3, 5], [2, 40]] as const) {
+        for (const [temp, topK] of [
+          [0.8, 0],
+          [1, 0],
+          [0.3, 5],
+          [2, 40],
+        ] as const) {
           const seed = Math.floor(r() * 1e9);
           const u = rng(seed)();
           expect(sample(logits, { temperature: temp, topK }, rng(seed)), `V ${V} T ${temp} k ${topK}`).toBe(reference(logits, temp, topK, u));
@@ -105,7 +118,9 @@ describe('language-model API', () => {
 
   it('the softmax exp is arithmetic-only and accurate', () => {
     for (const x of [0, -1e-9, -0.5, -1, -3.3, -20, -700]) expect(Math.abs(expDet(x) - Math.exp(x)) / Math.exp(x)).toBeLessThan(1e-13);
-    const a = rng(1), b = rng(1), c = rng(2);
+    const a = rng(1),
+      b = rng(1),
+      c = rng(2);
     const xs = [a(), a(), a()];
     expect([b(), b(), b()]).toEqual(xs);
     expect([c(), c(), c()]).not.toEqual(xs);
@@ -115,7 +130,9 @@ describe('language-model API', () => {
 
 describe('classifier API', () => {
   it('classify agrees with forward and accepts 0–255 pixels', async () => {
-    const { ir } = compileOnnx(buildColumnsClassifier({ inputs: 784, columns: 2, width: 16, hidden: 16, classes: 10, seed: 4 }), { calibrationSteps: 16 });
+    const { ir } = compileOnnx(buildColumnsClassifier({ inputs: 784, columns: 2, width: 16, hidden: 16, classes: 10, seed: 4 }), {
+      calibrationSteps: 16,
+    });
     const s = await TritSession.create(linkWasm(ir, { classes: 'zero one two three four five six seven eight nine'.split(' ') }).bytes);
     const px = Uint8Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
     const c = s.classify(px);
@@ -133,10 +150,15 @@ describe('relaxed SIMD build', () => {
     const model = join(ROOT, 'models/zoo/random-mmfree-tiny/model.onnx');
     const cli = join(ROOT, 'dist/cli/main.js');
     for (const simd of ['fixed', 'relaxed']) {
-      const r = spawnSync(process.execPath, [cli, 'compile', model, '--target', 'wasm', '--simd', simd, '-o', join(dir, `${simd}.wasm`)], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [cli, 'compile', model, '--target', 'wasm', '--simd', simd, '-o', join(dir, `${simd}.wasm`)], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
     }
-    const run = (flags: string[], file: string) => spawnSync(process.execPath, [...flags, cli, 'run', join(dir, file), '--prompt', '!"#', '--max-tokens', '50', '--seed', '3', '--json'], { encoding: 'utf8' });
+    const run = (flags: string[], file: string) =>
+      spawnSync(process.execPath, [...flags, cli, 'run', join(dir, file), '--prompt', '!"#', '--max-tokens', '50', '--seed', '3', '--json'], {
+        encoding: 'utf8',
+      });
     const fixed = run([], 'fixed.wasm');
     expect(fixed.status, fixed.stderr).toBe(0);
     // Without the flag Node 20 refuses relaxed SIMD: a clear error, not a crash.
@@ -155,18 +177,27 @@ describe('bad .wasm files get clear errors', () => {
     await expect(TritSession.create(bytes)).rejects.toThrow(re);
   };
   it('truncated', async () => {
-    for (const n of [0, 5, 100, Math.floor(good.length / 2), good.length - 1]) await expectError(good.subarray(0, n), /not a valid \.wasm|not a WebAssembly|truncated|not a model compiled by trit|rejected/);
+    for (const n of [0, 5, 100, Math.floor(good.length / 2), good.length - 1])
+      await expectError(good.subarray(0, n), /not a valid \.wasm|not a WebAssembly|truncated|not a model compiled by trit|rejected/);
   });
-  it('not wasm at all', async () => { await expectError(new TextEncoder().encode('{"hello": 1}'), /not a WebAssembly module/); });
+  it('not wasm at all', async () => {
+    await expectError(new TextEncoder().encode('{"hello": 1}'), /not a WebAssembly module/);
+  });
   it('a wasm without trit metadata', async () => {
     await expectError(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), /not a model compiled by trit/);
   });
   it('compiled by an incompatible trit', async () => {
     // Replace the metadata section with one claiming another version.
     const secs = readSections(good);
-    const keep = secs.filter((s) => !(s.id === 0 && new TextDecoder().decode(good.subarray(s.body[0] + 1, s.body[0] + 1 + META_SECTION.length)) === META_SECTION));
+    const keep = secs.filter(
+      (s) => !(s.id === 0 && new TextDecoder().decode(good.subarray(s.body[0] + 1, s.body[0] + 1 + META_SECTION.length)) === META_SECTION),
+    );
     const meta = JSON.parse(new TextDecoder().decode(good.subarray(secs.at(-1)!.body[0] + 1 + META_SECTION.length, secs.at(-1)!.body[1])));
-    const old = concatBytes([good.subarray(0, 8), ...keep.map((s) => good.subarray(s.start, s.end)), customSection(META_SECTION, new TextEncoder().encode(JSON.stringify({ ...meta, tritVersion: '0.0.1' })))]);
+    const old = concatBytes([
+      good.subarray(0, 8),
+      ...keep.map((s) => good.subarray(s.start, s.end)),
+      customSection(META_SECTION, new TextEncoder().encode(JSON.stringify({ ...meta, tritVersion: '0.0.1' }))),
+    ]);
     await expectError(old, /compiled by trit 0\.0\.1.*recompile/s);
   });
   it('corrupt bytes in the code', async () => {
@@ -208,9 +239,13 @@ describe('browser-safe runtime', () => {
 describe('models that do not fit', () => {
   const { ir } = compileOnnx(buildMatmulFreeLM({ vocab: 40, d: 48, layers: 2, inter: 64, seed: 9 }), { calibrationSteps: 16 });
   it('are refused at compile time with the numbers (memory)', () => {
-    expect(() => linkWasm(ir, { limits: { memoryBytes: 2 ** 16, device: 'a test device' } })).toThrow(/needs \d+ MiB of linear memory; a test device addresses at most 0 MiB \(weights \d+ MiB, other constants \d+ MiB\)/);
+    expect(() => linkWasm(ir, { limits: { memoryBytes: 2 ** 16, device: 'a test device' } })).toThrow(
+      /needs \d+ MiB of linear memory; a test device addresses at most 0 MiB \(weights \d+ MiB, other constants \d+ MiB\)/,
+    );
   });
   it('are refused at compile time with the numbers (module size)', () => {
-    expect(() => linkWasm(ir, { limits: { moduleBytes: 1000, device: 'a test engine' } })).toThrow(/the \.wasm would be \d+ MiB; a test engine refuse modules over 0 MiB/);
+    expect(() => linkWasm(ir, { limits: { moduleBytes: 1000, device: 'a test engine' } })).toThrow(
+      /the \.wasm would be \d+ MiB; a test engine refuse modules over 0 MiB/,
+    );
   });
 });

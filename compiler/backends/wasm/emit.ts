@@ -25,16 +25,35 @@ type Fns = Map<string, { name: string; params: number[] }>;
 export function emitModule(kernels: Uint8Array, s: Schedule, level: number): Uint8Array {
   const m = binaryen.readBinary(kernels);
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory |
-      binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt |
-      binaryen.Features.MutableGlobals | binaryen.Features.RelaxedSIMD);
+    m.setFeatures(
+      binaryen.Features.MVP |
+        binaryen.Features.SIMD128 |
+        binaryen.Features.BulkMemory |
+        binaryen.Features.BulkMemoryOpt |
+        binaryen.Features.Atomics |
+        binaryen.Features.SignExt |
+        binaryen.Features.NontrappingFPToInt |
+        binaryen.Features.MutableGlobals |
+        binaryen.Features.RelaxedSIMD,
+    );
     const fns = kernelExports(m);
     addSchedule(m, fns, s);
     replaceRunJob(m, runJobBody(m, fns, s));
     const { i32, none } = binaryen;
-    m.addFunction('worker', binaryen.createType([i32, i32, i32]), none, [],
-      m.call(fns.get('workerLoop')!.name, [m.i32.const(s.ctl), m.local.get(0, i32), m.local.get(1, i32), m.local.get(2, i32)], none));
-    m.addFunction('stop', binaryen.createType([i32]), none, [], m.call(fns.get('stopWorkers')!.name, [m.i32.const(s.ctl), m.local.get(0, i32)], none));
+    m.addFunction(
+      'worker',
+      binaryen.createType([i32, i32, i32]),
+      none,
+      [],
+      m.call(fns.get('workerLoop')!.name, [m.i32.const(s.ctl), m.local.get(0, i32), m.local.get(1, i32), m.local.get(2, i32)], none),
+    );
+    m.addFunction(
+      'stop',
+      binaryen.createType([i32]),
+      none,
+      [],
+      m.call(fns.get('stopWorkers')!.name, [m.i32.const(s.ctl), m.local.get(0, i32)], none),
+    );
     for (const name of [...fns.keys()]) if (name !== 'memory') m.removeExport(name);
     for (const name of ['run', 'advance', 'reset', 'worker', 'stop']) m.addFunctionExport(name, name);
     if (!m.validate()) throw new Error('binaryen rejected the generated module (a trit bug)');
@@ -75,22 +94,32 @@ function addSchedule(m: binaryen.Module, fns: Fns, s: Schedule): void {
   const call = (c: Call): number => {
     const f = fns.get(c.fn);
     if (!f) throw new Error(`kernel ${c.fn} is missing from the kernel module`);
-    return m.call(f.name, c.args.map((a, i) => (a === 'n' ? m.local.get(0, i32) : konst(m, a, f.params[i]))), none);
+    return m.call(
+      f.name,
+      c.args.map((a, i) => (a === 'n' ? m.local.get(0, i32) : konst(m, a, f.params[i]))),
+      none,
+    );
   };
   const commit = s.commits.map((c) => m.memory.copy(m.i32.const(c.state), m.i32.const(c.staging), m.i32.const(c.bytes)));
   const body = (calls: Call[]) => m.block(null, [...calls.map(call), ...commit]);
   m.addFunction('run', binaryen.createType([i32]), none, [], body(s.runCalls));
   m.addFunction('advance', binaryen.createType([i32]), none, [], body(s.advanceCalls));
-  m.addFunction('reset', none, none, [],
-    m.block(null, s.states.map((st) => m.memory.fill(m.i32.const(st.offset), m.i32.const(0), m.i32.const(st.bytes))).concat([m.nop()])));
+  m.addFunction(
+    'reset',
+    none,
+    none,
+    [],
+    m.block(null, s.states.map((st) => m.memory.fill(m.i32.const(st.offset), m.i32.const(0), m.i32.const(st.bytes))).concat([m.nop()])),
+  );
 }
 
 /** runJob(job, tid, n): a br_table over the jobs; each runs units [u·tid/n, u·(tid+1)/n). */
 function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
   const { i32, none } = binaryen;
-  const job = () => m.local.get(0, i32), tid = () => m.local.get(1, i32), nt = () => m.local.get(2, i32);
-  const share = (units: number, which: number) =>
-    m.i32.div_u(m.i32.mul(m.i32.const(units), which ? m.i32.add(tid(), m.i32.const(1)) : tid()), nt());
+  const job = () => m.local.get(0, i32),
+    tid = () => m.local.get(1, i32),
+    nt = () => m.local.get(2, i32);
+  const share = (units: number, which: number) => m.i32.div_u(m.i32.mul(m.i32.const(units), which ? m.i32.add(tid(), m.i32.const(1)) : tid()), nt());
   const labels = s.jobs.map((_, i) => `j${i}`);
   let cur = m.block(labels[0] ?? 'jdef', [m.switch(labels, 'jdef', job())]);
   s.jobs.forEach((jb, i) => {
@@ -99,8 +128,11 @@ function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
     if (jb.fn === 'matmulLutShare') {
       // Thread 0 writes the result; thread t > 0 its partial buffer, which combine adds.
       const [o, ...rest] = jb.fixed as number[];
-      const outT = m.select(m.i32.eqz(tid()), m.i32.const(o),
-        m.i32.add(m.i32.const(s.scratch), m.i32.mul(m.i32.sub(tid(), m.i32.const(1)), m.i32.const(s.stride * 4))));
+      const outT = m.select(
+        m.i32.eqz(tid()),
+        m.i32.const(o),
+        m.i32.add(m.i32.const(s.scratch), m.i32.mul(m.i32.sub(tid(), m.i32.const(1)), m.i32.const(s.stride * 4))),
+      );
       args = [outT, ...rest.map((a, k) => konst(m, a, f.params[k + 1])), share(jb.units, 0), share(jb.units, 1), m.i32.const(jb.build ?? 0)];
     } else {
       args = [...jb.fixed.map((a, k) => konst(m, a, f.params[k])), share(jb.units, 0), share(jb.units, 1)];

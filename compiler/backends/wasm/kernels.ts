@@ -16,5 +16,9 @@ export function kernelBytes(simd: SimdFlavour): Uint8Array {
     const p = fileURLToPath(new URL(dir + FILES[simd], import.meta.url));
     if (existsSync(p)) return new Uint8Array(readFileSync(p));
   }
-  throw new TritError(`the wasm kernels (${FILES[simd]}) are not built`, {}, 'run `npm run build` (it compiles runtime-wasm/assembly with AssemblyScript)');
+  throw new TritError(
+    `the wasm kernels (${FILES[simd]}) are not built`,
+    {},
+    'run `npm run build` (it compiles runtime-wasm/assembly with AssemblyScript)',
+  );
 }

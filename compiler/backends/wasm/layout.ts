@@ -27,7 +27,9 @@ export class Layout {
   private top: number;
   readonly segments: DataSegment[] = [];
   constBytes = { weights: 0, tables: 0 };
-  constructor(start: number) { this.top = start; }
+  constructor(start: number) {
+    this.top = start;
+  }
   alloc(bytes: number, a = 16): number {
     this.top = align(this.top, a);
     const at = this.top;
@@ -40,13 +42,18 @@ export class Layout {
     this.constBytes[kind] += bytes.length;
     return at;
   }
-  get end(): number { return this.top; }
+  get end(): number {
+    return this.top;
+  }
 }
 
 /** Constants, each in the form its kernel reads, placed once (keyed by name and form). */
 export class ConstPool {
   private placed = new Map<string, number>();
-  constructor(private L: Layout, private g: IRGraph) {}
+  constructor(
+    private L: Layout,
+    private g: IRGraph,
+  ) {}
 
   constOf(name: string): Const {
     const c = this.g.consts.get(name);
@@ -80,7 +87,8 @@ export class ConstPool {
   }
   seeds(op: 'recip' | 'rsqrt', bits: number): number {
     return this.once(`seed:${op}${bits}`, () =>
-      this.L.data(bytesOf(Int32Array.from(op === 'recip' ? recipSeedTable(bits) : rsqrtSeedTable(bits))), 'tables'));
+      this.L.data(bytesOf(Int32Array.from(op === 'recip' ? recipSeedTable(bits) : rsqrtSeedTable(bits))), 'tables'),
+    );
   }
   /** An index table of an unusual broadcast (placed while scheduling; the allocator keeps regions disjoint). */
   indexTable(key: string, idx: ArrayLike<number>): number {
@@ -89,13 +97,19 @@ export class ConstPool {
 }
 
 /** Places every constant first, so the mutable region sits above every data segment. */
-export function placeConstants(g: IRGraph, pool: ConstPool, typeOf: (n: string) => TensorType, progress: (s: string, d: number, t: number) => void): void {
+export function placeConstants(
+  g: IRGraph,
+  pool: ConstPool,
+  typeOf: (n: string) => TensorType,
+  progress: (s: string, d: number, t: number) => void,
+): void {
   const matrices = g.nodes.filter((n) => n.op === 'ternary_matmul').length;
   let packed = 0;
   for (const n of g.nodes) {
     if (n.op === 'ternary_matmul') {
       progress('pack weights', ++packed, matrices);
-      if (typeOf(n.inputs[0]).dtype === 'i8') pool.lutWeights(n.inputs[1]); else pool.i8Weights(n.inputs[1]);
+      if (typeOf(n.inputs[0]).dtype === 'i8') pool.lutWeights(n.inputs[1]);
+      else pool.i8Weights(n.inputs[1]);
     } else if (n.op === 'gather') pool.gatherTable(n.inputs[0]);
     else for (const i of n.inputs) if (i.startsWith('@')) pool.i32(i);
     if (n.op === 'recip' || n.op === 'rsqrt') pool.seeds(n.op, n.attrs.lutbits as number);
@@ -141,7 +155,8 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
     if (n.op === 'reshape') addr.set(n.out, addr.get(n.inputs[0])!);
     else if (n.op === 'state_read') addr.set(n.out, stateAddr.get(n.attrs.state as string)!);
     else addr.set(n.out, L.alloc(valueBytes(n.type)));
-    if (n.op === 'state_write') commits.push({ state: stateAddr.get(n.attrs.state as string)!, staging: addr.get(n.out)!, bytes: valueBytes(n.type) });
+    if (n.op === 'state_write')
+      commits.push({ state: stateAddr.get(n.attrs.state as string)!, staging: addr.get(n.out)!, bytes: valueBytes(n.type) });
   }
   const tableAddr = new Map<string, number>();
   for (const n of g.nodes) {
@@ -153,11 +168,18 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
 }
 
 /** Partial sums of threads 1..MAX_THREADS−1 for split matmuls: one `stride` (elements) per thread. */
-export function placeScratch(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: string) => TensorType, minWeights: number): { scratch: number; stride: number } {
+export function placeScratch(
+  g: IRGraph,
+  L: Layout,
+  pool: ConstPool,
+  typeOf: (n: string) => TensorType,
+  minWeights: number,
+): { scratch: number; stride: number } {
   let stride = 0;
   for (const n of g.nodes) {
     if (n.op !== 'ternary_matmul' || typeOf(n.inputs[0]).dtype !== 'i8') continue;
-    const xs = typeOf(n.inputs[0]).shape, [N] = pool.constOf(n.inputs[1]).type.shape;
+    const xs = typeOf(n.inputs[0]).shape,
+      [N] = pool.constOf(n.inputs[1]).type.shape;
     const rows = numel(xs) / xs.at(-1)!;
     if (rows * N * xs.at(-1)! >= minWeights) stride = Math.max(stride, align(rows * N, 4));
   }

@@ -82,21 +82,41 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   checkMemory(g, L, pages * 65536, opts.limits);
 
   progress('optimize (binaryen)', 0, 1);
-  const code = emitModule(kernels, { runCalls, advanceCalls, jobs: ctx.jobs, ctl, commits: values.commits, states: values.states, scratch, stride }, opts.optimize ?? 2);
+  const code = emitModule(
+    kernels,
+    { runCalls, advanceCalls, jobs: ctx.jobs, ctl, commits: values.commits, states: values.states, scratch, stride },
+    opts.optimize ?? 2,
+  );
   progress('optimize (binaryen)', 1, 1);
   const meta = buildMeta(g, {
-    values, typeOf, pages, ctl, maxThreads: MAX_THREADS, simd, vocab: opts.vocab, classes: opts.classes,
+    values,
+    typeOf,
+    pages,
+    ctl,
+    maxThreads: MAX_THREADS,
+    simd,
+    vocab: opts.vocab,
+    classes: opts.classes,
     threading: { matrices: ctx.matrices.size, shared: ctx.shared.size, minWeights },
     sizes: { weights: L.constBytes.weights, tables: L.constBytes.tables, activations: L.end - activationStart, kernels: kernels.length },
-    tokenizer: opts.tokenizer && { format: opts.tokenizer.format, file: opts.tokenizer.file, bytes: opts.tokenizer.bytes.length, addBos: opts.tokenizer.addBos },
+    tokenizer: opts.tokenizer && {
+      format: opts.tokenizer.format,
+      file: opts.tokenizer.file,
+      bytes: opts.tokenizer.bytes.length,
+      addBos: opts.tokenizer.addBos,
+    },
   });
-  if (opts.debug) meta.values = Object.fromEntries([...values.addr].map(([k, v]) => [k, { offset: v, n: typeOf(k).shape.reduce((a, b) => a * b, 1) }]));
+  if (opts.debug)
+    meta.values = Object.fromEntries([...values.addr].map(([k, v]) => [k, { offset: v, n: typeOf(k).shape.reduce((a, b) => a * b, 1) }]));
   // Declared shared: where shared memory exists the host compiles the file untouched (streaming
   // from disk in Node); a page without cross-origin isolation gets it flipped to unshared.
   let out = setImportedMemory(code, pages, true);
   out = appendData(out, L.segments);
-  out = concatBytes([out, customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta))),
-    ...(opts.tokenizer ? [customSection(TOKENIZER_SECTION, opts.tokenizer.bytes)] : [])]);
+  out = concatBytes([
+    out,
+    customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta))),
+    ...(opts.tokenizer ? [customSection(TOKENIZER_SECTION, opts.tokenizer.bytes)] : []),
+  ]);
   checkModule(g, out.length, opts.limits);
   return { bytes: out, meta };
 }
@@ -107,12 +127,17 @@ function checkMemory(g: IRGraph, L: Layout, bytes: number, limits: WasmOptions['
   throw new TritError(
     `the model needs ${(bytes / 2 ** 20).toFixed(0)} MiB of linear memory; ${limits?.device ?? 'wasm32'} addresses at most ${(limit / 2 ** 20).toFixed(0)} MiB ` +
       `(weights ${(L.constBytes.weights / 2 ** 20).toFixed(0)} MiB, other constants ${(L.constBytes.tables / 2 ** 20).toFixed(0)} MiB)`,
-    { file: g.name }, 'a smaller model, or narrower embedding tables (lower tableBits)');
+    { file: g.name },
+    'a smaller model, or narrower embedding tables (lower tableBits)',
+  );
 }
 
 function checkModule(g: IRGraph, bytes: number, limits: WasmOptions['limits']): void {
   const limit = limits?.moduleBytes ?? MAX_MODULE_BYTES;
   if (bytes <= limit) return;
-  throw new TritError(`the .wasm would be ${(bytes / 2 ** 20).toFixed(0)} MiB; ${limits?.device ?? 'engines'} refuse modules over ${(limit / 2 ** 20).toFixed(0)} MiB${limits ? '' : ' (V8)'}`,
-    { file: g.name }, 'a smaller model, or narrower embedding tables (--table-bits 8)');
+  throw new TritError(
+    `the .wasm would be ${(bytes / 2 ** 20).toFixed(0)} MiB; ${limits?.device ?? 'engines'} refuse modules over ${(limit / 2 ** 20).toFixed(0)} MiB${limits ? '' : ' (V8)'}`,
+    { file: g.name },
+    'a smaller model, or narrower embedding tables (--table-bits 8)',
+  );
 }

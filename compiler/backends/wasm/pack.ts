@@ -18,17 +18,21 @@ function pairIndex(w: ArrayLike<number>, base: number, k: number, K: number): nu
  * 4 bits per pair = 2 bits per weight; padding rows and inputs are zero weights (index 4).
  */
 export function packLut(w: ArrayLike<number>, N: number, K: number): Uint8Array {
-  const G = Math.ceil(K / 4), T = Math.ceil(N / TILE);
+  const G = Math.ceil(K / 4),
+    T = Math.ceil(N / TILE);
   const out = new Uint8Array(T * G * TILE);
   for (let row = 0; row < N; row++) {
-    const t = Math.floor(row / TILE), r = row % TILE, base = row * K;
+    const t = Math.floor(row / TILE),
+      r = row % TILE,
+      base = row * K;
     for (let g = 0; g < G; g++) {
       out[(t * G + g) * TILE + r] = pairIndex(w, base, 4 * g, K) | (pairIndex(w, base, 4 * g + 2, K) << 4);
     }
   }
   // Padding rows of the last tile: index 4 (both weights zero) in both nibbles.
   for (let row = N; row < T * TILE; row++) {
-    const t = Math.floor(row / TILE), r = row % TILE;
+    const t = Math.floor(row / TILE),
+      r = row % TILE;
     for (let g = 0; g < G; g++) out[(t * G + g) * TILE + r] = 0x44;
   }
   return out;

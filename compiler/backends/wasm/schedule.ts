@@ -15,13 +15,22 @@ import type { ConstPool, Values } from './layout.js';
 
 /** A kernel argument: a constant, or 'n' — the thread count `run` was called with. */
 export type Arg = number | bigint | 'n';
-export interface Call { fn: string; args: Arg[] }
+export interface Call {
+  fn: string;
+  args: Arg[];
+}
 /**
  * A share of matrix work, run by `runJob(job, tid, n)` on every thread. Lookup-table matmuls split
  * the inputs (`units` = groups of 4): thread t sums its groups into `out` (t = 0) or into its
  * partial buffer, which `combine` adds afterwards. The general kernel splits the outputs.
  */
-export interface Job { fn: 'matmulLutShare' | 'matmulGeneric'; fixed: Arg[]; units: number; weights: number; build?: 0 | 1 }
+export interface Job {
+  fn: 'matmulLutShare' | 'matmulGeneric';
+  fixed: Arg[];
+  units: number;
+  weights: number;
+  build?: 0 | 1;
+}
 
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
 const MAX_RUNS = 16;
@@ -44,7 +53,14 @@ export interface Ctx {
 }
 
 /** One node's operands as the rules see them. */
-interface Site { n: IRNode; o: number; x: number; count: number; ctx: Ctx; built: Set<string> }
+interface Site {
+  n: IRNode;
+  o: number;
+  x: number;
+  count: number;
+  ctx: Ctx;
+  built: Set<string>;
+}
 type Rule = (s: Site) => Call[];
 
 const mode = (n: IRNode) => roundCode((n.attrs.round as RoundMode) ?? 'floor');
@@ -66,8 +82,11 @@ const reduce: Rule = ({ n, o, x, count, ctx }) => {
 };
 const newton: Rule = ({ n, o, x, count, ctx }) => {
   const [lo, hi] = clampOf(n);
-  const bits = n.attrs.lutbits as number, op = n.op as 'recip' | 'rsqrt';
-  return [{ fn: op, args: [o, x, count, ctx.pool.seeds(op, bits), ctx.typeOf(n.inputs[0]).frac, n.type.frac, bits, n.attrs.newton as number, lo, hi] }];
+  const bits = n.attrs.lutbits as number,
+    op = n.op as 'recip' | 'rsqrt';
+  return [
+    { fn: op, args: [o, x, count, ctx.pool.seeds(op, bits), ctx.typeOf(n.inputs[0]).frac, n.type.frac, bits, n.attrs.newton as number, lo, hi] },
+  ];
 };
 
 /** The wasm back-end's op table: every IR op and the kernel calls that compute it. */
@@ -78,27 +97,70 @@ export const CALLS = {
   },
   dequantize: ({ n, o, x, count, ctx }) => [{ fn: 'dequantize', args: [o, x, count, 2 ** -ctx.typeOf(n.inputs[0]).frac] }],
   ternary_matmul: (s) => matmulCalls(s),
-  add: binary, sub: binary, max: binary, min: binary, mul: binary, mulc: binary, divround: binary,
-  neg: unary, abs: unary, shift: unary, sat: unary,
+  add: binary,
+  sub: binary,
+  max: binary,
+  min: binary,
+  mul: binary,
+  mulc: binary,
+  divround: binary,
+  neg: unary,
+  abs: unary,
+  shift: unary,
+  sat: unary,
   lut: ({ n, o, x, count, ctx }) => {
     const T = ctx.pool.constOf(n.inputs[1]);
-    return [{ fn: 'lut', args: [o, x, count, ctx.pool.i32(n.inputs[1]), T.data.length, n.attrs.lo as number, n.attrs.step as number, n.attrs.interp === 'linear' ? 1 : 0] }];
+    return [
+      {
+        fn: 'lut',
+        args: [
+          o,
+          x,
+          count,
+          ctx.pool.i32(n.inputs[1]),
+          T.data.length,
+          n.attrs.lo as number,
+          n.attrs.step as number,
+          n.attrs.interp === 'linear' ? 1 : 0,
+        ],
+      },
+    ];
   },
-  recip: newton, rsqrt: newton,
-  reduce_sum: reduce, reduce_max: reduce, reduce_absmax: reduce, argmax: reduce,
+  recip: newton,
+  rsqrt: newton,
+  reduce_sum: reduce,
+  reduce_max: reduce,
+  reduce_absmax: reduce,
+  argmax: reduce,
   gather: ({ n, o, ctx }) => {
     const T = ctx.pool.constOf(n.inputs[0]);
-    return [{ fn: 'gather', args: [o, ctx.pool.gatherTable(n.inputs[0]), ctx.values.addr.get(n.inputs[1])!, numel(ctx.typeOf(n.inputs[1]).shape), T.type.shape[1], WIDTH[T.type.dtype]] }];
+    return [
+      {
+        fn: 'gather',
+        args: [
+          o,
+          ctx.pool.gatherTable(n.inputs[0]),
+          ctx.values.addr.get(n.inputs[1])!,
+          numel(ctx.typeOf(n.inputs[1]).shape),
+          T.type.shape[1],
+          WIDTH[T.type.dtype],
+        ],
+      },
+    ];
   },
   slice: ({ n, o, x, ctx }) => {
-    const s = ctx.typeOf(n.inputs[0]).shape, ax = n.attrs.axis as number;
-    const inner = numel(s.slice(ax + 1)), outer = numel(s.slice(0, ax));
-    const start = n.attrs.start as number, len = (n.attrs.end as number) - start;
+    const s = ctx.typeOf(n.inputs[0]).shape,
+      ax = n.attrs.axis as number;
+    const inner = numel(s.slice(ax + 1)),
+      outer = numel(s.slice(0, ax));
+    const start = n.attrs.start as number,
+      len = (n.attrs.end as number) - start;
     return [{ fn: 'copyBlocks', args: [o, len * inner, x + start * inner * 4, s[ax] * inner, len * inner, outer] }];
   },
   concat: ({ n, o, ctx }) => {
     const ax = n.attrs.axis as number;
-    const outer = numel(n.type.shape.slice(0, ax)), total = numel(n.type.shape.slice(ax));
+    const outer = numel(n.type.shape.slice(0, ax)),
+      total = numel(n.type.shape.slice(ax));
     let off = 0;
     return n.inputs.map((nm) => {
       const w = numel(ctx.typeOf(nm).shape.slice(ax));
@@ -115,14 +177,20 @@ export const CALLS = {
 /** A ternary matmul: one fork of its job (shared by threads when big enough), then the combine. */
 function matmulCalls({ n, o, x, ctx, built }: Site): Call[] {
   const xs = ctx.typeOf(n.inputs[0]).shape;
-  const K = xs.at(-1)!, rows = numel(xs) / K;
+  const K = xs.at(-1)!,
+    rows = numel(xs) / K;
   const [N] = ctx.pool.constOf(n.inputs[1]).type.shape;
   const forked = N * K * rows >= ctx.minWeights;
   ctx.matrices.add(n.out); // once per node, though `run` and `advance` both schedule it
   if (forked) ctx.shared.add(n.out);
   const threads: Arg = forked ? 'n' : 1;
   if (ctx.typeOf(n.inputs[0]).dtype !== 'i8') {
-    const job = jobIndex(ctx, n.out, () => ({ fn: 'matmulGeneric', fixed: [o, x, ctx.pool.i8Weights(n.inputs[1]), rows, K, N], units: N, weights: N * K * rows }));
+    const job = jobIndex(ctx, n.out, () => ({
+      fn: 'matmulGeneric',
+      fixed: [o, x, ctx.pool.i8Weights(n.inputs[1]), rows, K, N],
+      units: N,
+      weights: N * K * rows,
+    }));
     return [{ fn: 'fork', args: [ctx.ctl, job, threads] }];
   }
   // The first matrix reading an input builds its sum tables (inside the job, each thread its own
@@ -130,8 +198,11 @@ function matmulCalls({ n, o, x, ctx, built }: Site): Call[] {
   const build = built.has(n.inputs[0]) ? 0 : 1;
   built.add(n.inputs[0]);
   const job = jobIndex(ctx, `${n.out}|${build}`, () => ({
-    fn: 'matmulLutShare', fixed: [o, ctx.values.tableAddr.get(n.inputs[0])!, x, ctx.pool.lutWeights(n.inputs[1]), rows, K, N],
-    units: Math.ceil(K / 4), weights: N * K * rows, build,
+    fn: 'matmulLutShare',
+    fixed: [o, ctx.values.tableAddr.get(n.inputs[0])!, x, ctx.pool.lutWeights(n.inputs[1]), rows, K, N],
+    units: Math.ceil(K / 4),
+    weights: N * K * rows,
+    build,
   }));
   const calls: Call[] = [{ fn: 'fork', args: [ctx.ctl, job, threads] }];
   if (forked) calls.push({ fn: 'combine', args: [o, ctx.scratch, rows * N, ctx.stride, 'n'] });
@@ -151,24 +222,37 @@ function jobIndex(ctx: Ctx, key: string, make: () => Job): number {
 function binaryCalls(n: IRNode, o: number, count: number, ctx: Ctx): Call[] {
   const [an, bn] = n.inputs;
   const where = (v: string) => (v.startsWith('@') ? ctx.pool.i32(v) : ctx.values.addr.get(v)!);
-  const pa = where(an), pb = where(bn);
-  const ia = bIndex(n.type.shape, ctx.typeOf(an).shape), ib = bIndex(n.type.shape, ctx.typeOf(bn).shape);
+  const pa = where(an),
+    pb = where(bn);
+  const ia = bIndex(n.type.shape, ctx.typeOf(an).shape),
+    ib = bIndex(n.type.shape, ctx.typeOf(bn).shape);
   const [lo, hi] = n.op === 'max' || n.op === 'min' ? [0n, 0n] : clampOf(n);
   // divround's multiplier k travels in the shift slot (the kernel reads it as k).
-  const shift = ((n.op === 'divround' ? n.attrs.mul : n.attrs.shift) as number) ?? 0, m = mode(n);
+  const shift = ((n.op === 'divround' ? n.attrs.mul : n.attrs.shift) as number) ?? 0,
+    m = mode(n);
   const op = BINARY_CODES[(n.op === 'mulc' ? 'mul' : n.op) as keyof typeof BINARY_CODES];
   const runs: Call[] = [];
   for (let i = 0; i < count && runs.length <= MAX_RUNS;) {
-    let sa = 0, sb = 0, j = i + 1;
-    if (j < count) { sa = ia[j] - ia[i]; sb = ib[j] - ib[i]; }
-    if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1)) { sa = 0; sb = 0; j = i + 1; } else {
+    let sa = 0,
+      sb = 0,
+      j = i + 1;
+    if (j < count) {
+      sa = ia[j] - ia[i];
+      sb = ib[j] - ib[i];
+    }
+    if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1)) {
+      sa = 0;
+      sb = 0;
+      j = i + 1;
+    } else {
       while (j < count && ia[j] === ia[i] + (j - i) * sa && ib[j] === ib[i] + (j - i) * sb) j++;
     }
     runs.push({ fn: 'binary', args: [op, o + i * 4, pa + ia[i] * 4, sa, pb + ib[i] * 4, sb, j - i, shift, m, lo, hi] });
     i = j;
   }
   if (runs.length <= MAX_RUNS) return runs;
-  const ta = ctx.pool.indexTable(`${n.out}:a`, ia), tb = ctx.pool.indexTable(`${n.out}:b`, ib);
+  const ta = ctx.pool.indexTable(`${n.out}:a`, ia),
+    tb = ctx.pool.indexTable(`${n.out}:b`, ib);
   return [{ fn: 'binaryIndexed', args: [op, o, pa, ta, pb, tb, count, shift, m, lo, hi] }];
 }
 
@@ -181,11 +265,17 @@ export function schedule(g: IRGraph, ctx: Ctx): { runCalls: Call[]; advanceCalls
     needed.add(n.out);
     for (const x of n.inputs) if (!x.startsWith('@')) needed.add(x);
   }
-  const runCalls: Call[] = [], advanceCalls: Call[] = [];
-  const builtRun = new Set<string>(), builtAdvance = new Set<string>();
+  const runCalls: Call[] = [],
+    advanceCalls: Call[] = [];
+  const builtRun = new Set<string>(),
+    builtAdvance = new Set<string>();
   for (const n of g.nodes) {
     const site = (built: Set<string>): Site => ({
-      n, ctx, built, o: ctx.values.addr.get(n.out)!, count: numel(n.type.shape),
+      n,
+      ctx,
+      built,
+      o: ctx.values.addr.get(n.out)!,
+      count: numel(n.type.shape),
       x: n.inputs.length && !n.inputs[0].startsWith('@') ? ctx.values.addr.get(n.inputs[0])! : 0,
     });
     const rule: Rule = CALLS[n.op];

@@ -60,8 +60,13 @@ export function openCheckpoint(dir: string, io: CheckpointIO): Checkpoint {
   const cfgPath = at('config.json');
   if (!io.exists(cfgPath)) {
     const onnx = io.list(dir).find((n) => n.endsWith('.onnx'));
-    throw new TritError('no config.json in the model directory', { file: dir },
-      onnx ? `to compile the ONNX model here, give its file: ${dir.replace(/\/+$/, '')}/${onnx}` : 'a Hugging Face model directory has config.json beside its .safetensors files');
+    throw new TritError(
+      'no config.json in the model directory',
+      { file: dir },
+      onnx
+        ? `to compile the ONNX model here, give its file: ${dir.replace(/\/+$/, '')}/${onnx}`
+        : 'a Hugging Face model directory has config.json beside its .safetensors files',
+    );
   }
   const cfgBytes = io.read(cfgPath, 0, io.size(cfgPath));
   let config: Record<string, unknown>;
@@ -83,11 +88,16 @@ export function openCheckpoint(dir: string, io: CheckpointIO): Checkpoint {
   } else {
     const names = io.list(dir);
     const shard = names.find((n) => SHARD.test(n));
-    if (shard) throw new TritError(`'${shard}' is a shard but ${INDEX} is missing`, { file: dir }, `copy ${INDEX} from the checkpoint beside its shards`);
+    if (shard)
+      throw new TritError(`'${shard}' is a shard but ${INDEX} is missing`, { file: dir }, `copy ${INDEX} from the checkpoint beside its shards`);
     const bin = names.find((n) => /\.(bin|pt|pth|ckpt)$/.test(n));
-    throw new TritError(`no ${SINGLE} or ${INDEX}`, { file: dir }, bin
-      ? `'${bin}' is a PyTorch pickle, which trit does not read (it can run code); save the model with safetensors (save_pretrained(..., safe_serialization=True))`
-      : 'the directory should hold the checkpoint\'s config.json and .safetensors files');
+    throw new TritError(
+      `no ${SINGLE} or ${INDEX}`,
+      { file: dir },
+      bin
+        ? `'${bin}' is a PyTorch pickle, which trit does not read (it can run code); save the model with safetensors (save_pretrained(..., safe_serialization=True))`
+        : "the directory should hold the checkpoint's config.json and .safetensors files",
+    );
   }
 
   const read = (name: string): Float32Array => {
@@ -109,23 +119,35 @@ function readIndex(path: string, at: (f: string) => string, io: CheckpointIO, te
     throw new TritError(`not valid JSON: ${(e as Error).message}`, { file: path });
   }
   const map = index?.weight_map;
-  if (!map || typeof map !== 'object') throw new TritError('has no "weight_map" object', { file: path }, 'a sharded checkpoint\'s index maps each tensor name to its shard file');
+  if (!map || typeof map !== 'object')
+    throw new TritError('has no "weight_map" object', { file: path }, "a sharded checkpoint's index maps each tensor name to its shard file");
   const shards = [...new Set(Object.values(map))];
   for (const s of shards) {
-    if (typeof s !== 'string' || s.includes('/') || s.includes('\\')) throw new TritError(`weight_map names '${s}', not a file beside the index`, { file: path });
+    if (typeof s !== 'string' || s.includes('/') || s.includes('\\'))
+      throw new TritError(`weight_map names '${s}', not a file beside the index`, { file: path });
     if (!io.exists(at(s))) throw new TritError(`shard '${s}' is missing`, { file: path }, 'download every shard the index lists');
   }
   for (const s of shards) {
     for (const t of readHeader(at(s), io)) {
       const want = map[t.name];
-      if (want === undefined) throw new TritError(`shard '${s}' holds this tensor but the index does not list it`, { file: path, tensor: t.name }, 'the index and shards are from different checkpoints');
+      if (want === undefined)
+        throw new TritError(
+          `shard '${s}' holds this tensor but the index does not list it`,
+          { file: path, tensor: t.name },
+          'the index and shards are from different checkpoints',
+        );
       if (want !== s) throw new TritError(`the index puts this tensor in '${want}' but it is in '${s}'`, { file: path, tensor: t.name });
       if (tensors.has(t.name)) throw new TritError('the tensor is stored twice', { file: at(s), tensor: t.name });
       tensors.set(t.name, t);
     }
   }
   for (const [name, s] of Object.entries(map)) {
-    if (!tensors.has(name)) throw new TritError(`the index puts this tensor in '${s}', which does not hold it`, { file: path, tensor: name }, 'the shard is truncated or from another checkpoint');
+    if (!tensors.has(name))
+      throw new TritError(
+        `the index puts this tensor in '${s}', which does not hold it`,
+        { file: path, tensor: name },
+        'the shard is truncated or from another checkpoint',
+      );
   }
   return shards.map(at);
 }
@@ -133,10 +155,18 @@ function readIndex(path: string, at: (f: string) => string, io: CheckpointIO, te
 /** One safetensors header, every entry checked against the file's size before any data is read. */
 export function readHeader(file: string, io: CheckpointIO): StoredTensor[] {
   const size = io.size(file);
-  if (size < 8) throw new TritError(`not a safetensors file: ${size < 0 ? 'not a regular file' : `${size} bytes, shorter than the 8-byte header length`}`, { file });
+  if (size < 8)
+    throw new TritError(`not a safetensors file: ${size < 0 ? 'not a regular file' : `${size} bytes, shorter than the 8-byte header length`}`, {
+      file,
+    });
   const lenBytes = io.read(file, 0, 8);
   const hlen = Number(new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true));
-  if (hlen > size - 8 || hlen > 100_000_000) throw new TritError(`the header claims ${hlen} bytes but the file has ${size - 8} after the length`, { file }, 'the file is truncated or not safetensors');
+  if (hlen > size - 8 || hlen > 100_000_000)
+    throw new TritError(
+      `the header claims ${hlen} bytes but the file has ${size - 8} after the length`,
+      { file },
+      'the file is truncated or not safetensors',
+    );
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(io.read(file, 8, hlen)));
@@ -152,18 +182,24 @@ export function readHeader(file: string, io: CheckpointIO): StoredTensor[] {
     if (!(dtype! in ELEM)) {
       throw new TritError(`dtype ${dtype} is not supported`, { file, tensor: name }, 'trit reads F32, F16 and BF16 weights');
     }
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new TritError(`bad shape ${JSON.stringify(shape)}`, { file, tensor: name });
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new TritError(`bad shape ${JSON.stringify(shape)}`, { file, tensor: name });
     const n = (shape as number[]).reduce((p, d) => p * d, 1);
     const [a, b] = Array.isArray(off) ? off : [];
     const bytes = n * ELEM[dtype as StoredDtype];
     if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && a >= 0 && b >= a && base + b <= size && b - a === bytes)) {
-      throw new TritError(`data offsets ${JSON.stringify(off)} do not fit the file (${size - base} data bytes) or the shape [${shape}] of ${dtype}`, { file, tensor: name }, 'the file is truncated or corrupt');
+      throw new TritError(
+        `data offsets ${JSON.stringify(off)} do not fit the file (${size - base} data bytes) or the shape [${shape}] of ${dtype}`,
+        { file, tensor: name },
+        'the file is truncated or corrupt',
+      );
     }
     out.push({ name, dtype: dtype as StoredDtype, shape: shape as number[], file, offset: base + a, bytes });
   }
   const sorted = [...out].sort((p, q) => p.offset - q.offset);
   for (let i = 1; i < sorted.length; i++) {
-    const p = sorted[i - 1], q = sorted[i];
+    const p = sorted[i - 1],
+      q = sorted[i];
     if (q.offset < p.offset + p.bytes) throw new TritError(`its bytes overlap those of '${p.name}'`, { file, tensor: q.name }, 'the file is corrupt');
   }
   return out;

@@ -23,8 +23,11 @@ export interface HgrnBitShape {
 export function hgrnBitShape(cfg: Record<string, unknown>, file: string): HgrnBitShape {
   const site = { file };
   if (cfg.model_type !== 'hgrn_bit') {
-    throw new TritError(`model_type ${JSON.stringify(cfg.model_type)} is not supported from a directory`, site,
-      'trit reads MatMul-free LM checkpoints (model_type "hgrn_bit", ridger/MMfreeLM-*) from a directory; export other models to ONNX');
+    throw new TritError(
+      `model_type ${JSON.stringify(cfg.model_type)} is not supported from a directory`,
+      site,
+      'trit reads MatMul-free LM checkpoints (model_type "hgrn_bit", ridger/MMfreeLM-*) from a directory; export other models to ONNX',
+    );
   }
   const int = (k: string, def?: number): number => {
     const v = cfg[k] ?? def;
@@ -32,21 +35,30 @@ export function hgrnBitShape(cfg: Record<string, unknown>, file: string): HgrnBi
     return v as number;
   };
   const want = (k: string, ok: unknown, why: string) => {
-    if (cfg[k] !== undefined && cfg[k] !== null && cfg[k] !== ok) throw new TritError(`"${k}": ${JSON.stringify(cfg[k])} is not supported (only ${JSON.stringify(ok)})`, site, why);
+    if (cfg[k] !== undefined && cfg[k] !== null && cfg[k] !== ok)
+      throw new TritError(`"${k}": ${JSON.stringify(cfg[k])} is not supported (only ${JSON.stringify(ok)})`, site, why);
   };
   want('num_heads', 1, 'the published MatMul-free LMs use one head');
   want('expand_ratio', 1, 'the published MatMul-free LMs use expand_ratio 1');
   want('use_short_conv', false, 'the published MatMul-free LMs have no short convolution');
   want('hidden_act', 'swish', 'the channel mixer is a SwiGLU');
   want('tie_word_embeddings', false, 'lm_head is its own ternary BitLinear in the MatMul-free LM');
-  const hidden = int('hidden_size'), ratio = int('hidden_ratio', 4);
+  const hidden = int('hidden_size'),
+    ratio = int('hidden_ratio', 4);
   const intermediate = cfg.intermediate_size == null ? 256 * Math.ceil(Math.trunc((hidden * ratio * 2) / 3) / 256) : int('intermediate_size');
   const eps = cfg.rms_norm_eps ?? 1e-6;
-  if (typeof eps !== 'number' || !(eps > 0 && eps < 1)) throw new TritError(`"rms_norm_eps" must be a small positive number, got ${JSON.stringify(cfg.rms_norm_eps)}`, site);
+  if (typeof eps !== 'number' || !(eps > 0 && eps < 1))
+    throw new TritError(`"rms_norm_eps" must be a small positive number, got ${JSON.stringify(cfg.rms_norm_eps)}`, site);
   const opt = (k: string) => (Number.isSafeInteger(cfg[k]) ? (cfg[k] as number) : undefined);
   return {
-    vocab: int('vocab_size'), hidden, layers: int('num_hidden_layers'), intermediate, rmsNormEps: eps,
-    useLowerBound: cfg.use_lower_bound !== false, bos: opt('bos_token_id'), eos: opt('eos_token_id'),
+    vocab: int('vocab_size'),
+    hidden,
+    layers: int('num_hidden_layers'),
+    intermediate,
+    rmsNormEps: eps,
+    useLowerBound: cfg.use_lower_bound !== false,
+    bos: opt('bos_token_id'),
+    eos: opt('eos_token_id'),
   };
 }
 
@@ -58,7 +70,10 @@ export function expectedTensors(s: HgrnBitShape): Map<string, number[]> {
   for (let n = 0; n < L; n++) {
     const p = `model.layers.${n}`;
     m.set(`${p}.attn_norm.weight`, [d]);
-    for (const x of ['i', 'f', 'g']) { m.set(`${p}.attn.${x}_proj.weight`, [d, d]); m.set(`${p}.attn.${x}_proj.norm.weight`, [d]); }
+    for (const x of ['i', 'f', 'g']) {
+      m.set(`${p}.attn.${x}_proj.weight`, [d, d]);
+      m.set(`${p}.attn.${x}_proj.norm.weight`, [d]);
+    }
     m.set(`${p}.attn.g_norm.weight`, [d]);
     m.set(`${p}.attn.o_proj.weight`, [d, d]);
     m.set(`${p}.attn.o_proj.norm.weight`, [d]);

@@ -41,7 +41,14 @@ export function importHgrnBit(ck: Checkpoint, onTensor?: (done: number, total: n
   const { hidden: d, layers: L, intermediate: I, rmsNormEps: eps } = shape;
   const g = b.g;
   g.name = 'hgrn_bit_decode_step';
-  g.meta = { format: 'hf-safetensors', model_type: 'hgrn_bit', hidden_size: String(d), num_hidden_layers: String(L), intermediate_size: String(I), vocab_size: String(shape.vocab) };
+  g.meta = {
+    format: 'hf-safetensors',
+    model_type: 'hgrn_bit',
+    hidden_size: String(d),
+    num_hidden_layers: String(L),
+    intermediate_size: String(I),
+    vocab_size: String(shape.vocab),
+  };
   b.input('input_ids', [1], true);
 
   let h = b.op('gather', [b.weight('model.embeddings.weight'), 'input_ids'], {}, [1, d]);
@@ -61,7 +68,8 @@ export function importHgrnBit(ck: Checkpoint, onTensor?: (done: number, total: n
     const i = b.bitLinear(a, `${p}.attn.i_proj`);
     let f = b.op('sigmoid', [b.bitLinear(a, `${p}.attn.f_proj`)]);
     const gp = b.bitLinear(a, `${p}.attn.g_proj`);
-    if (shape.useLowerBound && n > 0) { // lb[0] = 0: layer 0 has no lower bound
+    if (shape.useLowerBound && n > 0) {
+      // lb[0] = 0: layer 0 has no lower bound
       const lbn = b.op('reshape', [b.op('slice', [lb], { axis: 0, start: n, end: n + 1 }, [1, d])], {}, [d]);
       f = b.op('add', [lbn, b.op('mul', [b.op('sub', [b.scalar(1), lbn]), f])]);
     }
@@ -91,13 +99,27 @@ function checkTensors(ck: Checkpoint, s: HgrnBitShape): void {
   const want = expectedTensors(s);
   for (const [name, shape] of want) {
     const t = ck.tensors.get(name);
-    if (!t) throw new TritError(`the checkpoint has no tensor '${name}', which config.json (${s.layers} layers, hidden_size ${s.hidden}) needs`, { file: ck.dir, tensor: name }, 'the weights and config.json are from different models, or a shard is missing');
+    if (!t)
+      throw new TritError(
+        `the checkpoint has no tensor '${name}', which config.json (${s.layers} layers, hidden_size ${s.hidden}) needs`,
+        { file: ck.dir, tensor: name },
+        'the weights and config.json are from different models, or a shard is missing',
+      );
     if (t.shape.length !== shape.length || t.shape.some((v, k) => v !== shape[k])) {
-      throw new TritError(`has shape [${t.shape}] but config.json implies [${shape}]`, { file: t.file, tensor: name }, 'the weights and config.json are from different models');
+      throw new TritError(
+        `has shape [${t.shape}] but config.json implies [${shape}]`,
+        { file: t.file, tensor: name },
+        'the weights and config.json are from different models',
+      );
     }
   }
   for (const [name, t] of ck.tensors) {
-    if (!want.has(name)) throw new TritError('is not a tensor of the MatMul-free LM this config.json describes', { file: t.file, tensor: name }, 'the checkpoint has parts trit does not know how to compile (or its config.json is wrong)');
+    if (!want.has(name))
+      throw new TritError(
+        'is not a tensor of the MatMul-free LM this config.json describes',
+        { file: t.file, tensor: name },
+        'the checkpoint has parts trit does not know how to compile (or its config.json is wrong)',
+      );
   }
 }
 
@@ -108,7 +130,10 @@ class Builder {
   private counter = 0;
   private done = 0;
 
-  constructor(private readonly ck: Checkpoint, private readonly onTensor?: (done: number, total: number) => void) {}
+  constructor(
+    private readonly ck: Checkpoint,
+    private readonly onTensor?: (done: number, total: number) => void,
+  ) {}
 
   input(name: string, shape: number[], int: boolean): string {
     this.g.inputs.push({ name, shape, int });
@@ -135,7 +160,8 @@ class Builder {
     const t = this.ck.tensors.get(name)!;
     const data = Float64Array.from(this.ck.read(name));
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new TritError(`holds ${data[i]} at element ${i}`, { file: t.file, tensor: name }, 'the checkpoint is corrupt');
+      if (!Number.isFinite(data[i]))
+        throw new TritError(`holds ${data[i]} at element ${i}`, { file: t.file, tensor: name }, 'the checkpoint is corrupt');
     }
     this.progress();
     return this.addConst(name, { shape: t.shape, data, int: false });
@@ -145,8 +171,13 @@ class Builder {
     const shapes = inputs.map((x) => this.shapes.get(x)!);
     let s = shape;
     if (!s) {
-      s = shapes.length === 1 ? shapes[0] : broadcastShapes(shapes[0], shapes[1]) ?? undefined;
-      if (!s) throw new TritError(`shapes [${shapes[0]}] and [${shapes[1]}] of ${op} do not broadcast`, { node: out ?? op }, 'config.json and the tensors disagree on a dimension; check hidden_size and intermediate_size');
+      s = shapes.length === 1 ? shapes[0] : (broadcastShapes(shapes[0], shapes[1]) ?? undefined);
+      if (!s)
+        throw new TritError(
+          `shapes [${shapes[0]}] and [${shapes[1]}] of ${op} do not broadcast`,
+          { node: out ?? op },
+          'config.json and the tensors disagree on a dimension; check hidden_size and intermediate_size',
+        );
     }
     const name = out ?? `${op}.${++this.counter}`;
     const int = op === 'round' || op === 'clip';
@@ -154,7 +185,11 @@ class Builder {
     if (inputs.every((x) => this.g.consts.has(x))) {
       // Rounded to float32 after every op, as PyTorch computes it and as the ONNX importer folds
       // the trainer's export of the same checkpoint (compiler/frontends/onnx/fold.ts).
-      const data = evalNode(node, inputs.map((x) => this.g.consts.get(x)!.data), shapes).map(Math.fround);
+      const data = evalNode(
+        node,
+        inputs.map((x) => this.g.consts.get(x)!.data),
+        shapes,
+      ).map(Math.fround);
       return this.addConst(name, { shape: s, data, int });
     }
     this.g.nodes.push(node);
@@ -186,4 +221,3 @@ class Builder {
     return this.op('ternary_matmul', [this.op('div', [q, s]), tname], { scale }, [...ys.slice(0, -1), N], out);
   }
 }
-

@@ -14,7 +14,10 @@ export function nodeCheckpointIO(): NodeCheckpointIO {
   const fds = new Map<string, number>();
   return {
     exists: (p) => existsSync(p),
-    size: (p) => { const s = statSync(p); return s.isFile() ? s.size : -1; },
+    size: (p) => {
+      const s = statSync(p);
+      return s.isFile() ? s.size : -1;
+    },
     list: (d) => readdirSync(d),
     read(p, offset, length) {
       let fd = fds.get(p);
@@ -28,6 +31,9 @@ export function nodeCheckpointIO(): NodeCheckpointIO {
       }
       return buf;
     },
-    close() { for (const fd of fds.values()) closeSync(fd); fds.clear(); },
+    close() {
+      for (const fd of fds.values()) closeSync(fd);
+      fds.clear();
+    },
   };
 }

@@ -27,16 +27,35 @@ export interface CT {
   data: Float64Array | Int8Array;
 }
 
-export const FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, BOOL = 9, FLOAT16 = 10, DOUBLE = 11, UINT32 = 12, UINT64 = 13, BFLOAT16 = 16;
+export const FLOAT = 1,
+  UINT8 = 2,
+  INT8 = 3,
+  UINT16 = 4,
+  INT16 = 5,
+  INT32 = 6,
+  INT64 = 7,
+  BOOL = 9,
+  FLOAT16 = 10,
+  DOUBLE = 11,
+  UINT32 = 12,
+  UINT64 = 13,
+  BFLOAT16 = 16;
 
 const INT_BITS: Record<number, [number, boolean]> = {
-  [UINT8]: [8, false], [INT8]: [8, true], [UINT16]: [16, false], [INT16]: [16, true],
-  [INT32]: [32, true], [UINT32]: [32, false], [INT64]: [64, true], [UINT64]: [64, false],
+  [UINT8]: [8, false],
+  [INT8]: [8, true],
+  [UINT16]: [16, false],
+  [INT16]: [16, true],
+  [INT32]: [32, true],
+  [UINT32]: [32, false],
+  [INT64]: [64, true],
+  [UINT64]: [64, false],
 };
 
 export const isFloatType = (t: number) => t === FLOAT || t === DOUBLE || t === FLOAT16 || t === BFLOAT16;
 
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+const f32 = new Float32Array(1),
+  u32 = new Uint32Array(f32.buffer);
 
 /** Rounds to bfloat16 (nearest, ties to even), through float32 as onnxruntime does. */
 function toBf16(v: number): number {
@@ -68,7 +87,12 @@ function fit(v: number, t: number, site: ErrorSite): number {
   if (!ib) throw new TritError(`element type #${t} cannot be folded`, site);
   const [bits, signed] = ib;
   if (bits === 64) {
-    if (!Number.isSafeInteger(v)) throw new TritError(`folding gives the 64-bit integer ${v}, beyond the 2^53 trit evaluates exactly`, site, 'shape arithmetic this large is not a model trit can compile');
+    if (!Number.isSafeInteger(v))
+      throw new TritError(
+        `folding gives the 64-bit integer ${v}, beyond the 2^53 trit evaluates exactly`,
+        site,
+        'shape arithmetic this large is not a model trit can compile',
+      );
     return v;
   }
   const m = 2 ** bits;
@@ -123,22 +147,31 @@ function elementwise(xs: CT[], t: number, f: (...v: number[]) => number, c: Ctx)
   const idx = xs.map((x) => (x.data.length === n ? null : x.data.length === 1 ? 0 : bIndex(shape, x.shape)));
   const v: number[] = new Array(xs.length);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < xs.length; k++) { const m = idx[k]; v[k] = xs[k].data[m === null ? i : m === 0 ? 0 : m[i]]; }
+    for (let k = 0; k < xs.length; k++) {
+      const m = idx[k];
+      v[k] = xs[k].data[m === null ? i : m === 0 ? 0 : m[i]];
+    }
     out[i] = fit(f(...v), t, c.site);
   }
   return mk(t, shape, out);
 }
 
-const unary = (f: (v: number, t: number, c: Ctx) => number): Folder => ([x], c) => [elementwise([need(x, 'input', c)], x!.dtype, (v) => f(v, x!.dtype, c), c)];
-const binary = (f: (a: number, b: number, t: number, c: Ctx) => number): Folder => ([a, b], c) =>
-  [elementwise([need(a, 'input A', c), need(b, 'input B', c)], a!.dtype, (u, v) => f(u, v, a!.dtype, c), c)];
-const compare = (f: (a: number, b: number) => boolean): Folder => ([a, b], c) =>
-  [elementwise([need(a, 'input A', c), need(b, 'input B', c)], BOOL, (u, v) => (f(u, v) ? 1 : 0), c)];
-const variadic = (f: (a: number, b: number) => number): Folder => (ins, c) => {
-  const xs = ins.filter(Boolean) as CT[];
-  if (xs.length === 0) c.fail('has no inputs');
-  return [elementwise(xs, xs[0].dtype, (...v) => v.reduce(f), c)];
-};
+const unary =
+  (f: (v: number, t: number, c: Ctx) => number): Folder =>
+  ([x], c) => [elementwise([need(x, 'input', c)], x!.dtype, (v) => f(v, x!.dtype, c), c)];
+const binary =
+  (f: (a: number, b: number, t: number, c: Ctx) => number): Folder =>
+  ([a, b], c) => [elementwise([need(a, 'input A', c), need(b, 'input B', c)], a!.dtype, (u, v) => f(u, v, a!.dtype, c), c)];
+const compare =
+  (f: (a: number, b: number) => boolean): Folder =>
+  ([a, b], c) => [elementwise([need(a, 'input A', c), need(b, 'input B', c)], BOOL, (u, v) => (f(u, v) ? 1 : 0), c)];
+const variadic =
+  (f: (a: number, b: number) => number): Folder =>
+  (ins, c) => {
+    const xs = ins.filter(Boolean) as CT[];
+    if (xs.length === 0) c.fail('has no inputs');
+    return [elementwise(xs, xs[0].dtype, (...v) => v.reduce(f), c)];
+  };
 
 function intDiv(a: number, b: number, t: number, c: Ctx): number {
   if (isFloatType(t)) return a / b;
@@ -149,7 +182,10 @@ function intDiv(a: number, b: number, t: number, c: Ctx): number {
 function mod(a: number, b: number, t: number, c: Ctx): number {
   const fmod = c.A.int('fmod', 0);
   if (isFloatType(t) && !fmod) c.fail('Mod of floating-point values needs fmod=1 (ONNX)');
-  if (b === 0) { if (isFloatType(t)) return NaN; c.fail('integer Mod by zero while folding constants'); }
+  if (b === 0) {
+    if (isFloatType(t)) return NaN;
+    c.fail('integer Mod by zero while folding constants');
+  }
   const r = a % b; // C fmod: the sign of the dividend
   return fmod || r === 0 || Math.sign(r) === Math.sign(b) ? r : r + b;
 }
@@ -158,13 +194,23 @@ function cast(x: CT, to: number, c: Ctx): CT {
   const out = alloc(x.shape, c);
   for (let i = 0; i < out.length; i++) {
     const v = x.data[i];
-    if (to === BOOL) { out[i] = v !== 0 ? 1 : 0; continue; }
-    if (isFloatType(to)) { out[i] = fit(v, to, c.site); continue; }
+    if (to === BOOL) {
+      out[i] = v !== 0 ? 1 : 0;
+      continue;
+    }
+    if (isFloatType(to)) {
+      out[i] = fit(v, to, c.site);
+      continue;
+    }
     const tv = isFloatType(x.dtype) ? Math.trunc(v) : v;
     const [bits, signed] = INT_BITS[to] ?? c.fail(`Cast to type #${to} is not supported`);
-    const lo = signed ? -(2 ** (bits - 1)) : 0, hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+    const lo = signed ? -(2 ** (bits - 1)) : 0,
+      hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
     if (isFloatType(x.dtype) && !(tv >= lo && tv <= hi)) {
-      c.fail(`Cast of ${v} to a ${bits}-bit ${signed ? '' : 'un'}signed integer is out of range`, 'ONNX leaves this conversion undefined; clamp the value before the Cast');
+      c.fail(
+        `Cast of ${v} to a ${bits}-bit ${signed ? '' : 'un'}signed integer is out of range`,
+        'ONNX leaves this conversion undefined; clamp the value before the Cast',
+      );
     }
     out[i] = fit(tv, to, c.site);
   }
@@ -191,15 +237,30 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'sumsq' | 'l1' |
   const oi = out.length === 1 ? null : bIndex(x.shape, kept); // input element → its output slot
   const count = new Float64Array(out.length);
   for (let i = 0; i < x.data.length; i++) {
-    const v = x.data[i], o = oi ? oi[i] : 0;
+    const v = x.data[i],
+      o = oi ? oi[i] : 0;
     count[o]++;
     switch (kind) {
-      case 'sum': case 'mean': out[o] += v; break;
-      case 'sumsq': case 'l2': out[o] += v * v; break;
-      case 'l1': out[o] += Math.abs(v); break;
-      case 'max': out[o] = Math.max(out[o], v); break;
-      case 'min': out[o] = Math.min(out[o], v); break;
-      case 'prod': out[o] *= v; break;
+      case 'sum':
+      case 'mean':
+        out[o] += v;
+        break;
+      case 'sumsq':
+      case 'l2':
+        out[o] += v * v;
+        break;
+      case 'l1':
+        out[o] += Math.abs(v);
+        break;
+      case 'max':
+        out[o] = Math.max(out[o], v);
+        break;
+      case 'min':
+        out[o] = Math.min(out[o], v);
+        break;
+      case 'prod':
+        out[o] *= v;
+        break;
     }
   }
   for (let o = 0; o < out.length; o++) {
@@ -213,17 +274,25 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'sumsq' | 'l1' |
 
 function transpose(x: CT, perm: number[], c: Ctx): CT {
   const s = x.shape;
-  if (perm.length !== s.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) c.fail(`bad Transpose perm [${perm}] for rank ${s.length}`);
+  if (perm.length !== s.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+    c.fail(`bad Transpose perm [${perm}] for rank ${s.length}`);
   const shape = perm.map((p) => s[p]);
-  const inStr: number[] = []; let st = 1;
-  for (let i = s.length - 1; i >= 0; i--) { inStr[i] = st; st *= s[i]; }
+  const inStr: number[] = [];
+  let st = 1;
+  for (let i = s.length - 1; i >= 0; i--) {
+    inStr[i] = st;
+    st *= s[i];
+  }
   const out = alloc(shape, c);
   const idx = new Array(perm.length).fill(0);
   for (let k = 0; k < out.length; k++) {
     let off = 0;
     for (let i = 0; i < perm.length; i++) off += idx[i] * inStr[perm[i]];
     out[k] = x.data[off];
-    for (let i = perm.length - 1; i >= 0; i--) { if (++idx[i] < shape[i]) break; idx[i] = 0; }
+    for (let i = perm.length - 1; i >= 0; i--) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
   }
   return mk(x.dtype, shape, out);
 }
@@ -232,14 +301,21 @@ function transpose(x: CT, perm: number[], c: Ctx): CT {
 function pick(x: CT, sel: number[][], c: Ctx): CT {
   const shape = sel.map((s) => s.length);
   const out = alloc(shape, c);
-  const str: number[] = []; let st = 1;
-  for (let i = x.shape.length - 1; i >= 0; i--) { str[i] = st; st *= x.shape[i]; }
+  const str: number[] = [];
+  let st = 1;
+  for (let i = x.shape.length - 1; i >= 0; i--) {
+    str[i] = st;
+    st *= x.shape[i];
+  }
   const idx = new Array(shape.length).fill(0);
   for (let k = 0; k < out.length; k++) {
     let off = 0;
     for (let i = 0; i < shape.length; i++) off += sel[i][idx[i]] * str[i];
     out[k] = x.data[off];
-    for (let i = shape.length - 1; i >= 0; i--) { if (++idx[i] < shape[i]) break; idx[i] = 0; }
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
   }
   return mk(x.dtype, shape, out);
 }
@@ -249,18 +325,27 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Slice by the ONNX rules: negative starts/ends count from the end, clamped per step's sign. */
 function slice(ins: (CT | undefined)[], c: Ctx): CT {
   const x = need(ins[0], 'data', c);
-  const starts = ints(need(ins[1], 'starts', c)), ends = ints(need(ins[2], 'ends', c));
+  const starts = ints(need(ins[1], 'starts', c)),
+    ends = ints(need(ins[2], 'ends', c));
   const r = x.shape.length;
   const axes = ins[3] ? ints(ins[3]).map((a) => axisOf(a, r, c)) : starts.map((_, i) => i);
   const steps = ins[4] ? ints(ins[4]) : starts.map(() => 1);
   if (new Set(axes).size !== axes.length) c.fail('Slice repeats an axis');
   const sel = x.shape.map((d) => range(d));
   axes.forEach((ax, i) => {
-    const d = x.shape[ax], step = steps[i];
+    const d = x.shape[ax],
+      step = steps[i];
     if (!step) c.fail('Slice step 0');
     const norm = (p: number) => (p < 0 ? p + d : p);
-    let b = norm(starts[i]), e = norm(ends[i]);
-    if (step > 0) { b = Math.min(Math.max(b, 0), d); e = Math.min(Math.max(e, 0), d); } else { b = Math.min(Math.max(b, 0), d - 1); e = Math.min(Math.max(e, -1), d - 1); }
+    let b = norm(starts[i]),
+      e = norm(ends[i]);
+    if (step > 0) {
+      b = Math.min(Math.max(b, 0), d);
+      e = Math.min(Math.max(e, 0), d);
+    } else {
+      b = Math.min(Math.max(b, 0), d - 1);
+      e = Math.min(Math.max(e, -1), d - 1);
+    }
     const list: number[] = [];
     for (let p = b; step > 0 ? p < e : p > e; p += step) list.push(p);
     sel[ax] = list;
@@ -277,7 +362,8 @@ function gather(data: CT, idx: CT, c: Ctx): CT {
     return k;
   });
   const shape = [...data.shape.slice(0, ax), ...idx.shape, ...data.shape.slice(ax + 1)];
-  const inner = numel(data.shape.slice(ax + 1)), outer = numel(data.shape.slice(0, ax));
+  const inner = numel(data.shape.slice(ax + 1)),
+    outer = numel(data.shape.slice(0, ax));
   const out = alloc(shape, c);
   let k = 0;
   for (let o = 0; o < outer; o++) for (const id of ids) for (let j = 0; j < inner; j++) out[k++] = data.data[(o * d + id) * inner + j];
@@ -286,7 +372,8 @@ function gather(data: CT, idx: CT, c: Ctx): CT {
 
 function reshapeTo(x: CT, want: number[], allowzero: boolean, c: Ctx): number[] {
   const shape = want.map((d, i) => (d === 0 && !allowzero ? x.shape[i] : d));
-  if (shape.some((d) => d === undefined || d < -1) || shape.filter((d) => d === -1).length > 1) c.fail(`bad Reshape target [${want}] for [${x.shape}]`);
+  if (shape.some((d) => d === undefined || d < -1) || shape.filter((d) => d === -1).length > 1)
+    c.fail(`bad Reshape target [${want}] for [${x.shape}]`);
   const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
   const full = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.data.length / known) : d));
   if (!full.every((d) => Number.isInteger(d) && d >= 0) || numel(full) !== x.data.length) c.fail(`cannot reshape [${x.shape}] to [${want}]`);
@@ -306,26 +393,35 @@ function unsqueezeShape(s: number[], axes: number[], c: Ctx): number[] {
 function concat(xs: CT[], c: Ctx): CT {
   const r = xs[0].shape.length;
   const ax = axisOf(c.A.int('axis'), r, c);
-  for (const x of xs) if (x.shape.length !== r || x.shape.some((d, i) => i !== ax && d !== xs[0].shape[i])) c.fail(`Concat operand [${x.shape}] does not match [${xs[0].shape}] off axis ${ax}`);
+  for (const x of xs)
+    if (x.shape.length !== r || x.shape.some((d, i) => i !== ax && d !== xs[0].shape[i]))
+      c.fail(`Concat operand [${x.shape}] does not match [${xs[0].shape}] off axis ${ax}`);
   const shape = xs[0].shape.slice();
   shape[ax] = xs.reduce((p, x) => p + x.shape[ax], 0);
   const out = alloc(shape, c);
   const outer = numel(shape.slice(0, ax));
   let k = 0;
-  for (let o = 0; o < outer; o++) for (const x of xs) { const w = numel(x.shape.slice(ax)); for (let j = 0; j < w; j++) out[k++] = x.data[o * w + j]; }
+  for (let o = 0; o < outer; o++)
+    for (const x of xs) {
+      const w = numel(x.shape.slice(ax));
+      for (let j = 0; j < w; j++) out[k++] = x.data[o * w + j];
+    }
   return mk(xs[0].dtype, shape, out);
 }
 
 function matmul(a: CT, b: CT, c: Ctx): CT {
-  if (a.shape.length !== 2 && a.shape.length !== 1 || b.shape.length !== 2) c.fail('folding MatMul of constants supports [M,K]×[K,N] only');
-  const M = a.shape.length === 2 ? a.shape[0] : 1, K = a.shape.at(-1)!, N = b.shape[1];
+  if ((a.shape.length !== 2 && a.shape.length !== 1) || b.shape.length !== 2) c.fail('folding MatMul of constants supports [M,K]×[K,N] only');
+  const M = a.shape.length === 2 ? a.shape[0] : 1,
+    K = a.shape.at(-1)!,
+    N = b.shape[1];
   if (b.shape[0] !== K) c.fail(`MatMul shapes [${a.shape}] × [${b.shape}] do not fit`);
   const out = alloc(a.shape.length === 2 ? [M, N] : [N], c);
-  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s += a.data[m * K + k] * b.data[k * N + n];
-    out[m * N + n] = fit(s, a.dtype, c.site);
-  }
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a.data[m * K + k] * b.data[k * N + n];
+      out[m * N + n] = fit(s, a.dtype, c.site);
+    }
   return mk(a.dtype, a.shape.length === 2 ? [M, N] : [N], out);
 }
 
@@ -383,7 +479,8 @@ export const FOLD: Record<string, Folder> = {
   ReduceL1: (ins, c) => reduce('l1', ins, c),
   ReduceL2: (ins, c) => reduce('l2', ins, c),
   Shape: ([x], c) => {
-    const s = need(x, 'data', c).shape, r = s.length;
+    const s = need(x, 'data', c).shape,
+      r = s.length;
     const cl = (p: number) => Math.min(Math.max(p < 0 ? p + r : p, 0), r);
     const sl = s.slice(cl(c.A.int('start', 0)), cl(c.A.int('end', r)));
     return [mk(INT64, [sl.length], Float64Array.from(sl))];
@@ -392,82 +489,131 @@ export const FOLD: Record<string, Folder> = {
   Gather: ([d, i], c) => [gather(need(d, 'data', c), need(i, 'indices', c), c)],
   Slice: (ins, c) => [slice(ins, c)],
   Concat: (ins, c) => [concat(ins.filter(Boolean) as CT[], c)],
-  Reshape: ([x, s], c) => { const X = need(x, 'data', c); return [mk(X.dtype, reshapeTo(X, ints(need(s, 'shape', c)), !!c.A.int('allowzero', 0), c), X.data)]; },
+  Reshape: ([x, s], c) => {
+    const X = need(x, 'data', c);
+    return [mk(X.dtype, reshapeTo(X, ints(need(s, 'shape', c)), !!c.A.int('allowzero', 0), c), X.data)];
+  },
   Flatten: ([x], c) => {
-    const X = need(x, 'input', c), r = X.shape.length;
-    const a = c.A.int('axis', 1), ax = a < 0 ? a + r : a;
+    const X = need(x, 'input', c),
+      r = X.shape.length;
+    const a = c.A.int('axis', 1),
+      ax = a < 0 ? a + r : a;
     if (ax < 0 || ax > r) c.fail(`Flatten axis ${a} is out of range for rank ${r}`);
     return [mk(X.dtype, [numel(X.shape.slice(0, ax)), numel(X.shape.slice(ax))], X.data)];
   },
-  Unsqueeze: ([x, a], c) => { const X = need(x, 'data', c); return [mk(X.dtype, unsqueezeShape(X.shape, c.opset >= 13 ? ints(need(a, 'axes', c)) : (c.A.ints('axes') ?? []), c), X.data)]; },
+  Unsqueeze: ([x, a], c) => {
+    const X = need(x, 'data', c);
+    return [mk(X.dtype, unsqueezeShape(X.shape, c.opset >= 13 ? ints(need(a, 'axes', c)) : (c.A.ints('axes') ?? []), c), X.data)];
+  },
   Squeeze: ([x, a], c) => {
-    const X = need(x, 'data', c), r = X.shape.length;
+    const X = need(x, 'data', c),
+      r = X.shape.length;
     const given = c.opset >= 13 ? (a ? ints(a) : []) : (c.A.ints('axes') ?? []);
     const ax = given.length ? given.map((v) => axisOf(v, r, c)) : X.shape.flatMap((d, i) => (d === 1 ? [i] : []));
     for (const v of ax) if (X.shape[v] !== 1) c.fail(`cannot squeeze axis ${v} of size ${X.shape[v]}`);
-    return [mk(X.dtype, X.shape.filter((_, i) => !ax.includes(i)), X.data)];
+    return [
+      mk(
+        X.dtype,
+        X.shape.filter((_, i) => !ax.includes(i)),
+        X.data,
+      ),
+    ];
   },
-  Transpose: ([x], c) => { const X = need(x, 'data', c); return [transpose(X, c.A.ints('perm') ?? X.shape.map((_, i) => X.shape.length - 1 - i), c)]; },
+  Transpose: ([x], c) => {
+    const X = need(x, 'data', c);
+    return [transpose(X, c.A.ints('perm') ?? X.shape.map((_, i) => X.shape.length - 1 - i), c)];
+  },
   Expand: ([x, s], c) => {
     const X = need(x, 'input', c);
     const shape = broadcastShapes(X.shape, ints(need(s, 'shape', c)));
     if (!shape) c.fail(`cannot expand [${X.shape}] to [${ints(s)}]`);
-    const out = alloc(shape!, c), idx = bIndex(shape!, X.shape);
+    const out = alloc(shape!, c),
+      idx = bIndex(shape!, X.shape);
     for (let i = 0; i < out.length; i++) out[i] = X.data[idx[i]];
     return [mk(X.dtype, shape!, out)];
   },
   Tile: ([x, r], c) => {
-    const X = need(x, 'input', c), reps = ints(need(r, 'repeats', c));
+    const X = need(x, 'input', c),
+      reps = ints(need(r, 'repeats', c));
     if (reps.length !== X.shape.length || reps.some((k) => k < 0)) c.fail(`Tile repeats [${reps}] do not fit rank ${X.shape.length}`);
-    return [pick(X, X.shape.map((d, i) => range(d * reps[i]).map((p) => p % d)), c)];
+    return [
+      pick(
+        X,
+        X.shape.map((d, i) => range(d * reps[i]).map((p) => p % d)),
+        c,
+      ),
+    ];
   },
   Range: ([s, l, d], c) => {
-    const a = need(s, 'start', c).data[0], lim = need(l, 'limit', c).data[0], dl = need(d, 'delta', c).data[0];
+    const a = need(s, 'start', c).data[0],
+      lim = need(l, 'limit', c).data[0],
+      dl = need(d, 'delta', c).data[0];
     if (!dl) c.fail('Range with delta 0');
     const n = Math.max(Math.ceil((lim - a) / dl), 0);
     checkedNumel([n], c.site);
-    return [mk(s!.dtype, [n], Float64Array.from({ length: n }, (_, i) => fit(a + i * dl, s!.dtype, c.site)))];
+    return [
+      mk(
+        s!.dtype,
+        [n],
+        Float64Array.from({ length: n }, (_, i) => fit(a + i * dl, s!.dtype, c.site)),
+      ),
+    ];
   },
   ConstantOfShape: ([s], c) => {
     const shape = ints(need(s, 'shape', c));
     const t = c.A.tensor('value');
     const dtype = t?.dataType ?? FLOAT;
-    const v = t ? Number((t.floatData?.[0] ?? t.int32Data?.[0] ?? t.int64Data?.[0] ?? t.doubleData?.[0]) ?? rawScalar(t.rawData, dtype)) : 0;
+    const v = t ? Number(t.floatData?.[0] ?? t.int32Data?.[0] ?? t.int64Data?.[0] ?? t.doubleData?.[0] ?? rawScalar(t.rawData, dtype)) : 0;
     return [mk(dtype, shape, alloc(shape, c).fill(v))];
   },
   CumSum: ([x, a], c) => {
     const X = need(x, 'x', c);
     const ax = axisOf(need(a, 'axis', c).data[0], X.shape.length, c);
-    const excl = c.A.int('exclusive', 0), rev = c.A.int('reverse', 0);
-    const inner = numel(X.shape.slice(ax + 1)), outer = numel(X.shape.slice(0, ax)), K = X.shape[ax];
+    const excl = c.A.int('exclusive', 0),
+      rev = c.A.int('reverse', 0);
+    const inner = numel(X.shape.slice(ax + 1)),
+      outer = numel(X.shape.slice(0, ax)),
+      K = X.shape[ax];
     const out = alloc(X.shape, c);
-    for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) {
-      let acc = 0;
-      for (let q = 0; q < K; q++) {
-        const k = rev ? K - 1 - q : q, at = (o * K + k) * inner + j;
-        if (excl) { out[at] = fit(acc, X.dtype, c.site); acc += X.data[at]; } else { acc += X.data[at]; out[at] = fit(acc, X.dtype, c.site); }
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        let acc = 0;
+        for (let q = 0; q < K; q++) {
+          const k = rev ? K - 1 - q : q,
+            at = (o * K + k) * inner + j;
+          if (excl) {
+            out[at] = fit(acc, X.dtype, c.site);
+            acc += X.data[at];
+          } else {
+            acc += X.data[at];
+            out[at] = fit(acc, X.dtype, c.site);
+          }
+        }
       }
-    }
     return [mk(X.dtype, X.shape, out)];
   },
   Softmax: ([x], c) => {
     const X = need(x, 'input', c);
     if (c.opset < 13) c.fail('folding Softmax before opset 13 (a 2-D coerced axis) is not supported');
     const ax = axisOf(c.A.int('axis', -1), X.shape.length, c);
-    const inner = numel(X.shape.slice(ax + 1)), outer = numel(X.shape.slice(0, ax)), K = X.shape[ax];
+    const inner = numel(X.shape.slice(ax + 1)),
+      outer = numel(X.shape.slice(0, ax)),
+      K = X.shape[ax];
     const out = alloc(X.shape, c);
-    for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) {
-      const at = (k: number) => (o * K + k) * inner + j;
-      // As runtimes compute it in the element type: e = exp(x − max) rounded, the sum rounded once,
-      // each e / sum rounded (a checkpoint's lower bounds fold to the same values this way).
-      const f = (v: number) => fit(v, X.dtype, c.site);
-      let m = -Infinity, s = 0;
-      for (let k = 0; k < K; k++) m = Math.max(m, X.data[at(k)]);
-      const e = Array.from({ length: K }, (_, k) => f(Math.exp(f(X.data[at(k)] - m))));
-      for (let k = 0; k < K; k++) s += e[k];
-      s = f(s);
-      for (let k = 0; k < K; k++) out[at(k)] = f(e[k] / s);
-    }
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        const at = (k: number) => (o * K + k) * inner + j;
+        // As runtimes compute it in the element type: e = exp(x − max) rounded, the sum rounded once,
+        // each e / sum rounded (a checkpoint's lower bounds fold to the same values this way).
+        const f = (v: number) => fit(v, X.dtype, c.site);
+        let m = -Infinity,
+          s = 0;
+        for (let k = 0; k < K; k++) m = Math.max(m, X.data[at(k)]);
+        const e = Array.from({ length: K }, (_, k) => f(Math.exp(f(X.data[at(k)] - m))));
+        for (let k = 0; k < K; k++) s += e[k];
+        s = f(s);
+        for (let k = 0; k < K; k++) out[at(k)] = f(e[k] / s);
+      }
     return [mk(X.dtype, X.shape, out)];
   },
   MatMul: ([a, b], c) => [matmul(need(a, 'A', c), need(b, 'B', c), c)],
@@ -477,13 +623,21 @@ function rawScalar(raw: Uint8Array | null | undefined, dtype: number): number {
   if (!raw || raw.length === 0) return 0;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (dtype) {
-    case FLOAT: return dv.getFloat32(0, true);
-    case DOUBLE: return dv.getFloat64(0, true);
-    case INT64: return Number(dv.getBigInt64(0, true));
-    case INT32: return dv.getInt32(0, true);
-    case INT8: return dv.getInt8(0);
-    case UINT8: case BOOL: return dv.getUint8(0);
-    default: return 0;
+    case FLOAT:
+      return dv.getFloat32(0, true);
+    case DOUBLE:
+      return dv.getFloat64(0, true);
+    case INT64:
+      return Number(dv.getBigInt64(0, true));
+    case INT32:
+      return dv.getInt32(0, true);
+    case INT8:
+      return dv.getInt8(0);
+    case UINT8:
+    case BOOL:
+      return dv.getUint8(0);
+    default:
+      return 0;
   }
 }
 
@@ -492,8 +646,13 @@ export function foldNode(node: NodeProto, ins: (CT | undefined)[], opset: number
   const f = FOLD[node.opType ?? ''];
   if (!f) return undefined;
   const c: Ctx = {
-    node, opset, site, A: readAttrs(node),
-    fail: (msg, hint) => { throw new TritError(msg, site, hint); },
+    node,
+    opset,
+    site,
+    A: readAttrs(node),
+    fail: (msg, hint) => {
+      throw new TritError(msg, site, hint);
+    },
   };
   return f(ins, c);
 }

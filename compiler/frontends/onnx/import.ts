@@ -10,20 +10,74 @@ import { TritError } from '../../../common/errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';
-import { attrs, checkedNumel, decodeModel, defaultOpset, isIntType, readTensor, toNum, typeName, type ExternalReader, type NodeProto } from './proto.js';
+import {
+  attrs,
+  checkedNumel,
+  decodeModel,
+  defaultOpset,
+  isIntType,
+  readTensor,
+  toNum,
+  typeName,
+  type ExternalReader,
+  type NodeProto,
+} from './proto.js';
 import { maxAbs } from '../../util/minmax.js';
 import { FOLD, foldNode, FLOAT, INT64, isFloatType, type CT } from './fold.js';
 
 /** Every ONNX op type the importer reads on values that depend on the input. */
 export const SUPPORTED_OPS = [
-  'Abs', 'Add', 'ArgMax', 'Cast', 'Clip', 'Concat', 'Constant', 'ConstantOfShape', 'CumSum', 'DequantizeLinear', 'Div',
-  'Dropout', 'Exp', 'Flatten', 'Gather', 'Gemm', 'Identity', 'LayerNormalization', 'MatMul', 'MatMulInteger', 'Max', 'Min',
-  'Mul', 'Neg', 'Pow', 'QuantizeLinear', 'Reciprocal', 'ReduceMax', 'ReduceMean', 'ReduceSum', 'ReduceSumSquare', 'Relu',
-  'Reshape', 'Round', 'Shape', 'Sigmoid', 'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
+  'Abs',
+  'Add',
+  'ArgMax',
+  'Cast',
+  'Clip',
+  'Concat',
+  'Constant',
+  'ConstantOfShape',
+  'CumSum',
+  'DequantizeLinear',
+  'Div',
+  'Dropout',
+  'Exp',
+  'Flatten',
+  'Gather',
+  'Gemm',
+  'Identity',
+  'LayerNormalization',
+  'MatMul',
+  'MatMulInteger',
+  'Max',
+  'Min',
+  'Mul',
+  'Neg',
+  'Pow',
+  'QuantizeLinear',
+  'Reciprocal',
+  'ReduceMax',
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceSumSquare',
+  'Relu',
+  'Reshape',
+  'Round',
+  'Shape',
+  'Sigmoid',
+  'Slice',
+  'Softmax',
+  'Split',
+  'Sqrt',
+  'Squeeze',
+  'Sub',
+  'Tanh',
+  'Transpose',
+  'Unsqueeze',
 ] as const;
 
 /** Ops the importer evaluates only when every input is a constant (shape arithmetic, quantizers). */
-export const CONSTANT_ONLY_OPS = Object.keys(FOLD).filter((op) => !(SUPPORTED_OPS as readonly string[]).includes(op)).sort();
+export const CONSTANT_ONLY_OPS = Object.keys(FOLD)
+  .filter((op) => !(SUPPORTED_OPS as readonly string[]).includes(op))
+  .sort();
 
 /** Options for the import. */
 export interface ImportOptions {
@@ -55,12 +109,29 @@ class Importer {
   /** Values the float graph's nodes reference (never freed). */
   private referenced = new Set<string>();
 
-  constructor(private model: ReturnType<typeof decodeModel>, private opset: number, private file: string, private external?: ExternalReader) {
-    this.g = { name: model.graph!.name || 'model', inputs: [], consts: new Map(), nodes: [], outputs: [], states: [], meta: { opset: String(opset), producer: model.producerName ?? '' } };
+  constructor(
+    private model: ReturnType<typeof decodeModel>,
+    private opset: number,
+    private file: string,
+    private external?: ExternalReader,
+  ) {
+    this.g = {
+      name: model.graph!.name || 'model',
+      inputs: [],
+      consts: new Map(),
+      nodes: [],
+      outputs: [],
+      states: [],
+      meta: { opset: String(opset), producer: model.producerName ?? '' },
+    };
   }
 
   private site(tensor?: string) {
-    return { file: this.file, node: this.node ? this.node.name || `${this.node.opType} #${this.model.graph!.node!.indexOf(this.node)}` : undefined, tensor };
+    return {
+      file: this.file,
+      node: this.node ? this.node.name || `${this.node.opType} #${this.model.graph!.node!.indexOf(this.node)}` : undefined,
+      tensor,
+    };
   }
 
   private fail(msg: string, hint?: string, tensor?: string): never {
@@ -110,7 +181,8 @@ class Importer {
       const o = this.g.outputs.find((x) => x.name === `new_${i.name}` || x.name === `${i.name}_out`);
       if (!o || i.int) continue;
       const oi = this.info.get(o.value)!;
-      if (numel(oi.shape) !== numel(i.shape)) this.fail(`state '${i.name}' has shape [${i.shape}] but '${o.name}' has [${oi.shape}]`, 'a state output must have its input\'s shape', o.name);
+      if (numel(oi.shape) !== numel(i.shape))
+        this.fail(`state '${i.name}' has shape [${i.shape}] but '${o.name}' has [${oi.shape}]`, "a state output must have its input's shape", o.name);
       this.g.states.push({ input: i.name, output: o.name });
     }
   }
@@ -129,10 +201,15 @@ class Importer {
     const dom = n.domain && n.domain !== 'ai.onnx' ? ` of domain '${n.domain}'` : '';
     if (!dom && CONSTANT_ONLY_OPS.includes(n.opType ?? '')) {
       const runtime = (n.input ?? []).filter((x) => x && !this.g.consts.has(x));
-      this.fail(`op ${n.opType} is supported on constants only, and its input '${runtime[0]}' depends on the model's input`,
-        `trit evaluates ${n.opType} at compile time (shape arithmetic, weight quantizers); on run-time values it reads only: ${SUPPORTED_OPS.join(', ')}`);
+      this.fail(
+        `op ${n.opType} is supported on constants only, and its input '${runtime[0]}' depends on the model's input`,
+        `trit evaluates ${n.opType} at compile time (shape arithmetic, weight quantizers); on run-time values it reads only: ${SUPPORTED_OPS.join(', ')}`,
+      );
     }
-    this.fail(`op ${n.opType}${dom} is not supported`, `trit reads these standard ONNX ops: ${SUPPORTED_OPS.join(', ')}; and on constants also ${CONSTANT_ONLY_OPS.join(', ')}`);
+    this.fail(
+      `op ${n.opType}${dom} is not supported`,
+      `trit reads these standard ONNX ops: ${SUPPORTED_OPS.join(', ')}; and on constants also ${CONSTANT_ONLY_OPS.join(', ')}`,
+    );
   }
 
   private addConst(name: string, c: FConst, dtype = c.int ? INT64 : FLOAT): void {
@@ -150,7 +227,12 @@ class Importer {
   private tryFold(n: NodeProto, ins: string[], outs: string[]): boolean {
     const present = ins.filter(Boolean);
     if (present.length === 0 || !present.every((x) => this.g.consts.has(x)) || !FOLD[n.opType ?? '']) return false;
-    const r = foldNode(n, ins.map((x) => (x ? this.ct(x) : undefined)), this.opset, this.site(outs[0]));
+    const r = foldNode(
+      n,
+      ins.map((x) => (x ? this.ct(x) : undefined)),
+      this.opset,
+      this.site(outs[0]),
+    );
     if (!r) return false;
     r.forEach((t, i) => {
       if (!outs[i]) return;
@@ -182,8 +264,12 @@ class Importer {
     const name = out ?? this.fresh(this.node?.output?.[0] || op);
     checkedNumel(shape, this.site(name));
     const node: FNode = { out: name, op, inputs, attrs: a, shape, int, src: this.node?.name || this.node?.opType || op };
-    if (inputs.length > 0 && inputs.every((x) => this.g.consts.has(x)) ) {
-      const data = evalNode(node, inputs.map((x) => this.g.consts.get(x)!.data), inputs.map((x) => this.g.consts.get(x)!.shape));
+    if (inputs.length > 0 && inputs.every((x) => this.g.consts.has(x))) {
+      const data = evalNode(
+        node,
+        inputs.map((x) => this.g.consts.get(x)!.data),
+        inputs.map((x) => this.g.consts.get(x)!.shape),
+      );
       this.addConst(name, { shape, data, int });
       const big = inputs.reduce((p, x) => (numel(this.g.consts.get(x)!.shape) > numel(this.g.consts.get(p)!.shape) ? x : p));
       this.origin.set(name, this.origin.get(big) ?? big);
@@ -201,7 +287,7 @@ class Importer {
 
   private binary(op: FOp, x: string, y: string, out?: string): string {
     const s = broadcastShapes(this.shapeOf(x), this.shapeOf(y));
-    if (!s) this.fail(`operand shapes [${this.shapeOf(x)}] and [${this.shapeOf(y)}] do not broadcast`, 'the model\'s dimensions do not fit together');
+    if (!s) this.fail(`operand shapes [${this.shapeOf(x)}] and [${this.shapeOf(y)}] do not broadcast`, "the model's dimensions do not fit together");
     const int = op !== 'div' && op !== 'pow' && this.info.get(x)!.int && this.info.get(y)!.int;
     return this.emit(op, [x, y], {}, s!, int, out);
   }
@@ -219,7 +305,8 @@ class Importer {
   }
 
   private reshape(x: string, shape: number[], out?: string): string {
-    if (numel(shape) !== numel(this.shapeOf(x))) this.fail(`cannot reshape [${this.shapeOf(x)}] to [${shape}]`, 'the model\'s dimensions do not fit together');
+    if (numel(shape) !== numel(this.shapeOf(x)))
+      this.fail(`cannot reshape [${this.shapeOf(x)}] to [${shape}]`, "the model's dimensions do not fit together");
     return this.emit('reshape', [x], {}, shape, this.info.get(x)!.int, out);
   }
 
@@ -247,32 +334,62 @@ class Importer {
     for (const i of ins) if (i) this.shapeOf(i);
     if (this.tryFold(n, ins, outs)) return;
     switch (n.opType) {
-      case 'Identity': case 'Dropout': this.unary('identity', x, o, this.info.get(x)!.int); return;
-      case 'Add': this.binary('add', x, ins[1], o); return;
-      case 'Sub': this.binary('sub', x, ins[1], o); return;
-      case 'Mul': this.binary('mul', x, ins[1], o); return;
+      case 'Identity':
+      case 'Dropout':
+        this.unary('identity', x, o, this.info.get(x)!.int);
+        return;
+      case 'Add':
+        this.binary('add', x, ins[1], o);
+        return;
+      case 'Sub':
+        this.binary('sub', x, ins[1], o);
+        return;
+      case 'Mul':
+        this.binary('mul', x, ins[1], o);
+        return;
       case 'Div': {
         // ONNX integer Div truncates toward zero.
         if (this.info.get(x)!.int && this.info.get(ins[1])!.int) this.unary('trunc', this.binary('div', x, ins[1]), o, true);
         else this.binary('div', x, ins[1], o);
         return;
       }
-      case 'Max': case 'Min': {
+      case 'Max':
+      case 'Min': {
         let v = x;
         for (let k = 1; k < ins.length; k++) v = this.binary(n.opType === 'Max' ? 'max' : 'min', v, ins[k], k === ins.length - 1 ? o : undefined);
         if (ins.length === 1) this.unary('identity', x, o);
         return;
       }
-      case 'Pow': this.binary('pow', x, ins[1], o); return;
-      case 'Neg': this.unary('neg', x, o, this.info.get(x)!.int); return;
-      case 'Abs': this.unary('abs', x, o, this.info.get(x)!.int); return;
-      case 'Sqrt': this.unary('sqrt', x, o); return;
-      case 'Reciprocal': this.unary('recip', x, o); return;
-      case 'Sigmoid': this.unary('sigmoid', x, o); return;
-      case 'Tanh': this.unary('tanh', x, o); return;
-      case 'Exp': this.unary('exp', x, o); return;
-      case 'Relu': this.unary('relu', x, o, this.info.get(x)!.int); return;
-      case 'Round': this.unary('round', x, o, true); return;
+      case 'Pow':
+        this.binary('pow', x, ins[1], o);
+        return;
+      case 'Neg':
+        this.unary('neg', x, o, this.info.get(x)!.int);
+        return;
+      case 'Abs':
+        this.unary('abs', x, o, this.info.get(x)!.int);
+        return;
+      case 'Sqrt':
+        this.unary('sqrt', x, o);
+        return;
+      case 'Reciprocal':
+        this.unary('recip', x, o);
+        return;
+      case 'Sigmoid':
+        this.unary('sigmoid', x, o);
+        return;
+      case 'Tanh':
+        this.unary('tanh', x, o);
+        return;
+      case 'Exp':
+        this.unary('exp', x, o);
+        return;
+      case 'Relu':
+        this.unary('relu', x, o, this.info.get(x)!.int);
+        return;
+      case 'Round':
+        this.unary('round', x, o, true);
+        return;
       case 'Clip': {
         const lo = ins[1] ? this.constOf(ins[1], 'Clip min').data[0] : -Infinity;
         const hi = ins[2] ? this.constOf(ins[2], 'Clip max').data[0] : Infinity;
@@ -286,10 +403,16 @@ class Importer {
         this.unary(int && !this.info.get(x)!.int ? 'trunc' : 'identity', x, o, int || this.info.get(x)!.int);
         return;
       }
-      case 'ReduceMean': case 'ReduceSum': case 'ReduceMax': case 'ReduceSumSquare': {
+      case 'ReduceMean':
+      case 'ReduceSum':
+      case 'ReduceMax':
+      case 'ReduceSumSquare': {
         const axesFromInput = n.opType === 'ReduceSum' || this.opset >= 18;
         const axes = axesFromInput ? (ins[1] ? Array.from(this.constOf(ins[1], 'axes').data) : undefined) : A.ints('axes');
-        if (A.int('noop_with_empty_axes', 0) && (!axes || axes.length === 0)) { this.unary('identity', x, o); return; }
+        if (A.int('noop_with_empty_axes', 0) && (!axes || axes.length === 0)) {
+          this.unary('identity', x, o);
+          return;
+        }
         const keep = A.int('keepdims', 1) === 1;
         let v = x;
         if (n.opType === 'ReduceSumSquare') v = this.binary('mul', x, x);
@@ -316,9 +439,12 @@ class Importer {
         this.binary('div', e, this.reduce('reduce_sum', e, [ax], true), o);
         return;
       }
-      case 'MatMul': case 'MatMulInteger': {
+      case 'MatMul':
+      case 'MatMulInteger': {
         if (n.opType === 'MatMulInteger') {
-          for (const z of [ins[2], ins[3]]) if (z && this.constOf(z, 'zero point').data.some((v) => v !== 0)) this.fail('MatMulInteger with a nonzero zero point is not supported', 'use symmetric int8 quantization (zero point 0)');
+          for (const z of [ins[2], ins[3]])
+            if (z && this.constOf(z, 'zero point').data.some((v) => v !== 0))
+              this.fail('MatMulInteger with a nonzero zero point is not supported', 'use symmetric int8 quantization (zero point 0)');
         }
         this.matmul(x, ins[1], o);
         return;
@@ -328,7 +454,8 @@ class Importer {
         let b = ins[1];
         if (A.int('transB', 0)) b = this.transpose(b, [1, 0]);
         let v = this.matmul(x, b, ins[2] || A.float('alpha', 1) !== 1 ? undefined : o);
-        const alpha = A.float('alpha', 1), beta = A.float('beta', 1);
+        const alpha = A.float('alpha', 1),
+          beta = A.float('beta', 1);
         if (alpha !== 1) v = this.binary('mul', v, this.scalar(alpha), ins[2] ? undefined : o);
         if (ins[2]) this.binary('add', v, beta === 1 ? ins[2] : this.binary('mul', ins[2], this.scalar(beta)), o);
         return;
@@ -336,8 +463,13 @@ class Importer {
       case 'DequantizeLinear': {
         const s = this.shapeOf(x);
         const ax = this.axis(A.int('axis', 1), Math.max(s.length, 1));
-        const align = (t: string) => (this.shapeOf(t).length === 1 && s.length > 1 && this.shapeOf(t)[0] !== 1
-          ? this.reshape(t, s.map((d, i) => (i === ax ? d : 1))) : t);
+        const align = (t: string) =>
+          this.shapeOf(t).length === 1 && s.length > 1 && this.shapeOf(t)[0] !== 1
+            ? this.reshape(
+                t,
+                s.map((d, i) => (i === ax ? d : 1)),
+              )
+            : t;
         let v = x;
         if (ins[2]) v = this.binary('sub', v, align(ins[2]));
         this.binary('mul', v, align(ins[1]), o);
@@ -363,12 +495,13 @@ class Importer {
         const r = this.unary('rsqrt', this.binary('add', v, this.scalar(eps)));
         let y = this.binary('mul', this.binary('mul', d, r), ins[1], ins[2] ? undefined : o);
         if (ins[2]) y = this.binary('add', y, ins[2], o);
-        if (outs.length > 1 && outs.slice(1).some(Boolean)) this.fail('LayerNormalization\'s Mean/InvStdDev outputs are not supported');
+        if (outs.length > 1 && outs.slice(1).some(Boolean)) this.fail("LayerNormalization's Mean/InvStdDev outputs are not supported");
         return;
       }
       case 'Gather': {
         const ax = this.axis(A.int('axis', 0), this.shapeOf(x).length);
-        const ds = this.shapeOf(x), is = this.shapeOf(ins[1]);
+        const ds = this.shapeOf(x),
+          is = this.shapeOf(ins[1]);
         if (ax === 0) {
           this.emit('gather', [x, ins[1]], {}, [...is, ...ds.slice(1)], this.info.get(x)!.int, o);
           return;
@@ -396,13 +529,18 @@ class Importer {
         this.reshape(x, [numel(s.slice(0, ax)), numel(s.slice(ax))], o);
         return;
       }
-      case 'Squeeze': case 'Unsqueeze': {
+      case 'Squeeze':
+      case 'Unsqueeze': {
         const s = this.shapeOf(x);
         const axes = ins[1] ? Array.from(this.constOf(ins[1], 'axes').data) : (A.ints('axes') ?? []);
         if (n.opType === 'Squeeze') {
           const ax = axes.length ? axes.map((a) => this.axis(a, s.length)) : s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
           for (const a of ax) if (s[a] !== 1) this.fail(`cannot squeeze axis ${a} of size ${s[a]}`);
-          this.reshape(x, s.filter((_, i) => !ax.includes(i)), o);
+          this.reshape(
+            x,
+            s.filter((_, i) => !ax.includes(i)),
+            o,
+          );
         } else {
           const r = s.length + axes.length;
           const ax = axes.map((a) => (a < 0 ? a + r : a));
@@ -424,7 +562,8 @@ class Importer {
           if (steps[i] !== 1) this.fail('Slice with a step other than 1 is not supported');
           const ax = this.axis(a, s.length);
           const clampI = (p: number) => Math.min(Math.max(p < 0 ? p + s[ax] : p, 0), s[ax]);
-          const b = clampI(starts[i]), e = clampI(ends[i]);
+          const b = clampI(starts[i]),
+            e = clampI(ends[i]);
           if (e <= b) this.fail(`Slice selects nothing on axis ${ax}`);
           v = this.slice(v, ax, b, e, i === axes.length - 1 ? o : undefined);
         });
@@ -442,7 +581,10 @@ class Importer {
         }
         if (sizes.reduce((p, q) => p + q, 0) !== s[ax]) this.fail(`split sizes ${sizes} do not sum to ${s[ax]}`);
         let at = 0;
-        sizes.forEach((len, i) => { this.slice(x, ax, at, at + len, outs[i]); at += len; });
+        sizes.forEach((len, i) => {
+          this.slice(x, ax, at, at + len, outs[i]);
+          at += len;
+        });
         return;
       }
       case 'Concat': {
@@ -453,9 +595,17 @@ class Importer {
         shape[ax] = parts.reduce((p, q) => p + this.shapeOf(q)[ax], 0);
         for (const p of parts) {
           const ps = this.shapeOf(p);
-          if (ps.length !== s0.length || ps.some((d, i) => i !== ax && d !== s0[i])) this.fail(`Concat operand [${ps}] does not match [${s0}] off axis ${ax}`);
+          if (ps.length !== s0.length || ps.some((d, i) => i !== ax && d !== s0[i]))
+            this.fail(`Concat operand [${ps}] does not match [${s0}] off axis ${ax}`);
         }
-        this.emit('concat', parts, { axis: ax }, shape, parts.every((p) => this.info.get(p)!.int), o);
+        this.emit(
+          'concat',
+          parts,
+          { axis: ax },
+          shape,
+          parts.every((p) => this.info.get(p)!.int),
+          o,
+        );
         return;
       }
       case 'Transpose': {
@@ -466,17 +616,36 @@ class Importer {
       }
       case 'Constant': {
         const t = A.tensor('value');
-        if (t) { const r = readTensor(t, { file: this.file, tensor: o }, this.external); this.addConst(o, { shape: r.dims, data: r.data, int: r.int }, r.dtype); return; }
+        if (t) {
+          const r = readTensor(t, { file: this.file, tensor: o }, this.external);
+          this.addConst(o, { shape: r.dims, data: r.data, int: r.int }, r.dtype);
+          return;
+        }
         const a = n.attribute?.[0];
         if (!a) this.fail('Constant has no value');
-        if (a!.name === 'value_float') { this.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false }); return; }
-        if (a!.name === 'value_int') { this.addConst(o, { shape: [], data: Float64Array.of(toNum(a!.i)), int: true }); return; }
-        if (a!.name === 'value_floats') { const v = a!.floats ?? []; this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: false }); return; }
-        if (a!.name === 'value_ints') { const v = (a!.ints ?? []).map(toNum); this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: true }); return; }
+        if (a!.name === 'value_float') {
+          this.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false });
+          return;
+        }
+        if (a!.name === 'value_int') {
+          this.addConst(o, { shape: [], data: Float64Array.of(toNum(a!.i)), int: true });
+          return;
+        }
+        if (a!.name === 'value_floats') {
+          const v = a!.floats ?? [];
+          this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: false });
+          return;
+        }
+        if (a!.name === 'value_ints') {
+          const v = (a!.ints ?? []).map(toNum);
+          this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: true });
+          return;
+        }
         this.fail(`Constant attribute '${a!.name}' is not supported`);
         return;
       }
-      case 'Shape': { // a run-time value's shape is static: fold it as ONNX defines Shape
+      case 'Shape': {
+        // a run-time value's shape is static: fold it as ONNX defines Shape
         const [t] = foldNode(n, [{ dtype: this.info.get(x)!.dtype, shape: this.shapeOf(x), data: new Float64Array(0) }], this.opset, this.site(o))!;
         this.addConst(o, { shape: t.shape, data: t.data, int: true }, INT64);
         return;
@@ -511,30 +680,47 @@ class Importer {
 
   /** x[.., K] · B[K, N]: ternary when B is a constant taking only {−c, 0, +c}. */
   private matmul(x: string, b: string, out?: string): string {
-    const xs = this.shapeOf(x), bs = this.shapeOf(b);
-    if (bs.length !== 2 || xs.at(-1) !== bs[0]) this.fail(`MatMul shapes [${xs}] × [${bs}] do not fit`, 'the model\'s dimensions do not fit together');
+    const xs = this.shapeOf(x),
+      bs = this.shapeOf(b);
+    if (bs.length !== 2 || xs.at(-1) !== bs[0]) this.fail(`MatMul shapes [${xs}] × [${bs}] do not fit`, "the model's dimensions do not fit together");
     const shape = [...xs.slice(0, -1), bs[1]];
     const B = this.g.consts.get(b);
     if (!B) {
       if (this.g.consts.has(x)) this.fail('MatMul with a constant left operand is not supported', 'put the weight on the right: y = x · W');
-      this.fail(`MatMul of two activations ('${x}' × '${b}') is not addition-only`, 'trit compiles matrix layers whose weights are constant and ternary');
+      this.fail(
+        `MatMul of two activations ('${x}' × '${b}') is not addition-only`,
+        'trit compiles matrix layers whose weights are constant and ternary',
+      );
     }
     const [K, N] = bs;
     const c = maxAbs(B!.data);
     const T = new Int8Array(N * K);
     const off: number[] = [];
-    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
-      const v = B!.data[k * N + j];
-      const t = v === 0 ? 0 : Math.abs(Math.abs(v) - c) <= 1e-6 * c ? Math.sign(v) : NaN;
-      if (Number.isNaN(t)) { if (off.length < 4) off.push(v); continue; }
-      T[j * K + k] = t;
-    }
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < N; j++) {
+        const v = B!.data[k * N + j];
+        const t = v === 0 ? 0 : Math.abs(Math.abs(v) - c) <= 1e-6 * c ? Math.sign(v) : NaN;
+        if (Number.isNaN(t)) {
+          if (off.length < 4) off.push(v);
+          continue;
+        }
+        T[j * K + k] = t;
+      }
     if (off.length) {
       const distinct = [...new Set(B!.data)].sort((p, q) => p - q);
-      const shown = distinct.length <= 6 ? distinct.map((v) => +v.toPrecision(4)).join(', ') : `${distinct.slice(0, 5).map((v) => +v.toPrecision(4)).join(', ')}, …`;
+      const shown =
+        distinct.length <= 6
+          ? distinct.map((v) => +v.toPrecision(4)).join(', ')
+          : `${distinct
+              .slice(0, 5)
+              .map((v) => +v.toPrecision(4))
+              .join(', ')}, …`;
       const src = this.origin.get(b) ?? b;
-      this.fail(`weight '${src}' is not ternary: it takes ${distinct.length} distinct values (${shown}); a ternary weight takes only 0 and ±c`,
-        'trit compiles ternary matrix layers only: quantize the weight to {−c, 0, +c} (abs-mean ternarization) before export', src);
+      this.fail(
+        `weight '${src}' is not ternary: it takes ${distinct.length} distinct values (${shown}); a ternary weight takes only 0 and ±c`,
+        'trit compiles ternary matrix layers only: quantize the weight to {−c, 0, +c} (abs-mean ternarization) before export',
+        src,
+      );
     }
     const tname = `${b}.ternary`;
     if (!this.g.consts.has(tname)) this.addConst(tname, { shape: [N, K], data: T, int: true });

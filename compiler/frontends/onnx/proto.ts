@@ -9,9 +9,9 @@ import { TritError } from '../../../common/errors.js';
 
 export const { onnx } = onnxProto;
 export type ModelProto = InstanceType<typeof onnx.ModelProto>;
-export type NodeProto = import("onnx-proto").onnx.INodeProto;
-export type TensorProto = import("onnx-proto").onnx.ITensorProto;
-export type AttributeProto = import("onnx-proto").onnx.IAttributeProto;
+export type NodeProto = import('onnx-proto').onnx.INodeProto;
+export type TensorProto = import('onnx-proto').onnx.ITensorProto;
+export type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
 
 /** Opset range of the default domain that trit reads. */
 export const OPSET_MIN = 13;
@@ -33,8 +33,11 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   try {
     m = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new TritError(`not a valid ONNX file: protobuf decoding failed (${(e as Error).message})`, { file },
-      'the file may be truncated or corrupt; re-export it');
+    throw new TritError(
+      `not a valid ONNX file: protobuf decoding failed (${(e as Error).message})`,
+      { file },
+      'the file may be truncated or corrupt; re-export it',
+    );
   }
   if (!m.graph) throw new TritError('not an ONNX model: it has no graph', { file }, 'is this really an .onnx file?');
   return m;
@@ -47,8 +50,11 @@ export function defaultOpset(m: ModelProto, file: string): number {
   if (!def) throw new TritError('the model imports no default-domain opset', { file }, `export with opset ${OPSET_MIN}–${OPSET_MAX}`);
   const v = toNum(def.version);
   if (v < OPSET_MIN || v > OPSET_MAX) {
-    throw new TritError(`opset ${v} is not supported (trit reads opsets ${OPSET_MIN}–${OPSET_MAX})`, { file },
-      `re-export with opset_version between ${OPSET_MIN} and ${OPSET_MAX} (e.g. torch.onnx.export(..., opset_version=17))`);
+    throw new TritError(
+      `opset ${v} is not supported (trit reads opsets ${OPSET_MIN}–${OPSET_MAX})`,
+      { file },
+      `re-export with opset_version between ${OPSET_MIN} and ${OPSET_MAX} (e.g. torch.onnx.export(..., opset_version=17))`,
+    );
   }
   return v;
 }
@@ -59,13 +65,28 @@ export function checkedNumel(dims: number[], site: { file?: string; tensor?: str
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) throw new TritError(`bad dimension ${d} in [${dims}]`, site);
     n *= d;
-    if (n > MAX_ELEMENTS) throw new TritError(`shape [${dims}] has more than 2^31 elements`, site, 'the file is corrupt, or the model is far beyond what trit targets');
+    if (n > MAX_ELEMENTS)
+      throw new TritError(`shape [${dims}] has more than 2^31 elements`, site, 'the file is corrupt, or the model is far beyond what trit targets');
   }
   return n;
 }
 
 const ELEM_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
-const TYPE_NAMES: Record<number, string> = { 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 16: 'BFLOAT16' };
+const TYPE_NAMES: Record<number, string> = {
+  1: 'FLOAT',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  9: 'BOOL',
+  10: 'FLOAT16',
+  11: 'DOUBLE',
+  12: 'UINT32',
+  13: 'UINT64',
+  16: 'BFLOAT16',
+};
 
 /** Whether an ONNX element type is an integer type. */
 export function isIntType(t: number): boolean {
@@ -100,15 +121,24 @@ export function readTensor(t: TensorProto, site: { file?: string; tensor?: strin
   let raw = t.rawData;
   if (t.dataLocation === 1 || (t.externalData ?? []).length > 0) {
     if (!external) {
-      throw new TritError('tensor data is stored outside the .onnx file (external data), and no file path was given to find it', site,
-        'compile from a path (trit compile model.onnx) with the .data file beside it, or save the model as one file');
+      throw new TritError(
+        'tensor data is stored outside the .onnx file (external data), and no file path was given to find it',
+        site,
+        'compile from a path (trit compile model.onnx) with the .data file beside it, or save the model as one file',
+      );
     }
     const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
     const location = kv.get('location');
-    if (!location || location.includes('..') || location.startsWith('/')) throw new TritError(`bad external-data location '${location ?? ''}'`, site, 'the file is corrupt');
-    const offset = Number(kv.get('offset') ?? 0), length = Number(kv.get('length') ?? n * bytesPer);
+    if (!location || location.includes('..') || location.startsWith('/'))
+      throw new TritError(`bad external-data location '${location ?? ''}'`, site, 'the file is corrupt');
+    const offset = Number(kv.get('offset') ?? 0),
+      length = Number(kv.get('length') ?? n * bytesPer);
     if (!Number.isSafeInteger(offset) || offset < 0 || length !== n * bytesPer) {
-      throw new TritError(`external data of ${length} bytes at offset ${offset} does not fit shape [${dims}] of ${typeName(dt)}`, site, 'the file is corrupt');
+      throw new TritError(
+        `external data of ${length} bytes at offset ${offset} does not fit shape [${dims}] of ${typeName(dt)}`,
+        site,
+        'the file is corrupt',
+      );
     }
     raw = external(location, offset, length);
   }
@@ -119,12 +149,17 @@ export function readTensor(t: TensorProto, site: { file?: string; tensor?: strin
   const out = new Float64Array(n);
   if (raw && raw.length > 0) {
     if (raw.length !== n * bytesPer) {
-      throw new TritError(`tensor payload is ${raw.length} bytes but shape [${dims}] of ${typeName(dt)} needs ${n * bytesPer}`, site, 'the file is truncated or corrupt');
+      throw new TritError(
+        `tensor payload is ${raw.length} bytes but shape [${dims}] of ${typeName(dt)} needs ${n * bytesPer}`,
+        site,
+        'the file is truncated or corrupt',
+      );
     }
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) out[i] = readElem(dv, i, dt);
   } else {
-    const src: unknown[] = (dt === 1 ? t.floatData : dt === 11 ? t.doubleData : dt === 7 ? t.int64Data : dt === 13 || dt === 12 ? t.uint64Data : t.int32Data) ?? [];
+    const src: unknown[] =
+      (dt === 1 ? t.floatData : dt === 11 ? t.doubleData : dt === 7 ? t.int64Data : dt === 13 || dt === 12 ? t.uint64Data : t.int32Data) ?? [];
     if ((src?.length ?? 0) !== n) {
       throw new TritError(`tensor holds ${src?.length ?? 0} values but shape [${dims}] needs ${n}`, site, 'the file is truncated or corrupt');
     }
@@ -141,25 +176,41 @@ export function readTensor(t: TensorProto, site: { file?: string; tensor?: strin
 
 function readElem(dv: DataView, i: number, dt: number): number {
   switch (dt) {
-    case 1: return dv.getFloat32(i * 4, true);
-    case 2: case 9: return dv.getUint8(i);
-    case 3: return dv.getInt8(i);
-    case 4: return dv.getUint16(i * 2, true);
-    case 5: return dv.getInt16(i * 2, true);
-    case 6: return dv.getInt32(i * 4, true);
-    case 7: return Number(dv.getBigInt64(i * 8, true));
-    case 10: return halfToFloat(dv.getUint16(i * 2, true));
-    case 11: return dv.getFloat64(i * 8, true);
-    case 12: return dv.getUint32(i * 4, true);
-    case 13: return Number(dv.getBigUint64(i * 8, true));
-    case 16: return bf16ToFloat(dv.getUint16(i * 2, true));
-    default: return NaN;
+    case 1:
+      return dv.getFloat32(i * 4, true);
+    case 2:
+    case 9:
+      return dv.getUint8(i);
+    case 3:
+      return dv.getInt8(i);
+    case 4:
+      return dv.getUint16(i * 2, true);
+    case 5:
+      return dv.getInt16(i * 2, true);
+    case 6:
+      return dv.getInt32(i * 4, true);
+    case 7:
+      return Number(dv.getBigInt64(i * 8, true));
+    case 10:
+      return halfToFloat(dv.getUint16(i * 2, true));
+    case 11:
+      return dv.getFloat64(i * 8, true);
+    case 12:
+      return dv.getUint32(i * 4, true);
+    case 13:
+      return Number(dv.getBigUint64(i * 8, true));
+    case 16:
+      return bf16ToFloat(dv.getUint16(i * 2, true));
+    default:
+      return NaN;
   }
 }
 
 /** IEEE half → float. */
 export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
@@ -179,11 +230,20 @@ export function attrs(node: NodeProto) {
     has: (k: string) => map.has(k),
     int: (k: string, d?: number): number => {
       const a = map.get(k);
-      if (!a) { if (d === undefined) throw new TritError(`missing attribute '${k}'`, { node: node.name || node.opType || '?' }); return d; }
+      if (!a) {
+        if (d === undefined) throw new TritError(`missing attribute '${k}'`, { node: node.name || node.opType || '?' });
+        return d;
+      }
       return toNum(a.i);
     },
-    float: (k: string, d: number): number => { const a = map.get(k); return a ? (a.f ?? d) : d; },
-    ints: (k: string): number[] | undefined => { const a = map.get(k); return a ? (a.ints ?? []).map(toNum) : undefined; },
+    float: (k: string, d: number): number => {
+      const a = map.get(k);
+      return a ? (a.f ?? d) : d;
+    },
+    ints: (k: string): number[] | undefined => {
+      const a = map.get(k);
+      return a ? (a.ints ?? []).map(toNum) : undefined;
+    },
     tensor: (k: string): TensorProto | undefined => map.get(k)?.t ?? undefined,
     get: (k: string): AttributeProto | undefined => map.get(k),
   };

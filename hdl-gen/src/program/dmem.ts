@@ -15,7 +15,9 @@ export class DataMemory {
   /** Words by use. */
   readonly use = { weights: 0, constants: 0, tables: 0 };
 
-  get length(): number { return this.words.length; }
+  get length(): number {
+    return this.words.length;
+  }
 
   /** A block placed once under `key`: `fill` appends it and says which use it counts towards. */
   once(key: string, kind: keyof DataMemory['use'], fill: () => void): number {
@@ -27,8 +29,12 @@ export class DataMemory {
     this.at.set(key, a);
     return a;
   }
-  push32(v: number): void { this.words.push(v & 0xffff, (v >>> 16) & 0xffff); }
-  push32s(vs: ArrayLike<number>): void { for (let i = 0; i < vs.length; i++) this.push32(vs[i]); }
+  push32(v: number): void {
+    this.words.push(v & 0xffff, (v >>> 16) & 0xffff);
+  }
+  push32s(vs: ArrayLike<number>): void {
+    for (let i = 0; i < vs.length; i++) this.push32(vs[i]);
+  }
 
   /** An i32 constant (or a scaled copy of one, under its own key). */
   constant(key: string, data: ArrayLike<number>): number {

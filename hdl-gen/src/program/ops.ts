@@ -26,32 +26,59 @@ export interface Site {
 type Rule = (s: Site) => Instr[];
 
 /** 2-D affine access of an operand inside an R×C loop over the output. */
-interface Access { rs: number; cs: number }
+interface Access {
+  rs: number;
+  cs: number;
+}
 
 function access(outShape: number[], opShape: number[], rows: number, cols: number): Access | null {
   const idx = bIndex(outShape, opShape);
-  for (const [rs, cs] of [[cols, 1], [0, 1], [1, 0], [0, 0]] as const) {
+  for (const [rs, cs] of [
+    [cols, 1],
+    [0, 1],
+    [1, 0],
+    [0, 0],
+  ] as const) {
     let ok = true;
-    for (let r = 0; r < rows && ok; r++) for (let c = 0; c < cols; c++) if (idx[r * cols + c] !== r * rs + c * cs) { ok = false; break; }
+    for (let r = 0; r < rows && ok; r++)
+      for (let c = 0; c < cols; c++)
+        if (idx[r * cols + c] !== r * rs + c * cs) {
+          ok = false;
+          break;
+        }
     if (ok) return { rs, cs };
   }
   return null;
 }
 
-const satBits = (n: IRNode): 8 | 16 | 32 => ({ i8: 8, i16: 16, i32: 32 } as const)[n.type.dtype as 'i8'] ?? 32;
+const satBits = (n: IRNode): 8 | 16 | 32 => (({ i8: 8, i16: 16, i32: 32 }) as const)[n.type.dtype as 'i8'] ?? 32;
 
 /** The fields every instruction of a node shares, and the output loop of an elementwise op. */
 function frame(s: Site) {
-  const { n, out } = s, t = n.type, size = numel(t.shape);
+  const { n, out } = s,
+    t = n.type,
+    size = numel(t.shape);
   const cols = t.shape.length ? t.shape.at(-1)! : 1;
-  const base: Instr = { op: 'copy', node: n.out, o: out, rnd: RND[(n.attrs.round as RoundMode) ?? 'floor'] ?? 0, sat: n.attrs.sat === true, satBits: satBits(n) };
+  const base: Instr = {
+    op: 'copy',
+    node: n.out,
+    o: out,
+    rnd: RND[(n.attrs.round as RoundMode) ?? 'floor'] ?? 0,
+    sat: n.attrs.sat === true,
+    satBits: satBits(n),
+  };
   return { t, size, cols, rows: size / cols, base };
 }
 
 function accessOf(s: Site, v: string): Access {
   const { t, rows, cols } = frame(s);
   const acc = access(t.shape, s.typeOf(v).shape, rows, cols);
-  if (!acc) return fail(s.n, `broadcast of [${s.typeOf(v).shape}] to [${t.shape}] is not a 2-D pattern the core can address`, 'reshape so the broadcast is over rows or columns of a matrix');
+  if (!acc)
+    return fail(
+      s.n,
+      `broadcast of [${s.typeOf(v).shape}] to [${t.shape}] is not a 2-D pattern the core can address`,
+      'reshape so the broadcast is over rows or columns of a matrix',
+    );
   return acc;
 }
 
@@ -118,7 +145,15 @@ const shift: Rule = (s) => {
   return withBlock(s, 'mul', s.dm.constant(`pow2:${-by}`, [2 ** -by]), { sh: 0 });
 };
 
-const sat: Rule = (s) => withBlock(s, 'sat', s.dm.fresh('tables', () => { s.dm.push32(s.n.attrs.lo as number); s.dm.push32(s.n.attrs.hi as number); }));
+const sat: Rule = (s) =>
+  withBlock(
+    s,
+    'sat',
+    s.dm.fresh('tables', () => {
+      s.dm.push32(s.n.attrs.lo as number);
+      s.dm.push32(s.n.attrs.hi as number);
+    }),
+  );
 
 /** A lookup: the table once (nodes share it) and a 5-word header per (table, lo): lo (48 bits), the last index, the table's address. */
 const lut: Rule = (s) => {
@@ -146,8 +181,10 @@ const lut: Rule = (s) => {
 /** recip, rsqrt: the seed table once per (op, bits); seed bits and Newton steps in `sh`, the fractions in `x`. */
 const newton: Rule = (s) => {
   const { n, dm } = s;
-  const lb = n.attrs.lutbits as number, steps = n.attrs.newton as number;
-  const fin = s.typeOf(n.inputs[0]).frac, fout = n.type.frac;
+  const lb = n.attrs.lutbits as number,
+    steps = n.attrs.newton as number;
+  const fin = s.typeOf(n.inputs[0]).frac,
+    fout = n.type.frac;
   if (lb < 1 || lb > 12) fail(n, `seed table of ${lb} bits is not supported (1–12)`);
   if (steps > 3) fail(n, `${steps} Newton steps is more than the core's 3`);
   if (fin < -64 || fin > 63 || fout < -64 || fout > 63) fail(n, `fraction bits ${fin} → ${fout} outside −64…63`);
@@ -169,39 +206,101 @@ const elsewhere: Rule = () => [];
 
 /** The Verilog back-end's op table. */
 export const INSTRS = {
-  quantize: elsewhere, dequantize: elsewhere, reshape: elsewhere, state_read: elsewhere, state_write: elsewhere,
-  add: binary, sub: binary, max: binary, min: binary, mul: binary, mulc: binary,
-  neg: (s) => ew(s, s.n.op as 'neg', s.n.inputs[0]), abs: (s) => ew(s, s.n.op as 'abs', s.n.inputs[0]),
-  shift, sat, lut, recip: newton, rsqrt: newton,
-  reduce_sum: reduce, reduce_max: reduce, reduce_absmax: reduce, argmax: reduce,
+  quantize: elsewhere,
+  dequantize: elsewhere,
+  reshape: elsewhere,
+  state_read: elsewhere,
+  state_write: elsewhere,
+  add: binary,
+  sub: binary,
+  max: binary,
+  min: binary,
+  mul: binary,
+  mulc: binary,
+  neg: (s) => ew(s, s.n.op as 'neg', s.n.inputs[0]),
+  abs: (s) => ew(s, s.n.op as 'abs', s.n.inputs[0]),
+  shift,
+  sat,
+  lut,
+  recip: newton,
+  rsqrt: newton,
+  reduce_sum: reduce,
+  reduce_max: reduce,
+  reduce_absmax: reduce,
+  argmax: reduce,
   ternary_matmul: (s) => {
     const { size, base } = frame(s);
     const c = s.g.consts.get(s.n.inputs[1])!;
     const [N, K] = c.type.shape;
-    return [{ ...base, op: 'matmul', a: s.addrOf(s.n.inputs[0], s.n), aRs: K, aCs: true, b: s.dm.weights(c), rows: size / N, cols: K, oRs: N, x: N - 1 }];
+    return [
+      { ...base, op: 'matmul', a: s.addrOf(s.n.inputs[0], s.n), aRs: K, aCs: true, b: s.dm.weights(c), rows: size / N, cols: K, oRs: N, x: N - 1 },
+    ];
   },
   gather: (s) => {
     const { base } = frame(s);
     const [, D] = s.g.consts.get(s.n.inputs[0])!.type.shape;
-    const ids = s.n.inputs[1], cnt = numel(s.typeOf(ids).shape);
-    return [{ ...base, op: 'gather', a: s.addrOf(ids, s.n), aRs: 1, aCs: false, b: s.dm.constant(s.n.inputs[0], constData(s, s.n.inputs[0])), bRs: 0, bCs: true, bConst: true, rows: cnt, cols: D, oRs: D }];
+    const ids = s.n.inputs[1],
+      cnt = numel(s.typeOf(ids).shape);
+    return [
+      {
+        ...base,
+        op: 'gather',
+        a: s.addrOf(ids, s.n),
+        aRs: 1,
+        aCs: false,
+        b: s.dm.constant(s.n.inputs[0], constData(s, s.n.inputs[0])),
+        bRs: 0,
+        bCs: true,
+        bConst: true,
+        rows: cnt,
+        cols: D,
+        oRs: D,
+      },
+    ];
   },
   slice: (s) => {
     const { base } = frame(s);
-    const inShape = s.typeOf(s.n.inputs[0]).shape, ax = s.n.attrs.axis as number;
-    const inner = numel(inShape.slice(ax + 1)), outer = numel(inShape.slice(0, ax));
-    const start = s.n.attrs.start as number, len = (s.n.attrs.end as number) - start;
-    return [{ ...base, op: 'copy', sat: false, a: s.addrOf(s.n.inputs[0], s.n) + start * inner, aRs: inShape[ax] * inner, aCs: true, rows: outer, cols: len * inner, oRs: len * inner }];
+    const inShape = s.typeOf(s.n.inputs[0]).shape,
+      ax = s.n.attrs.axis as number;
+    const inner = numel(inShape.slice(ax + 1)),
+      outer = numel(inShape.slice(0, ax));
+    const start = s.n.attrs.start as number,
+      len = (s.n.attrs.end as number) - start;
+    return [
+      {
+        ...base,
+        op: 'copy',
+        sat: false,
+        a: s.addrOf(s.n.inputs[0], s.n) + start * inner,
+        aRs: inShape[ax] * inner,
+        aCs: true,
+        rows: outer,
+        cols: len * inner,
+        oRs: len * inner,
+      },
+    ];
   },
   concat: (s) => {
     const { t, base } = frame(s);
     const ax = s.n.attrs.axis as number;
-    const outer = numel(t.shape.slice(0, ax)), total = numel(t.shape.slice(ax));
+    const outer = numel(t.shape.slice(0, ax)),
+      total = numel(t.shape.slice(ax));
     let off = 0;
     return s.n.inputs.map((p) => {
       if (p.startsWith('@')) fail(s.n, 'concat of a constant is not supported');
       const w = numel(s.typeOf(p).shape.slice(ax));
-      const ins: Instr = { ...base, op: 'copy', sat: false, a: s.addrOf(p, s.n), aRs: w, aCs: true, o: s.out + off, oRs: total, rows: outer, cols: w };
+      const ins: Instr = {
+        ...base,
+        op: 'copy',
+        sat: false,
+        a: s.addrOf(p, s.n),
+        aRs: w,
+        aCs: true,
+        o: s.out + off,
+        oRs: total,
+        rows: outer,
+        cols: w,
+      };
       off += w;
       return ins;
     });
@@ -209,8 +308,12 @@ export const INSTRS = {
   // The UP5K core uses 5,198 of 5,280 logic cells: an exact divider does not fit yet. Compiling
   // for the FPGA lowers activation quantization through the Newton reciprocal instead, so this
   // only meets IR compiled for another target.
-  divround: (s) => fail(s.n, 'exact division (divround) has no unit in the core',
-    'compile the model for the FPGA (trit compile --target verilog, or compileOnnx with target: \'fpga\'), which quantizes activations through the reciprocal unit'),
+  divround: (s) =>
+    fail(
+      s.n,
+      'exact division (divround) has no unit in the core',
+      "compile the model for the FPGA (trit compile --target verilog, or compileOnnx with target: 'fpga'), which quantizes activations through the reciprocal unit",
+    ),
 } as const satisfies Record<OpName, Rule>;
 
 /** Ops whose output may take the buffer of an input that dies at the same node (read once before written). */

@@ -5,11 +5,14 @@ import { sha256Hex } from '../../../compiler/util/hash.js';
 import { createHash } from 'node:crypto';
 
 describe('safetensors', () => {
-  const bytes = writeSafetensors({
-    a: { dtype: 'F32', shape: [2, 2], data: Float64Array.of(1, -2.5, 3, 4) },
-    b: { dtype: 'I64', shape: [3], data: Float64Array.of(7, -1, 2 ** 40) },
-    c: { dtype: 'I8', shape: [1], data: Float64Array.of(-128) },
-  }, { format: 'trit-golden' });
+  const bytes = writeSafetensors(
+    {
+      a: { dtype: 'F32', shape: [2, 2], data: Float64Array.of(1, -2.5, 3, 4) },
+      b: { dtype: 'I64', shape: [3], data: Float64Array.of(7, -1, 2 ** 40) },
+      c: { dtype: 'I8', shape: [1], data: Float64Array.of(-128) },
+    },
+    { format: 'trit-golden' },
+  );
 
   it('round-trips tensors and metadata', () => {
     const { tensors, meta } = readSafetensors(bytes);

@@ -25,7 +25,9 @@ describe('interpreter semantics', () => {
   });
 
   it('sat flag clamps to the symmetric dtype range instead of failing', () => {
-    const r = runText(H + 'input %x : i16[2]\n%y = add %x, %x {sat} : i16[2]\n%n = neg %y : i16[2]\noutput y = %y\noutput n = %n', { x: [30000, -30000] });
+    const r = runText(H + 'input %x : i16[2]\n%y = add %x, %x {sat} : i16[2]\n%n = neg %y : i16[2]\noutput y = %y\noutput n = %n', {
+      x: [30000, -30000],
+    });
     expect(Array.from(r.outputs.y)).toEqual([32767, -32767]);
     expect(Array.from(r.outputs.n)).toEqual([-32767, 32767]); // neg of a saturated value cannot overflow
   });
@@ -37,7 +39,9 @@ describe('interpreter semantics', () => {
 
   it('lut: clamps below the first and above the last entry, interpolates linearly between', () => {
     const table = i32b64([0, 100, 400, 900]);
-    const text = H + `input %x : i32[7]\nconst @t : i32[4] frac 2 = "${table}"\n` +
+    const text =
+      H +
+      `input %x : i32[7]\nconst @t : i32[4] frac 2 = "${table}"\n` +
       '%y = lut %x, @t {lo=-8, step=2, interp=linear} : i32[7] frac 2\n%z = lut %x, @t {lo=-8, step=2, interp=none} : i32[7] frac 2\noutput y = %y\noutput z = %z';
     // x - lo = [-1, 0, 2, 4, 6, 12, 100] ; segment width 4
     const r = runText(text, { x: [-9, -8, -6, -4, -2, 4, 92] });
@@ -47,7 +51,9 @@ describe('interpreter semantics', () => {
 
   it('reductions, argmax (first index on ties), gather', () => {
     const emb = i32b64([1, 2, 3, 4, 5, 6]);
-    const text = H + `input %x : i16[2,3]\ninput %ids : i32[2]\nconst @e : i32[3,2] = "${emb}"\n` +
+    const text =
+      H +
+      `input %x : i16[2,3]\ninput %ids : i32[2]\nconst @e : i32[3,2] = "${emb}"\n` +
       '%s = reduce_sum %x : i32[2,1]\n%m = reduce_max %x : i32[2,1]\n%a = reduce_absmax %x : i32[2,1]\n%i = argmax %x : i32[2,1]\n%g = gather @e, %ids : i32[2,2]\n' +
       'output s = %s\noutput m = %m\noutput a = %a\noutput i = %i\noutput g = %g';
     const r = runText(text, { x: [3, -7, 3, 0, 5, 5], ids: [2, 0] });
@@ -67,14 +73,21 @@ describe('interpreter semantics', () => {
     // W = [[1, 0, -1], [-1, 1, 1]] packed 2 bits each: codes 1,0,2 | 2,1,1
     const codes = [1, 0, 2, 2, 1, 1];
     const bytes = new Uint8Array(2);
-    codes.forEach((c, i) => { bytes[i >> 2] |= c << ((i & 3) * 2); });
+    codes.forEach((c, i) => {
+      bytes[i >> 2] |= c << ((i & 3) * 2);
+    });
     const w = btoa(String.fromCharCode(...bytes));
-    const r = runText(H + `input %x : i8[2,3]\nconst @w : ternary[2,3] = "${w}"\n%y = ternary_matmul %x, @w : i32[2,2]\noutput y = %y`, { x: [10, 20, 30, -1, -2, 127] });
+    const r = runText(H + `input %x : i8[2,3]\nconst @w : ternary[2,3] = "${w}"\n%y = ternary_matmul %x, @w : i32[2,2]\noutput y = %y`, {
+      x: [10, 20, 30, -1, -2, 127],
+    });
     expect(Array.from(r.outputs.y)).toEqual([10 - 30, -10 + 20 + 30, -1 - 127, 1 - 2 + 127]);
   });
 
   it('state writes take effect at the end of the step', () => {
-    const g = parseGraph(H + 'input %x : i32[1]\nstate %h : i32[1]\n%r = state_read {state=h} : i32[1]\n%n = add %r, %x : i32[1]\n%w = state_write %n {state=h} : i32[1]\noutput r = %r');
+    const g = parseGraph(
+      H +
+        'input %x : i32[1]\nstate %h : i32[1]\n%r = state_read {state=h} : i32[1]\n%n = add %r, %x : i32[1]\n%w = state_write %n {state=h} : i32[1]\noutput r = %r',
+    );
     const it2 = new Interpreter(g);
     expect(Array.from(it2.run({ x: [5] }).outputs.r)).toEqual([0]);
     expect(Array.from(it2.run({ x: [2] }).outputs.r)).toEqual([5]);
@@ -84,7 +97,9 @@ describe('interpreter semantics', () => {
   });
 
   it('quantize rounds half to even and saturates; dequantize scales back', () => {
-    const r = runText(H + 'input %x : f32[5]\n%q = quantize %x {round=half_even} : i8[5] frac 1\n%d = dequantize %q : f32[5]\noutput d = %d', { x: [0.25, 0.75, -0.25, 100, -100] });
+    const r = runText(H + 'input %x : f32[5]\n%q = quantize %x {round=half_even} : i8[5] frac 1\n%d = dequantize %q : f32[5]\noutput d = %d', {
+      x: [0.25, 0.75, -0.25, 100, -100],
+    });
     expect(Array.from(r.outputs.d, (v) => v + 0)).toEqual([0, 1, 0, 63.5, -63.5]);
   });
 });
@@ -92,11 +107,16 @@ describe('interpreter semantics', () => {
 describe('recip and rsqrt units (seed table + Newton)', () => {
   // The lowering's default: 8-bit seed tables, 2 Newton steps: within one output LSB of exact
   // (beyond that only the output format limits precision). 1 step is ~1e-5, a bare seed ~1e-2.
-  it.each([[8, 2, 1e-8], [8, 1, 2e-5], [6, 0, 1e-2]])('lutbits=%i newton=%i: error < max(1 LSB, %f relative)', (bits, newton, tol) => {
+  it.each([
+    [8, 2, 1e-8],
+    [8, 1, 2e-5],
+    [6, 0, 1e-2],
+  ])('lutbits=%i newton=%i: error < max(1 LSB, %f relative)', (bits, newton, tol) => {
     let worst = 0;
     for (let k = 0; k < 4000; k++) {
       const x = Math.floor(2 ** (k / 200)) + k; // 1 … ~2^20, frac 10
-      const exactR = 2 ** 30 / (x / 1024), exactS = 2 ** 28 / Math.sqrt(x / 1024);
+      const exactR = 2 ** 30 / (x / 1024),
+        exactS = 2 ** 28 / Math.sqrt(x / 1024);
       const errR = Math.abs(recipFixed(x, 10, 30, bits, newton) - exactR) / Math.max(1 + exactR * tol, 1);
       const errS = Math.abs(rsqrtFixed(x, 10, 28, bits, newton) - exactS) / Math.max(1 + exactS * tol, 1);
       worst = Math.max(worst, errR, errS);

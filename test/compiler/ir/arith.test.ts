@@ -27,12 +27,15 @@ describe('roundShift', () => {
   });
   it('agrees with exact rational rounding on random values, including past 2^53', () => {
     let seed = 1;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let k = 0; k < 2000; k++) {
-      const a = Math.floor((rnd() - 0.5) * 2 ** 31), b = Math.floor((rnd() - 0.5) * 2 ** 31), s = 1 + Math.floor(rnd() * 40);
+      const a = Math.floor((rnd() - 0.5) * 2 ** 31),
+        b = Math.floor((rnd() - 0.5) * 2 ** 31),
+        s = 1 + Math.floor(rnd() * 40);
       const P = BigInt(a) * BigInt(b);
       const fl = P >> BigInt(s);
-      const r2 = (P - (fl << BigInt(s))) * 2n, d = 1n << BigInt(s);
+      const r2 = (P - (fl << BigInt(s))) * 2n,
+        d = 1n << BigInt(s);
       const halfEven = fl + (r2 > d || (r2 === d && fl % 2n !== 0n) ? 1n : 0n);
       expect(mulShift(a, b, s, 'floor')).toBe(Number(fl));
       expect(mulShift(a, b, s, 'half_even')).toBe(Number(halfEven));

@@ -20,9 +20,14 @@ import { GraphBuilder } from '../../../fixtures/onnx-builder.js';
 /** round_half_even(a·k/b) with BigInt: the definition, independent of divRound's float steps. */
 function reference(a: number, k: number, b: number): number {
   if (b <= 0) return 0;
-  const n = BigInt(a) * BigInt(k), d = BigInt(b);
-  let q = n / d, r = n % d; // truncating
-  if (r < 0n) { q -= 1n; r += d; }
+  const n = BigInt(a) * BigInt(k),
+    d = BigInt(b);
+  let q = n / d,
+    r = n % d; // truncating
+  if (r < 0n) {
+    q -= 1n;
+    r += d;
+  }
   const twice = 2n * r;
   if (twice > d || (twice === d && q % 2n !== 0n)) q += 1n;
   return Number(q);
@@ -58,9 +63,11 @@ describe('divround', () => {
 
   it('the wasm kernel equals the interpreter bit for bit (per-row divisor, saturation to i8 and i32)', async () => {
     const all = cases(4000, 2);
-    const R = 100, K = 40;
+    const R = 100,
+      K = 40;
     // i32 inputs would be read as token ids by the runtime: feed floats, quantized at frac 0.
-    const text = `trit-ir 1\ngraph "div"\ninput %af : f32[${R},${K}]\ninput %bf : f32[${R},1]\n` +
+    const text =
+      `trit-ir 1\ngraph "div"\ninput %af : f32[${R},${K}]\ninput %bf : f32[${R},1]\n` +
       `%a = quantize %af {round=half_even} : i32[${R},${K}]\n%b = quantize %bf {round=half_even} : i32[${R},1]\n` +
       `%q8 = divround %a, %b {mul=127, round=half_even, sat} : i8[${R},${K}]\n%q32 = divround %a, %b {mul=127, round=half_even, sat} : i32[${R},${K}]\n` +
       `output q8 = %q8\noutput q32 = %q32`;
@@ -91,21 +98,44 @@ describe('divround', () => {
       '%q = divround %a, %c {mul=127, round=half_even, sat} : i8[2,4]',
     ];
     for (const line of bad) {
-      const g = parseGraph(`trit-ir 1\ngraph "d"\ninput %a : i32[2,4] frac 3\ninput %b : i32[2,1] frac 3\ninput %c : i32[2,1] frac 4\n${line}\noutput q = %q`);
+      const g = parseGraph(
+        `trit-ir 1\ngraph "d"\ninput %a : i32[2,4] frac 3\ninput %b : i32[2,1] frac 3\ninput %c : i32[2,1] frac 4\n${line}\noutput q = %q`,
+      );
       expect(() => validate(g), line).toThrow();
     }
   });
 
-  it('a BitLinear lowers to one divround of the rstd-free values, and its codes equal float64\'s but at near-ties', () => {
+  it("a BitLinear lowers to one divround of the rstd-free values, and its codes equal float64's but at near-ties", () => {
     // RMSNorm (eps 1e-6, weight g) → abs-max int8 → ternary MatMul, as the canonical ONNX writes it.
-    const D = 33, N = 7, r = rng(4);
+    const D = 33,
+      N = 7,
+      r = rng(4);
     const b = new GraphBuilder('bitlinear');
     const x = b.input('x', [1, D]);
     const ms = b.op('ReduceMean', [b.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
-    const y = b.op('Mul', [b.op('Mul', [x, b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ms, b.scalar(1e-6)])])])]), b.init('g', [D], Array.from({ length: D }, () => 0.5 + r()))]);
+    const y = b.op('Mul', [
+      b.op('Mul', [x, b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ms, b.scalar(1e-6)])])])]),
+      b.init(
+        'g',
+        [D],
+        Array.from({ length: D }, () => 0.5 + r()),
+      ),
+    ]);
     const s = b.op('Div', [b.scalar(127), b.op('Max', [b.op('ReduceMax', [b.op('Abs', [y])], { axes: [-1], keepdims: 1 }), b.scalar(1e-5)])]);
     const q = b.op('Clip', [b.op('Round', [b.op('Mul', [y, s])]), b.scalar(-128), b.scalar(127)], {}, 'q');
-    b.op('MatMul', [b.op('Div', [q, s]), b.init('W', [D, N], Array.from({ length: D * N }, () => Math.floor(r() * 3) - 1))], {}, 'out');
+    b.op(
+      'MatMul',
+      [
+        b.op('Div', [q, s]),
+        b.init(
+          'W',
+          [D, N],
+          Array.from({ length: D * N }, () => Math.floor(r() * 3) - 1),
+        ),
+      ],
+      {},
+      'out',
+    );
     b.output('out', [1, N]);
     b.output('q', [1, D]);
     const sample = (k: number) => Float32Array.from({ length: D }, () => (r() - 0.5) * (k % 3 === 0 ? 0.01 : 10));
@@ -115,22 +145,31 @@ describe('divround', () => {
     // its dividend does not depend on the rsqrt: the rstd cancelled
     const deps = new Set<string>();
     const byOut = new Map(c.ir.nodes.map((n) => [n.out, n]));
-    const walk = (v: string) => { const n = byOut.get(v); if (!n || deps.has(v)) return; deps.add(v); n.inputs.forEach(walk); };
+    const walk = (v: string) => {
+      const n = byOut.get(v);
+      if (!n || deps.has(v)) return;
+      deps.add(v);
+      n.inputs.forEach(walk);
+    };
     walk(div[0].inputs[0]);
     expect([...deps].some((v) => byOut.get(v)!.op === 'rsqrt')).toBe(false);
     const it2 = new Interpreter(c.ir);
     const round = c.float.nodes.find((n) => n.op === 'round')!;
-    let codes = 0, nearTies = 0;
+    let codes = 0,
+      nearTies = 0;
     for (let k = 0; k < 300; k++) {
       const xv = sample(k);
       const env = evalGraph(c.float, { x: xv });
-      const want = env.get(c.float.outputs.find((o) => o.name === 'q')!.value)!, pre = env.get(round.inputs[0])!;
+      const want = env.get(c.float.outputs.find((o) => o.name === 'q')!.value)!,
+        pre = env.get(round.inputs[0])!;
       const got = it2.run({ x: xv }).outputs.q;
       for (let i = 0; i < D; i++, codes++) {
         if (got[i] === want[i]) continue;
         // Only where float64 itself is within the input format's precision of a tie (x is
         // quantized at ~27 fraction bits: 127·2^-27/0.005 ≈ 2·10^-4 for the smallest inputs).
-        expect(Math.abs(Math.abs(pre[i] - Math.trunc(pre[i])) - 0.5), `input ${k}, code ${i}: ${got[i]} vs ${want[i]} (${pre[i]})`).toBeLessThan(1e-3);
+        expect(Math.abs(Math.abs(pre[i] - Math.trunc(pre[i])) - 0.5), `input ${k}, code ${i}: ${got[i]} vs ${want[i]} (${pre[i]})`).toBeLessThan(
+          1e-3,
+        );
         expect(Math.abs(got[i] - want[i])).toBe(1);
         nearTies++;
       }

@@ -5,7 +5,11 @@ import { analyzeRanges } from '../../../compiler/ir/range.js';
 import { i32b64 } from './helpers.js';
 
 const H = 'trit-ir 1\ngraph "t"\n';
-const ranges = (t: string) => { const g = parseGraph(H + t); validate(g); return analyzeRanges(g); };
+const ranges = (t: string) => {
+  const g = parseGraph(H + t);
+  validate(g);
+  return analyzeRanges(g);
+};
 
 describe('range analysis', () => {
   it('proves a fitting chain and reports its intervals', () => {
@@ -15,18 +19,24 @@ describe('range analysis', () => {
   });
 
   it('fails naming the node when a sum can overflow its type', () => {
-    expect(() => ranges('input %x : i8[4]\n%wide = add %x, %x : i8[4]\noutput y = %wide')).toThrow(/node 'wide'.*range \[-256, 254\] of add does not fit i8/);
+    expect(() => ranges('input %x : i8[4]\n%wide = add %x, %x : i8[4]\noutput y = %wide')).toThrow(
+      /node 'wide'.*range \[-256, 254\] of add does not fit i8/,
+    );
   });
 
   it('accepts the same node when it saturates explicitly', () => {
     expect(ranges('input %x : i8[4]\n%wide = add %x, %x {sat} : i8[4]\noutput y = %wide').get('wide')).toEqual([-127, 127]);
   });
 
-  it('bounds a ternary matmul by its rows\' nonzero counts', () => {
+  it("bounds a ternary matmul by its rows' nonzero counts", () => {
     // W row 0 = [1,1,1,1] → sum of 4 × i8 ∈ [-512, 508], which does not fit i8 but fits i16.
     const w = btoa(String.fromCharCode(0x55, 0x00));
-    expect(() => ranges(`input %x : i8[1,4]\nconst @w : ternary[2,4] = "${w}"\n%mm = ternary_matmul %x, @w : i8[1,2]\noutput y = %mm`)).toThrow(/node 'mm'.*\[-512, 508\]/);
-    expect(ranges(`input %x : i8[1,4]\nconst @w : ternary[2,4] = "${w}"\n%mm = ternary_matmul %x, @w : i16[1,2]\noutput y = %mm`).get('mm')).toEqual([-512, 508]);
+    expect(() => ranges(`input %x : i8[1,4]\nconst @w : ternary[2,4] = "${w}"\n%mm = ternary_matmul %x, @w : i8[1,2]\noutput y = %mm`)).toThrow(
+      /node 'mm'.*\[-512, 508\]/,
+    );
+    expect(ranges(`input %x : i8[1,4]\nconst @w : ternary[2,4] = "${w}"\n%mm = ternary_matmul %x, @w : i16[1,2]\noutput y = %mm`).get('mm')).toEqual([
+      -512, 508,
+    ]);
   });
 
   it('catches a product that overflows after its shift', () => {
@@ -40,18 +50,28 @@ describe('range analysis', () => {
   });
 
   it('bounds lut outputs by the table', () => {
-    expect(ranges(`input %x : i32[2]\nconst @t : i32[3] = "${i32b64([-5, 0, 9])}"\n%l = lut %x, @t {lo=0, step=4, interp=linear} : i8[2]\noutput y = %l`).get('l')).toEqual([-5, 9]);
+    expect(
+      ranges(
+        `input %x : i32[2]\nconst @t : i32[3] = "${i32b64([-5, 0, 9])}"\n%l = lut %x, @t {lo=0, step=4, interp=linear} : i8[2]\noutput y = %l`,
+      ).get('l'),
+    ).toEqual([-5, 9]);
   });
 });
 
 describe('validator', () => {
   const bad = (t: string) => () => validate(parseGraph(H + t));
   it('refuses adding values of different fixed-point formats', () => {
-    expect(bad('input %x : i32[2] frac 3\ninput %y : i32[2] frac 4\n%z = add %x, %y : i32[2] frac 4\noutput o = %z')).toThrow(/node 'z'.*insert a shift/);
+    expect(bad('input %x : i32[2] frac 3\ninput %y : i32[2] frac 4\n%z = add %x, %y : i32[2] frac 4\noutput o = %z')).toThrow(
+      /node 'z'.*insert a shift/,
+    );
   });
   it('checks the frac arithmetic of mul and shift', () => {
-    expect(bad('input %x : i32[2] frac 3\n%z = mul %x, %x {shift=2, round=floor} : i32[2] frac 3\noutput o = %z')).toThrow(/output frac must be 3 \+ 3 − 2/);
-    expect(bad('input %x : i32[2] frac 3\n%z = shift %x {by=2, round=floor} : i32[2] frac 3\noutput o = %z')).toThrow(/output frac must be 3 − 2 = 1/);
+    expect(bad('input %x : i32[2] frac 3\n%z = mul %x, %x {shift=2, round=floor} : i32[2] frac 3\noutput o = %z')).toThrow(
+      /output frac must be 3 \+ 3 − 2/,
+    );
+    expect(bad('input %x : i32[2] frac 3\n%z = shift %x {by=2, round=floor} : i32[2] frac 3\noutput o = %z')).toThrow(
+      /output frac must be 3 − 2 = 1/,
+    );
   });
   it('requires attributes and known rounding modes', () => {
     expect(bad('input %x : i32[2]\n%z = shift %x {by=2} : i32[2] frac -2\noutput o = %z')).toThrow(/needs attribute 'round'/);
@@ -65,7 +85,11 @@ describe('validator', () => {
   });
   it('checks state use', () => {
     expect(bad('state %h : i32[1]\n%r = state_read {state=h} : i32[1]\noutput o = %r')).toThrow(/never written/);
-    expect(bad('state %h : i32[1]\n%r = state_read {state=h} : i32[1]\n%a = state_write %r {state=h} : i32[1]\n%b = state_write %r {state=h} : i32[1]\noutput o = %r')).toThrow(/written twice/);
+    expect(
+      bad(
+        'state %h : i32[1]\n%r = state_read {state=h} : i32[1]\n%a = state_write %r {state=h} : i32[1]\n%b = state_write %r {state=h} : i32[1]\noutput o = %r',
+      ),
+    ).toThrow(/written twice/);
   });
   it('refuses use before definition and duplicate names', () => {
     expect(bad('%z = neg %y : i32[1]\noutput o = %z')).toThrow(/not defined before use/);

@@ -15,11 +15,23 @@ import { analyzeRanges } from '../../../compiler/ir/range.js';
 import { eliminateCommonSubexpressions } from '../../../compiler/ir/cse.js';
 import { parseGraph, printGraph } from '../../../compiler/ir/text.js';
 
-const node = (out: string, op: FOp, inputs: string[], shape: number[], attrs = {}, int = false): FNode => ({ out, op, inputs, attrs, shape, int, src: out });
+const node = (out: string, op: FOp, inputs: string[], shape: number[], attrs = {}, int = false): FNode => ({
+  out,
+  op,
+  inputs,
+  attrs,
+  shape,
+  int,
+  src: out,
+});
 
 function graph(nodes: FNode[], consts: Record<string, [number[], number[]]> = {}, inShape = [1, 8]): FGraph {
   return {
-    name: 't', inputs: [{ name: 'x', shape: inShape, int: false }], nodes, states: [], meta: {},
+    name: 't',
+    inputs: [{ name: 'x', shape: inShape, int: false }],
+    nodes,
+    states: [],
+    meta: {},
     consts: new Map(Object.entries(consts).map(([k, [shape, data]]) => [k, { shape, data: Float64Array.from(data), int: false }])),
     outputs: [{ name: 'y', value: nodes.at(-1)!.out }],
   };
@@ -40,11 +52,15 @@ function relError(g: FGraph, cal: CalibSequence[], test: CalibSequence[]): numbe
   analyzeRanges(ir);
   const interp = new Interpreter(ir);
   expect(ir.nodes.length).toBeGreaterThan(0);
-  let err = 0, scale = 0;
+  let err = 0,
+    scale = 0;
   for (const [step] of test) {
     const want = evalGraph(f, step).get(f.outputs[0].value)!;
     const got = interp.run(step).outputs.y;
-    for (let i = 0; i < want.length; i++) { err = Math.max(err, Math.abs(got[i] - want[i])); scale = Math.max(scale, Math.abs(want[i])); }
+    for (let i = 0; i < want.length; i++) {
+      err = Math.max(err, Math.abs(got[i] - want[i]));
+      scale = Math.max(scale, Math.abs(want[i]));
+    }
   }
   if (process.env.TRIT_SHOW_ERRORS) console.log(`rel error ${(err / scale).toExponential(2)}`);
   return err / scale;
@@ -52,20 +68,26 @@ function relError(g: FGraph, cal: CalibSequence[], test: CalibSequence[]): numbe
 
 describe('lowering alone: float graph → IR → interpreter vs float evaluation', () => {
   it('add and mul by constants: exact to the value formats (measured 5e-8; < 1e-6)', () => {
-    const g = graph([node('a', 'mul', ['x', 'c'], [1, 8]), node('y', 'add', ['a', 'd'], [1, 8])], { c: [[], [0.75]], d: [[8], [1, 2, 3, 4, -1, -2, -3, -4]] });
+    const g = graph([node('a', 'mul', ['x', 'c'], [1, 8]), node('y', 'add', ['a', 'd'], [1, 8])], {
+      c: [[], [0.75]],
+      d: [[8], [1, 2, 3, 4, -1, -2, -3, -4]],
+    });
     expect(relError(g, inputs(16, 8, -2, 2), inputs(8, 8, -2, 2, 9))).toBeLessThan(1e-6);
   });
   it('a ternary matmul with a scale: codes exact, so only the output format errs (measured 4e-8; < 1e-6)', () => {
     const r = rng(5);
     const W = Array.from({ length: 4 * 8 }, () => Math.floor(r() * 3) - 1);
-    const g = graph([
-      node('m', 'reduce_absmax', ['x'], [1, 1], { axis: 1 }),
-      node('s', 'div', ['k', 'm'], [1, 1]),
-      node('q0', 'mul', ['x', 's'], [1, 8]),
-      node('q', 'round', ['q0'], [1, 8]),
-      node('u', 'div', ['q', 's'], [1, 8]),
-      node('y', 'ternary_matmul', ['u', 'W'], [1, 4], { scale: 0.25 }),
-    ], { k: [[], [127]], W: [[4, 8], W] });
+    const g = graph(
+      [
+        node('m', 'reduce_absmax', ['x'], [1, 1], { axis: 1 }),
+        node('s', 'div', ['k', 'm'], [1, 1]),
+        node('q0', 'mul', ['x', 's'], [1, 8]),
+        node('q', 'round', ['q0'], [1, 8]),
+        node('u', 'div', ['q', 's'], [1, 8]),
+        node('y', 'ternary_matmul', ['u', 'W'], [1, 4], { scale: 0.25 }),
+      ],
+      { k: [[], [127]], W: [[4, 8], W] },
+    );
     g.consts.get('W')!.data = Int8Array.from(W);
     expect(relError(g, inputs(32, 8, -3, 3), inputs(8, 8, -3, 3, 11))).toBeLessThan(1e-6);
   });
@@ -74,19 +96,22 @@ describe('lowering alone: float graph → IR → interpreter vs float evaluation
     expect(relError(g, inputs(32, 8, -6, 6), inputs(8, 8, -6, 6, 13))).toBeLessThan(1e-5);
   });
   it('RMSNorm: rsqrt of a mean of squares, within the Newton unit (measured 1e-7; < 1e-5)', () => {
-    const g = graph([
-      node('sq', 'mul', ['x', 'x'], [1, 8]),
-      node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
-      node('e', 'add', ['ms', 'eps'], [1, 1]),
-      node('r', 'rsqrt', ['e'], [1, 1]),
-      node('y', 'mul', ['x', 'r'], [1, 8]),
-    ], { eps: [[], [1e-6]] });
+    const g = graph(
+      [
+        node('sq', 'mul', ['x', 'x'], [1, 8]),
+        node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
+        node('e', 'add', ['ms', 'eps'], [1, 1]),
+        node('r', 'rsqrt', ['e'], [1, 1]),
+        node('y', 'mul', ['x', 'r'], [1, 8]),
+      ],
+      { eps: [[], [1e-6]] },
+    );
     expect(relError(g, inputs(32, 8, -4, 4), inputs(8, 8, -4, 4, 17))).toBeLessThan(1e-5);
   });
 });
 
 describe('calibration alone', () => {
-  it('records each value\'s range over every step of every sequence', () => {
+  it("records each value's range over every step of every sequence", () => {
     const g = graph([node('y', 'mul', ['x', 'c'], [1, 8])], { c: [[], [-2]] });
     const seqs: CalibSequence[] = [[{ x: [0, 1, 2, 3, 4, 5, 6, 7] }], [{ x: [-1, 0, 0, 0, 0, 0, 0, 0.5] }]];
     const r = calibrate(g, seqs);

@@ -12,20 +12,27 @@ import { loadSentencePiece } from '../../../runtime-wasm/host/sentencepiece.js';
 
 /** A tiny tokenizer.model written with upstream's field numbers (pieces 1, trainer 2, normalizer 3). */
 function tinyModel(pieces: { piece: string; score: number; type: number }[], modelType = 2): Uint8Array {
-  const M = protobuf.Root.fromJSON({ nested: {
-    M: { fields: { pieces: { rule: 'repeated', type: 'P', id: 1 }, trainer: { type: 'T', id: 2 }, normalizer: { type: 'N', id: 3 } } },
-    P: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
-    T: { fields: { modelType: { type: 'int32', id: 3 }, byteFallback: { type: 'bool', id: 35 } } },
-    N: { fields: { name: { type: 'string', id: 1 } } },
-  } }).lookupType('M');
+  const M = protobuf.Root.fromJSON({
+    nested: {
+      M: { fields: { pieces: { rule: 'repeated', type: 'P', id: 1 }, trainer: { type: 'T', id: 2 }, normalizer: { type: 'N', id: 3 } } },
+      P: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
+      T: { fields: { modelType: { type: 'int32', id: 3 }, byteFallback: { type: 'bool', id: 35 } } },
+      N: { fields: { name: { type: 'string', id: 1 } } },
+    },
+  }).lookupType('M');
   return M.encode(M.fromObject({ pieces, trainer: { modelType, byteFallback: true }, normalizer: { name: 'identity' } })).finish();
 }
 
 const ROOT = join(import.meta.dirname, '../../..');
-const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
-  .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as
-  { cases: { text: string; ids: number[]; decoded: string }[]; decode_cases: { ids: number[]; decoded: string }[] };
+const MODEL =
+  [
+    join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'),
+    join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'),
+  ].find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as {
+  cases: { text: string; ids: number[]; decoded: string }[];
+  decode_cases: { ids: number[]; decoded: string }[];
+};
 
 describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece library', () => {
   const tk = loadSentencePiece(new Uint8Array(readFileSync(MODEL)), MODEL);
@@ -35,7 +42,7 @@ describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece librar
     expect([tk.unk, tk.bos, tk.eos]).toEqual([0, 1, 2]);
   });
 
-  it('encodes all 400 fixture strings to the library\'s ids', () => {
+  it("encodes all 400 fixture strings to the library's ids", () => {
     let wrong = 0;
     for (const c of fixture.cases) {
       const got = tk.encode(c.text);
@@ -47,22 +54,32 @@ describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece librar
     expect(wrong).toBe(0);
   });
 
-  it('decodes the library\'s ids to the library\'s text (also after <s>, around </s>, <unk> or a byte first)', () => {
+  it("decodes the library's ids to the library's text (also after <s>, around </s>, <unk> or a byte first)", () => {
     let wrong = 0;
     expect(fixture.decode_cases.length).toBe(300);
-    for (const c of [...fixture.cases, ...fixture.decode_cases]) if (tk.decode(c.ids) !== c.decoded) if (wrong++ < 5) console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
+    for (const c of [...fixture.cases, ...fixture.decode_cases])
+      if (tk.decode(c.ids) !== c.decoded)
+        if (wrong++ < 5)
+          console.log(`[sentencepiece] decode ${JSON.stringify(c.ids)}: got ${JSON.stringify(tk.decode(c.ids))}, want ${JSON.stringify(c.decoded)}`);
     expect(wrong).toBe(0);
   });
 
   it('refuses what it would tokenize differently: user-defined pieces, unigram models', () => {
-    const base = [{ piece: '<unk>', score: 0, type: 2 }, { piece: '\u2581', score: -1, type: 1 }, { piece: 'a', score: -2, type: 1 }];
+    const base = [
+      { piece: '<unk>', score: 0, type: 2 },
+      { piece: '\u2581', score: -1, type: 1 },
+      { piece: 'a', score: -2, type: 1 },
+    ];
     expect(loadSentencePiece(tinyModel(base)).encode('a a')).toEqual([1, 2, 1, 2]);
-    expect(() => loadSentencePiece(tinyModel([...base, { piece: '<tool>', score: 0, type: 4 }]), 'u/tokenizer.model'))
-      .toThrow(/u\/tokenizer\.model: user-defined pieces \(such as "<tool>"\) are not supported yet/);
+    expect(() => loadSentencePiece(tinyModel([...base, { piece: '<tool>', score: 0, type: 4 }]), 'u/tokenizer.model')).toThrow(
+      /u\/tokenizer\.model: user-defined pieces \(such as "<tool>"\) are not supported yet/,
+    );
     expect(() => loadSentencePiece(tinyModel(base, 1))).toThrow(/model type 1 is not supported \(only BPE/);
   });
 
   it('refuses a file that is not a SentencePiece model, naming it', () => {
-    expect(() => loadSentencePiece(new Uint8Array([1, 2, 3, 4, 5]), 'bad/tokenizer.model')).toThrow(/bad\/tokenizer\.model: not a SentencePiece model/);
+    expect(() => loadSentencePiece(new Uint8Array([1, 2, 3, 4, 5]), 'bad/tokenizer.model')).toThrow(
+      /bad\/tokenizer\.model: not a SentencePiece model/,
+    );
   });
 });

@@ -14,16 +14,22 @@ import { loadTokenizerJson } from '../../../runtime-wasm/host/tokenizer-json.js'
 import type { SentencePieceTokenizer } from '../../../runtime-wasm/host/sentencepiece.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
-const MODEL = [join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'), join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model')]
-  .find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as
-  { cases: { text: string; ids: number[]; decoded: string }[]; decode_cases: { ids: number[]; decoded: string }[] };
+const MODEL =
+  [
+    join(ROOT, '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'),
+    join(process.cwd(), '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model'),
+  ].find((p) => existsSync(p)) ?? '../shared/data/tokenizers/mistral-7b-v0.1/tokenizer.model';
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'mistral-7b-v0.1.json'), 'utf8')) as {
+  cases: { text: string; ids: number[]; decoded: string }[];
+  decode_cases: { ids: number[]; decoded: string }[];
+};
 const out = join(mkdtempSync(join(tmpdir(), 'trit-tokjson-')), 'tokenizer.json');
 let text = '';
 let tk: SentencePieceTokenizer;
 
 beforeAll(() => {
-  const code = `import json, sys; sys.path.insert(0, 'models')\nfrom trit_models.tokenizer_json import sentencepiece_to_tokenizer_json as f\n` +
+  const code =
+    `import json, sys; sys.path.insert(0, 'models')\nfrom trit_models.tokenizer_json import sentencepiece_to_tokenizer_json as f\n` +
     `json.dump(f(${JSON.stringify(MODEL)}), open(${JSON.stringify(out)}, 'w'), ensure_ascii=False)`;
   const r = spawnSync(join(ROOT, 'models/py'), ['-c', code], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`writing tokenizer.json failed (run models/setup.sh first?):\n${r.stderr}`);
@@ -38,9 +44,10 @@ describe('tokenizer.json (Llama/Mistral BPE with byte fallback) = the sentencepi
     expect(JSON.parse(text).model.merges.length).toBe(58980);
   });
 
-  it('encodes all 400 fixture strings to the library\'s ids and decodes 700 id lists to its text', () => {
+  it("encodes all 400 fixture strings to the library's ids and decodes 700 id lists to its text", () => {
     const enc = fixture.cases.filter((c) => JSON.stringify(tk.encode(c.text)) !== JSON.stringify(c.ids));
-    for (const c of enc.slice(0, 5)) console.log(`[tokenizer.json] ${JSON.stringify(c.text)}: got ${JSON.stringify(tk.encode(c.text))}, want ${JSON.stringify(c.ids)}`);
+    for (const c of enc.slice(0, 5))
+      console.log(`[tokenizer.json] ${JSON.stringify(c.text)}: got ${JSON.stringify(tk.encode(c.text))}, want ${JSON.stringify(c.ids)}`);
     expect(enc.length).toBe(0);
     const dec = [...fixture.cases, ...fixture.decode_cases].filter((c) => tk.decode(c.ids) !== c.decoded);
     expect(dec.length).toBe(0);
@@ -57,11 +64,41 @@ describe('tokenizer.json (Llama/Mistral BPE with byte fallback) = the sentencepi
 
   it('refuses other kinds by name', () => {
     const j = JSON.parse(text);
-    const variant = (f: (x: Record<string, any>) => void) => { const x = structuredClone(j); f(x); return JSON.stringify(x); };
-    expect(() => loadTokenizerJson(variant((x) => { x.model.type = 'WordPiece'; }), 'w/tokenizer.json')).toThrow(/w\/tokenizer\.json: model type "WordPiece" is not supported/);
-    expect(() => loadTokenizerJson(variant((x) => { x.normalizer = null; x.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false }; }))).toThrow(/pre-tokenizer "ByteLevel" is not supported/);
-    expect(() => loadTokenizerJson(variant((x) => { x.normalizer = { type: 'NFKC' }; }))).toThrow(/normaliser "NFKC" is not supported/);
-    expect(() => loadTokenizerJson(variant((x) => { x.added_tokens.push({ id: 5, content: '<tool>', special: false }); }))).toThrow(/non-special added token/);
+    const variant = (f: (x: Record<string, any>) => void) => {
+      const x = structuredClone(j);
+      f(x);
+      return JSON.stringify(x);
+    };
+    expect(() =>
+      loadTokenizerJson(
+        variant((x) => {
+          x.model.type = 'WordPiece';
+        }),
+        'w/tokenizer.json',
+      ),
+    ).toThrow(/w\/tokenizer\.json: model type "WordPiece" is not supported/);
+    expect(() =>
+      loadTokenizerJson(
+        variant((x) => {
+          x.normalizer = null;
+          x.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false };
+        }),
+      ),
+    ).toThrow(/pre-tokenizer "ByteLevel" is not supported/);
+    expect(() =>
+      loadTokenizerJson(
+        variant((x) => {
+          x.normalizer = { type: 'NFKC' };
+        }),
+      ),
+    ).toThrow(/normaliser "NFKC" is not supported/);
+    expect(() =>
+      loadTokenizerJson(
+        variant((x) => {
+          x.added_tokens.push({ id: 5, content: '<tool>', special: false });
+        }),
+      ),
+    ).toThrow(/non-special added token/);
     expect(() => loadTokenizerJson('{"model": ', 'bad.json')).toThrow(/bad\.json: not valid JSON/);
   });
 });

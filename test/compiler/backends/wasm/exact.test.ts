@@ -26,7 +26,11 @@ function validPrograms(count: number, firstSeed: number) {
   let refused = 0;
   for (let seed = firstSeed; out.length < count; seed++) {
     const p = randomIR(seed);
-    try { validate(p.ir); analyzeRanges(p.ir); out.push(p); } catch (e) {
+    try {
+      validate(p.ir);
+      analyzeRanges(p.ir);
+      out.push(p);
+    } catch (e) {
       if (!(e instanceof TritError)) throw e;
       refused++;
     }
@@ -46,8 +50,33 @@ describe('random IR programs: wasm = interpreter, bit for bit', () => {
       expect(c.mismatch, p.ir.name).toBeNull();
       values += c.values;
     }
-    for (const op of ['quantize', 'ternary_matmul', 'shift', 'mulc', 'mul', 'add', 'sub', 'max', 'min', 'neg', 'abs', 'sat', 'lut',
-      'recip', 'rsqrt', 'reduce_sum', 'reduce_max', 'reduce_absmax', 'argmax', 'slice', 'concat', 'reshape', 'state_read', 'state_write', 'dequantize']) {
+    for (const op of [
+      'quantize',
+      'ternary_matmul',
+      'shift',
+      'mulc',
+      'mul',
+      'add',
+      'sub',
+      'max',
+      'min',
+      'neg',
+      'abs',
+      'sat',
+      'lut',
+      'recip',
+      'rsqrt',
+      'reduce_sum',
+      'reduce_max',
+      'reduce_absmax',
+      'argmax',
+      'slice',
+      'concat',
+      'reshape',
+      'state_read',
+      'state_write',
+      'dequantize',
+    ]) {
       expect(opsSeen.has(op), `generator never produced ${op}`).toBe(true);
     }
     console.log(`[wasm exact] 120 random IR programs, ${values} node values compared, 0 differ`);
@@ -112,14 +141,23 @@ function goldenSteps(dir: string, limit: number): (Feeds | 'reset')[] {
 
 describe('zoo models: wasm = interpreter on their golden inputs', () => {
   const zoo: [string, number, boolean][] = [
-    ['random-mmfree-tiny', 1e9, false], ['random-columns-tiny', 1e9, false], ['mmfree-shakespeare-char', 1e9, true],
-    ['columns-mnist-up5k', 1e9, false], ['columns-mnist', 1e9, false],
+    ['random-mmfree-tiny', 1e9, false],
+    ['random-columns-tiny', 1e9, false],
+    ['mmfree-shakespeare-char', 1e9, true],
+    ['columns-mnist-up5k', 1e9, false],
+    ['columns-mnist', 1e9, false],
   ];
   for (const [name, limit, goldenCalibration] of zoo) {
     it(name, async () => {
       const dir = join(ROOT, 'models/zoo', name);
       const steps = goldenSteps(dir, limit);
-      const calibration = goldenCalibration ? [steps.filter((s): s is Feeds => s !== 'reset').map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Float64Array.from(v)])))] : undefined;
+      const calibration = goldenCalibration
+        ? [
+            steps
+              .filter((s): s is Feeds => s !== 'reset')
+              .map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Float64Array.from(v)]))),
+          ]
+        : undefined;
       const { ir } = compileOnnx(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), { file: name, calibration });
       const c = await compareWithInterpreter(ir as IRGraph, steps, { threads: 2 });
       expect(c.mismatch).toBeNull();
@@ -130,7 +168,9 @@ describe('zoo models: wasm = interpreter on their golden inputs', () => {
 
 describe('relaxed-SIMD build: wasm = interpreter', () => {
   it('30 random IR programs with --simd relaxed (Node 20 with --experimental-wasm-relaxed-simd)', () => {
-    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', join(ROOT, 'dist/fixtures/relaxed-check.js'), '30'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', join(ROOT, 'dist/fixtures/relaxed-check.js'), '30'], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.programs).toBe(30);

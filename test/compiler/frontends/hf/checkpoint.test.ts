@@ -34,7 +34,11 @@ beforeAll(() => {
 
 const compileDir = (dir: string) => {
   const io = nodeCheckpointIO();
-  try { return compileCheckpoint(dir, io, {}); } finally { io.close(); }
+  try {
+    return compileCheckpoint(dir, io, {});
+  } finally {
+    io.close();
+  }
 };
 
 /** A copy of the BF16 checkpoint to break. */
@@ -56,7 +60,11 @@ function errorOf(dir: string): TritError {
 
 /** Rewrites a safetensors header through `edit` (the data stays as it was; `append` zero bytes
  *  are added after it, for a new tensor whose offsets start at the old data's end). */
-function editHeader(file: string, edit: (h: Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>, dataEnd: number) => void, append = 0) {
+function editHeader(
+  file: string,
+  edit: (h: Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>, dataEnd: number) => void,
+  append = 0,
+) {
   const b0 = readFileSync(file);
   const n = Number(b0.readBigUInt64LE(0));
   const b = Buffer.concat([b0, Buffer.alloc(append)]);
@@ -71,21 +79,27 @@ function editHeader(file: string, edit: (h: Record<string, { dtype: string; shap
 }
 
 describe('checkpoint directory → the same program as its ONNX export', () => {
-  for (const [name, dir] of [['BF16', bf16], ['F32', f32]]) {
+  for (const [name, dir] of [
+    ['BF16', bf16],
+    ['F32', f32],
+  ]) {
     it(`${name}: identical logits and states for 60 steps, and the same ternary weights`, () => {
       const a = compileOnnx(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), { file: 'model.onnx' });
       const b = compileDir(dir);
       // Every ternary matrix and its scale: the trainer's export quantized with torch, we at load.
-      const ta = a.float.nodes.filter((n) => n.op === 'ternary_matmul'), tb = b.float.nodes.filter((n) => n.op === 'ternary_matmul');
+      const ta = a.float.nodes.filter((n) => n.op === 'ternary_matmul'),
+        tb = b.float.nodes.filter((n) => n.op === 'ternary_matmul');
       expect(tb.length).toBe(ta.length);
       for (let i = 0; i < ta.length; i++) {
         expect(tb[i].attrs.scale).toBe(ta[i].attrs.scale);
         expect(Array.from(b.float.consts.get(tb[i].inputs[1])!.data)).toEqual(Array.from(a.float.consts.get(ta[i].inputs[1])!.data));
       }
-      const ia = new Interpreter(a.ir), ib = new Interpreter(b.ir);
+      const ia = new Interpreter(a.ir),
+        ib = new Interpreter(b.ir);
       let tok = 1;
       for (let s = 0; s < 60; s++) {
-        const ra = ia.run({ input_ids: [tok] }), rb = ib.run({ input_ids: [tok] });
+        const ra = ia.run({ input_ids: [tok] }),
+          rb = ib.run({ input_ids: [tok] });
         for (const k of Object.keys(ra.outputs)) expect(Array.from(rb.outputs[k]), `${k} at step ${s}`).toEqual(Array.from(ra.outputs[k]));
         tok = (tok * 37 + 11) % 512;
       }
@@ -107,7 +121,12 @@ describe('ternary quantization at load (as upstream weight_quant, in float32)', 
     const scale = w.reduce((p, v) => p + Math.abs(v), 0) / w.length;
     const t = ternarize(w, {});
     const s = Math.fround(1 / Math.fround(scale));
-    expect(Array.from(t.values)).toEqual(Array.from(w, (v) => { const x = Math.fround(v * s); return x > 0.5 ? 1 : x < -0.5 ? -1 : 0; }));
+    expect(Array.from(t.values)).toEqual(
+      Array.from(w, (v) => {
+        const x = Math.fround(v * s);
+        return x > 0.5 ? 1 : x < -0.5 ? -1 : 0;
+      }),
+    );
     expect(Array.from(t.values)).toEqual([0, 0, 1, -1, 1, 0, -1, -1]);
     expect(t.scale).toBe(Math.fround(1 / s));
   });
@@ -131,7 +150,9 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
   it('no config.json', () => {
     const d = broken('no-config');
     rmSync(join(d, 'config.json'));
-    expect(errorOf(d).message).toMatch(/no-config: no config.json in the model directory\n {2}hint: to compile the ONNX model here, give its file: .*no-config\/model\.onnx/);
+    expect(errorOf(d).message).toMatch(
+      /no-config: no config.json in the model directory\n {2}hint: to compile the ONNX model here, give its file: .*no-config\/model\.onnx/,
+    );
   });
 
   it('a PyTorch pickle instead of safetensors', () => {
@@ -158,26 +179,39 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
     const e = broken('badjson');
     const g = join(e, 'model.safetensors');
     const c = readFileSync(g);
-    c[9] = 0x7b; c[10] = 0x7b;
+    c[9] = 0x7b;
+    c[10] = 0x7b;
     writeFileSync(g, c);
     expect(errorOf(e).message).toMatch(/model\.safetensors: the header is not valid JSON/);
   });
 
   it('overlapping tensors, an unsupported dtype', () => {
     const d = broken('overlap');
-    editHeader(join(d, 'model.safetensors'), (h) => { h['model.norm.weight'].data_offsets = [...h['lm_head.norm.weight'].data_offsets]; });
+    editHeader(join(d, 'model.safetensors'), (h) => {
+      h['model.norm.weight'].data_offsets = [...h['lm_head.norm.weight'].data_offsets];
+    });
     expect(errorOf(d).message).toMatch(/its bytes overlap those of/);
     const e = broken('dtype');
-    editHeader(join(e, 'model.safetensors'), (h) => { h['model.norm.weight'].dtype = 'I16'; });
+    editHeader(join(e, 'model.safetensors'), (h) => {
+      h['model.norm.weight'].dtype = 'I16';
+    });
     expect(errorOf(e).message).toMatch(/tensor 'model\.norm\.weight': dtype I16 is not supported\n  hint: trit reads F32, F16 and BF16/);
   });
 
   it('missing, extra and mis-shaped tensors are named', () => {
     const d = broken('missing');
-    editHeader(join(d, 'model.safetensors'), (h) => { delete h['model.layers.1.attn.g_norm.weight']; });
+    editHeader(join(d, 'model.safetensors'), (h) => {
+      delete h['model.layers.1.attn.g_norm.weight'];
+    });
     expect(errorOf(d).message).toMatch(/tensor 'model\.layers\.1\.attn\.g_norm\.weight': the checkpoint has no tensor/);
     const e = broken('extra');
-    editHeader(join(e, 'model.safetensors'), (h, end) => { h['model.layers.0.attn.h_conv1d.weight'] = { dtype: 'BF16', shape: [64, 1, 4], data_offsets: [end, end + 512] }; }, 512);
+    editHeader(
+      join(e, 'model.safetensors'),
+      (h, end) => {
+        h['model.layers.0.attn.h_conv1d.weight'] = { dtype: 'BF16', shape: [64, 1, 4], data_offsets: [end, end + 512] };
+      },
+      512,
+    );
     expect(errorOf(e).message).toMatch(/tensor 'model\.layers\.0\.attn\.h_conv1d\.weight': is not a tensor of the MatMul-free LM/);
     const f = broken('misshaped');
     const cfg = JSON.parse(readFileSync(join(f, 'config.json'), 'utf8'));
@@ -186,8 +220,11 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
   });
 
   it('configs trit does not compile', () => {
-    for (const [k, v, re] of [['model_type', 'llama', /model_type "llama" is not supported/], ['use_short_conv', true, /"use_short_conv": true is not supported/],
-      ['hidden_size', 0, /"hidden_size" must be a positive integer/]] as const) {
+    for (const [k, v, re] of [
+      ['model_type', 'llama', /model_type "llama" is not supported/],
+      ['use_short_conv', true, /"use_short_conv": true is not supported/],
+      ['hidden_size', 0, /"hidden_size" must be a positive integer/],
+    ] as const) {
       const d = broken(`cfg-${k}`);
       const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
       writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, [k]: v }));
@@ -230,9 +267,12 @@ describe('bad checkpoints: a clear error naming the file and tensor', () => {
     expect(ck.files.length).toBe(2);
     expect(ck.tensors.size).toBe(names.length);
     // The sharded copy compiles to the same program as the single file.
-    const one = compileDir(bf16), two = compileDir(d);
-    const ia = new Interpreter(one.ir), ib = new Interpreter(two.ir);
-    for (const t of [1, 5, 77]) expect(Array.from(ib.run({ input_ids: [t] }).outputs.logits)).toEqual(Array.from(ia.run({ input_ids: [t] }).outputs.logits));
+    const one = compileDir(bf16),
+      two = compileDir(d);
+    const ia = new Interpreter(one.ir),
+      ib = new Interpreter(two.ir);
+    for (const t of [1, 5, 77])
+      expect(Array.from(ib.run({ input_ids: [t] }).outputs.logits)).toEqual(Array.from(ia.run({ input_ids: [t] }).outputs.logits));
 
     /** A copy of the BF16 checkpoint whose weights are the shards above (`prefix`: which files). */
     const shardedCopy = (name: string, prefix = 'model') => {

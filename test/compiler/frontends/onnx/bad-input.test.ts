@@ -12,7 +12,12 @@ import { FLOAT, GraphBuilder, INT8 } from '../../../../fixtures/onnx-builder.js'
 
 const compile = (bytes: Uint8Array) => compileOnnx(bytes, { file: 'bad.onnx', calibrationSteps: 4 });
 const tritError = (f: () => unknown): TritError => {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(TritError); return e as TritError; }
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TritError);
+    return e as TritError;
+  }
   throw new Error('expected a TritError');
 };
 
@@ -37,7 +42,9 @@ describe('bad ONNX input', () => {
 
   it('empty and garbage files', () => {
     expect(tritError(() => compile(new Uint8Array(0))).message).toMatch(/bad.onnx: the file is empty/);
-    expect(tritError(() => compile(new TextEncoder().encode('hello, I am not a model'))).message).toMatch(/bad.onnx: not (a valid ONNX file|an ONNX model)/);
+    expect(tritError(() => compile(new TextEncoder().encode('hello, I am not a model'))).message).toMatch(
+      /bad.onnx: not (a valid ONNX file|an ONNX model)/,
+    );
   });
 
   it('truncated files', () => {
@@ -52,7 +59,9 @@ describe('bad ONNX input', () => {
   });
 
   it('unsupported op: names the node, its type and the supported set', () => {
-    const b = linear((g) => { g.op('Erf', ['y'], {}, 'z'); });
+    const b = linear((g) => {
+      g.op('Erf', ['y'], {}, 'z');
+    });
     const e = tritError(() => compile(b.encode()));
     expect(e.message).toMatch(/node 'Erf_\d+': op Erf is not supported/);
     expect(e.message).toMatch(/trit reads these standard ONNX ops: Abs, Add/);

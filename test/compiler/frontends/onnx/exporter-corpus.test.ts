@@ -26,8 +26,13 @@ const dir = mkdtempSync(join(tmpdir(), 'trit-corpus-'));
 interface Entry {
   kind: 'lm' | 'classifier';
   how: string;
-  vocab?: number; d?: number; ids?: string; states?: [string, string][]; logits: string;
-  input?: string; d_in?: number;
+  vocab?: number;
+  d?: number;
+  ids?: string;
+  states?: [string, string][];
+  logits: string;
+  input?: string;
+  d_in?: number;
 }
 let corpus: Record<string, Entry> = {};
 
@@ -37,9 +42,17 @@ beforeAll(() => {
   corpus = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8'));
 }, 600_000);
 
-const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
+const argmax = (a: ArrayLike<number>) => {
+  let b = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+  return b;
+};
 
-interface Tally { agree: number; counted: number; steps: number }
+interface Tally {
+  agree: number;
+  counted: number;
+  steps: number;
+}
 
 /** Interpreter vs onnxruntime: LMs from random prompts, then the reference's greedy continuation. */
 async function agreement(name: string, e: Entry, it2: Interpreter): Promise<Tally> {
@@ -84,7 +97,8 @@ async function wasmMatches(ir: ReturnType<typeof compileOnnx>['ir'], e: Entry): 
   try {
     for (let k = 0; k < 8; k++) {
       const feed = e.kind === 'lm' ? { [e.ids!]: [Math.floor(r() * e.vocab!)] } : { [e.input!]: Float32Array.from({ length: e.d_in! }, () => r()) };
-      const want = it2.run(feed).outputs, got = s.run(feed);
+      const want = it2.run(feed).outputs,
+        got = s.run(feed);
       for (const [k2, w] of Object.entries(want)) expect(Array.from(got[k2]), `${k2} at step ${k}`).toEqual(Array.from(w));
     }
   } finally {
@@ -99,9 +113,24 @@ describe('the exporter corpus (models trit did not write)', () => {
     expect(names().filter((n) => n.startsWith('torch-lm-op')).length).toBe(10);
   });
 
-  for (const name of ['torch-lm-op13-fold', 'torch-lm-op13-nofold', 'torch-lm-op14-fold', 'torch-lm-op14-nofold', 'torch-lm-op15-fold',
-    'torch-lm-op15-nofold', 'torch-lm-op16-fold', 'torch-lm-op16-nofold', 'torch-lm-op17-fold', 'torch-lm-op17-nofold',
-    'torch-lm-d37-i75', 'torch-lm-d100-i200', 'hand-lm-d48', 'hand-lm-d33-i70', 'torch-mlp-op13-fold', 'torch-mlp-op17-nofold']) {
+  for (const name of [
+    'torch-lm-op13-fold',
+    'torch-lm-op13-nofold',
+    'torch-lm-op14-fold',
+    'torch-lm-op14-nofold',
+    'torch-lm-op15-fold',
+    'torch-lm-op15-nofold',
+    'torch-lm-op16-fold',
+    'torch-lm-op16-nofold',
+    'torch-lm-op17-fold',
+    'torch-lm-op17-nofold',
+    'torch-lm-d37-i75',
+    'torch-lm-d100-i200',
+    'hand-lm-d48',
+    'hand-lm-d33-i70',
+    'torch-mlp-op13-fold',
+    'torch-mlp-op17-nofold',
+  ]) {
     it(`${name}: imports with defaults, 0 weight multiplies, wasm = interpreter, agrees with onnxruntime`, async () => {
       const e = corpus[name];
       expect(e, `${name} missing from corpus.json`).toBeDefined();

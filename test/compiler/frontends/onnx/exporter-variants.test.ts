@@ -9,7 +9,8 @@ import { Interpreter } from '../../../../compiler/interp/interp.js';
 import { rng } from '../../../../compiler/lower/calibrate.js';
 import { FLOAT, GraphBuilder, INT8 } from '../../../../fixtures/onnx-builder.js';
 
-const K = 24, N = 12;
+const K = 24,
+  N = 12;
 const r = rng(9);
 const T = Array.from({ length: K * N }, () => Math.floor(r() * 3) - 1); // [K, N] row-major
 const TT = Array.from({ length: N * K }, (_, i) => T[(i % K) * N + Math.floor(i / K)]); // [N, K]
@@ -24,10 +25,32 @@ function quantized(b: GraphBuilder, x: string): { q: string; s: string } {
 }
 
 const VARIANTS: Record<string, (b: GraphBuilder, q: string, s: string) => string> = {
-  'INT8 · Cast · Mul(scale)': (b, q, s) => b.op('MatMul', [b.op('Div', [q, s]), b.op('Mul', [b.op('Cast', [b.init('W', [K, N], T, INT8)], { to: FLOAT }), b.scalar(C)])]),
-  'FLOAT initializer {−c, 0, +c}': (b, q, s) => b.op('MatMul', [b.op('Div', [q, s]), b.init('W', [K, N], T.map((v) => v * C))]),
-  'DequantizeLinear(INT8, scale)': (b, q, s) => b.op('MatMul', [b.op('Div', [q, s]), b.op('DequantizeLinear', [b.init('W', [K, N], T, INT8), b.scalar(C)])]),
-  'Gemm(transB=1) on [N, K]': (b, q, s) => b.op('Gemm', [b.op('Div', [q, s]), b.init('W', [N, K], TT.map((v) => v * C))], { transB: 1 }),
+  'INT8 · Cast · Mul(scale)': (b, q, s) =>
+    b.op('MatMul', [b.op('Div', [q, s]), b.op('Mul', [b.op('Cast', [b.init('W', [K, N], T, INT8)], { to: FLOAT }), b.scalar(C)])]),
+  'FLOAT initializer {−c, 0, +c}': (b, q, s) =>
+    b.op('MatMul', [
+      b.op('Div', [q, s]),
+      b.init(
+        'W',
+        [K, N],
+        T.map((v) => v * C),
+      ),
+    ]),
+  'DequantizeLinear(INT8, scale)': (b, q, s) =>
+    b.op('MatMul', [b.op('Div', [q, s]), b.op('DequantizeLinear', [b.init('W', [K, N], T, INT8), b.scalar(C)])]),
+  'Gemm(transB=1) on [N, K]': (b, q, s) =>
+    b.op(
+      'Gemm',
+      [
+        b.op('Div', [q, s]),
+        b.init(
+          'W',
+          [N, K],
+          TT.map((v) => v * C),
+        ),
+      ],
+      { transB: 1 },
+    ),
   'MatMulInteger on int8 activations': (b, q, s) => {
     const acc = b.op('MatMulInteger', [b.op('Cast', [q], { to: INT8 }), b.init('W', [K, N], T, INT8)]);
     return b.op('Div', [b.op('Mul', [b.op('Cast', [acc], { to: FLOAT }), b.scalar(C)]), s]);

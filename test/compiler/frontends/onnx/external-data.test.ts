@@ -16,10 +16,14 @@ const trit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], 
 
 beforeAll(() => {
   const code = [
-    'import sys, torch', `sys.path.insert(0, ${JSON.stringify(join(ROOT, 'models'))})`,
-    'from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM', 'from trit_models.onnx_lm import export_decode_step',
-    'torch.manual_seed(0)', 'm = HGRNBitForCausalLM(HGRNBitConfig(hidden_size=64, num_hidden_layers=2, vocab_size=128)).eval()',
-    `export_decode_step(m, ${JSON.stringify(join(dir, 'one.onnx'))})`, `export_decode_step(m, ${JSON.stringify(join(dir, 'ext.onnx'))}, external_data=True)`,
+    'import sys, torch',
+    `sys.path.insert(0, ${JSON.stringify(join(ROOT, 'models'))})`,
+    'from trit_models.hgrn_bit import HGRNBitConfig, HGRNBitForCausalLM',
+    'from trit_models.onnx_lm import export_decode_step',
+    'torch.manual_seed(0)',
+    'm = HGRNBitForCausalLM(HGRNBitConfig(hidden_size=64, num_hidden_layers=2, vocab_size=128)).eval()',
+    `export_decode_step(m, ${JSON.stringify(join(dir, 'one.onnx'))})`,
+    `export_decode_step(m, ${JSON.stringify(join(dir, 'ext.onnx'))}, external_data=True)`,
   ].join('\n');
   const r = spawnSync(join(ROOT, 'models/py'), ['-c', code], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`export failed (run models/setup.sh first?): ${r.stderr}`);
@@ -29,7 +33,10 @@ const irText = (file: string) => {
   const out = join(dir, `${Math.random()}.tir`);
   const r = trit('inspect', file, '--ir', out);
   expect(r.status, r.stderr).toBe(0);
-  return readFileSync(out, 'utf8').split('\n').filter((l) => !l.startsWith('meta source_sha256')).join('\n');
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('meta source_sha256'))
+    .join('\n');
 };
 
 describe('ONNX external data', () => {

@@ -10,10 +10,18 @@ import { rng } from '../../../../compiler/lower/calibrate.js';
 import { buildColumnsClassifier, buildMatmulFreeLM } from '../../../../fixtures/models.js';
 import { mnistImagesIfPresent } from '../../../../fixtures/mnist.js';
 
-const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i; return b; };
+const argmax = (a: ArrayLike<number>) => {
+  let b = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+  return b;
+};
 const relErr = (ref: ArrayLike<number>, got: ArrayLike<number>) => {
-  let e = 0, m = 0;
-  for (let i = 0; i < ref.length; i++) { e = Math.max(e, Math.abs(ref[i] - got[i])); m = Math.max(m, Math.abs(ref[i])); }
+  let e = 0,
+    m = 0;
+  for (let i = 0; i < ref.length; i++) {
+    e = Math.max(e, Math.abs(ref[i] - got[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
   return e / m;
 };
 
@@ -31,7 +39,10 @@ describe('MatMul-free LM (2 layers, d=64, random ternary weights) vs onnxruntime
     const sess = await ort.InferenceSession.create(bytes);
     const it2 = new Interpreter(c.ir);
     const r = rng(2024);
-    let agree = 0, steps = 0, worst = 0, sum = 0;
+    let agree = 0,
+      steps = 0,
+      worst = 0,
+      sum = 0;
     for (let q = 0; q < 10; q++) {
       it2.reset();
       const state: Record<string, ort.Tensor> = {};
@@ -71,7 +82,9 @@ describe('columns classifier (4 columns, random ternary weights) vs onnxruntime-
     const r = rng(5);
     // MNIST test images where the data is present; sparse random images otherwise.
     const images = mnistImagesIfPresent(1000) ?? Array.from({ length: 1000 }, () => Float32Array.from({ length: 784 }, () => (r() < 0.8 ? 0 : r())));
-    let agree = 0, worst = 0, sum = 0;
+    let agree = 0,
+      worst = 0,
+      sum = 0;
     for (const img of images) {
       const ref = (await sess.run({ image: new ort.Tensor('float32', img, [1, 784]) })).logits.data as Float32Array;
       const got = it2.run({ image: img }).outputs.logits;
@@ -80,7 +93,9 @@ describe('columns classifier (4 columns, random ternary weights) vs onnxruntime-
       worst = Math.max(worst, e);
       sum += e;
     }
-    console.log(`columns: argmax agreement ${agree}/${images.length}, relative logit error mean ${(sum / images.length).toExponential(2)} max ${worst.toExponential(2)}`);
+    console.log(
+      `columns: argmax agreement ${agree}/${images.length}, relative logit error mean ${(sum / images.length).toExponential(2)} max ${worst.toExponential(2)}`,
+    );
     expect(agree / images.length).toBeGreaterThanOrEqual(0.995);
   });
 });

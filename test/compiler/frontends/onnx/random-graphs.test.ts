@@ -36,7 +36,11 @@ describe('random valid ONNX graphs', () => {
         const msg = (e as Error).message;
         expect(msg, what).not.toMatch(/internal/i);
         expect((e as TritError).site.node ?? (e as TritError).site.tensor, `${what}: '${msg}' names no node`).toBeTruthy();
-        const key = msg.replace(/^.*?node '[^']*': /, '').replace(/\n.*$/s, '').replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N').replace(/'[^']*'/g, "'…'");
+        const key = msg
+          .replace(/^.*?node '[^']*': /, '')
+          .replace(/\n.*$/s, '')
+          .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, 'N')
+          .replace(/'[^']*'/g, "'…'");
         refusals.set(key, (refusals.get(key) ?? 0) + 1);
         continue;
       }
@@ -44,7 +48,8 @@ describe('random valid ONNX graphs', () => {
       const it2 = new Interpreter(c.ir);
       const r = rng(seed * 7919);
       for (let k = 0; k < 3; k++) {
-        const feeds: Record<string, ort.Tensor> = {}, mine: Record<string, ArrayLike<number>> = {};
+        const feeds: Record<string, ort.Tensor> = {},
+          mine: Record<string, ArrayLike<number>> = {};
         for (const i of g.inputs) {
           if (i.vocab) {
             const id = Math.floor(r() * i.vocab);
@@ -59,9 +64,14 @@ describe('random valid ONNX graphs', () => {
         const ref = await sess.run(feeds);
         const got = it2.run(mine).outputs;
         for (const o of g.outputs) {
-          const a = ref[o].data as Float32Array, b = got[o];
-          let e = 0, m = 1e-3;
-          for (let j = 0; j < a.length; j++) { e = Math.max(e, Math.abs(a[j] - b[j])); m = Math.max(m, Math.abs(a[j])); }
+          const a = ref[o].data as Float32Array,
+            b = got[o];
+          let e = 0,
+            m = 1e-3;
+          for (let j = 0; j < a.length; j++) {
+            e = Math.max(e, Math.abs(a[j] - b[j]));
+            m = Math.max(m, Math.abs(a[j]));
+          }
           worst = Math.max(worst, e / m);
           expect(e / m, `${what}, output ${o}, input ${k}: relative error`).toBeLessThanOrEqual(TOL);
         }
