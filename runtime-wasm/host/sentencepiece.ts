@@ -1,6 +1,6 @@
 /**
  * @fileoverview SentencePiece BPE tokenizers (the `tokenizer.model` of Llama, Mistral and the
- * MatMul-free LMs): the model file read with protobufjs, encode and decode as the sentencepiece
+ * MatMul-free LMs): the model file read with a small protobuf wire reader (proto-wire.ts), encode and decode as the sentencepiece
  * library does them for BPE models with byte fallback.
  *
  * Encode: the identity normaliser (spaces → U+2581 "▁", a dummy "▁" prefix), one symbol per
@@ -11,38 +11,51 @@
  * Checked id for id against Debian's python3-sentencepiece on a fixture of varied strings
  * (test/runtime-wasm/tokenizers/sentencepiece.test.ts).
  */
-import protobuf from 'protobufjs/light.js';
+import { fields, float, int, message, str } from './proto-wire.js';
 import { TritError } from '../../common/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 
-/** The parts of sentencepiece_model.proto that encoding and decoding use (field numbers as upstream). */
-const SCHEMA = {
-  nested: {
-    ModelProto: {
-      fields: {
-        pieces: { rule: 'repeated', type: 'SentencePiece', id: 1 },
-        trainerSpec: { type: 'TrainerSpec', id: 2 },
-        normalizerSpec: { type: 'NormalizerSpec', id: 3 },
-      },
-    },
-    SentencePiece: { fields: { piece: { type: 'string', id: 1 }, score: { type: 'float', id: 2 }, type: { type: 'int32', id: 3 } } },
-    TrainerSpec: {
-      fields: {
-        modelType: { type: 'int32', id: 3, options: { default: 1 } },
-        byteFallback: { type: 'bool', id: 35 },
-      },
-    },
-    NormalizerSpec: {
-      fields: {
-        // proto2 defaults as upstream declares them: a file that leaves these unset means true.
-        name: { type: 'string', id: 1 },
-        addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
-        removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } },
-        escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
-      },
-    },
-  },
-};
+/** The parts of sentencepiece_model.proto that encoding and decoding use (field numbers as
+ *  upstream; proto2 defaults as upstream declares them: a file that leaves a flag unset means its
+ *  default). Unknown fields are skipped, as protobuf readers do. */
+interface ModelProto {
+  pieces: Piece[];
+  trainerSpec: { modelType: number; byteFallback: boolean };
+  normalizerSpec: { name: string; addDummyPrefix: boolean; removeExtraWhitespaces: boolean; escapeWhitespaces: boolean };
+}
+
+function readModelProto(bytes: Uint8Array): ModelProto {
+  const m: ModelProto = {
+    pieces: [],
+    trainerSpec: { modelType: 1, byteFallback: false },
+    normalizerSpec: { name: '', addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true },
+  };
+  for (const f of fields(bytes)) {
+    if (f.no === 1) {
+      const p: Piece = { piece: '', score: 0, type: NORMAL };
+      for (const g of fields(message(f))) {
+        if (g.no === 1) p.piece = str(g);
+        else if (g.no === 2) p.score = float(g);
+        else if (g.no === 3) p.type = int(g);
+      }
+      m.pieces.push(p);
+    } else if (f.no === 2) {
+      for (const g of fields(message(f))) {
+        if (g.no === 3) m.trainerSpec.modelType = int(g);
+        else if (g.no === 35) m.trainerSpec.byteFallback = int(g) !== 0;
+      }
+    } else if (f.no === 3) {
+      const ns = m.normalizerSpec;
+      for (const g of fields(message(f))) {
+        if (g.no === 1) ns.name = str(g);
+        else if (g.no === 3) ns.addDummyPrefix = int(g) !== 0;
+        else if (g.no === 4) ns.removeExtraWhitespaces = int(g) !== 0;
+        else if (g.no === 5) ns.escapeWhitespaces = int(g) !== 0;
+      }
+    }
+  }
+  return m;
+}
 
 /** SentencePiece piece types (tokenizer.json's vocabularies are mapped onto them). */
 export const NORMAL = 1,
@@ -71,26 +84,25 @@ export interface SentencePieceTokenizer extends Tokenizer {
 
 /** Reads a `tokenizer.model` (SentencePiece ModelProto). */
 export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): SentencePieceTokenizer {
-  const ModelProto = protobuf.Root.fromJSON(SCHEMA).lookupType('ModelProto');
-  let m: { pieces?: Piece[]; trainerSpec?: Record<string, unknown>; normalizerSpec?: Record<string, unknown> };
+  let m: ModelProto;
   try {
-    m = ModelProto.toObject(ModelProto.decode(bytes), { defaults: true }) as typeof m;
+    m = readModelProto(bytes);
   } catch (e) {
     throw new TritError(`not a SentencePiece model: ${(e as Error).message}`, { file }, 'expected the tokenizer.model that came with the checkpoint');
   }
-  const pieces = m.pieces ?? [];
+  const pieces = m.pieces;
   if (!pieces.length)
     throw new TritError('the SentencePiece model has no pieces', { file }, 'expected the tokenizer.model that came with the checkpoint');
-  const ts = m.trainerSpec ?? {},
-    ns = m.normalizerSpec ?? {};
-  const modelType = (ts.modelType as number) || 1; // UNIGRAM when unset
+  const ts = m.trainerSpec,
+    ns = m.normalizerSpec;
+  const modelType = ts.modelType || 1; // UNIGRAM when unset
   if (modelType !== BPE)
     throw new TritError(
       `SentencePiece model type ${modelType} is not supported (only BPE, type 2)`,
       { file },
       'Llama, Mistral and MatMul-free LM tokenizers are BPE',
     );
-  const name = (ns.name as string) || 'identity';
+  const name = ns.name || 'identity';
   if (name !== 'identity') throw new TritError(`SentencePiece normaliser '${name}' is not supported (only 'identity')`, { file });
   // sentencepiece cuts user-defined pieces out of the text before BPE; BPE alone would not always
   // produce them, so such a model is refused rather than tokenized differently.

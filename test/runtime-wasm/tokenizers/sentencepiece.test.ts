@@ -83,3 +83,38 @@ describe('SentencePiece BPE (Mistral tokenizer.model) = the sentencepiece librar
     );
   });
 });
+
+describe('the protobuf wire reader on corrupt files', () => {
+  it('every truncation and 2,000 random byte flips of a model end in a model or a TritError naming the file', async () => {
+    const { TritError } = await import('../../../common/errors.js');
+    const { rng } = await import('../../../common/rng.js');
+    const good = tinyModel([
+      { piece: '<unk>', score: 0, type: 2 },
+      { piece: '▁a', score: -1, type: 1 },
+      { piece: 'a', score: -2, type: 1 },
+      { piece: '▁', score: -3, type: 1 },
+    ]);
+    const r = rng(7);
+    const cases: Uint8Array[] = [];
+    for (let n = 0; n < good.length; n++) cases.push(good.subarray(0, n));
+    for (let i = 0; i < 2000; i++) {
+      const b = good.slice();
+      for (let k = 0; k <= Math.floor(r() * 3); k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      cases.push(b);
+    }
+    let parsed = 0,
+      refused = 0;
+    for (const b of cases) {
+      try {
+        loadSentencePiece(b, 'x/tokenizer.model').encode('a a');
+        parsed++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(TritError);
+        expect((e as Error).message).toMatch(/x\/tokenizer\.model/);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
+    expect(parsed + refused).toBe(cases.length);
+  });
+});
