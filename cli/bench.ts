@@ -30,7 +30,14 @@ async function benchSuite(v: Flags): Promise<number> {
     throw new TritError('no such folder', { file: v.big as string }, 'give a folder made by models/make_random.py --shape 370M');
   const repeats = v.repeats !== undefined ? intFlag(v, 'repeats', 3, 1) : undefined;
   // Imported here: the benchmark pulls in tinybench and the HDL tools, which other verbs do not need.
-  const { runBench } = await import('../bench/suite/index.js');
+  const { runBench } = await import('../bench/suite/index.js').catch((e: { code?: string }) => {
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new TritError(
+      'the benchmark suite is not part of the installed package (it needs the model zoo and the baselines)',
+      {},
+      'run it from a clone of the repository: npm ci && npm run bench',
+    );
+  });
   const r = await runBench({
     quick: !!v.quick,
     out: v.output as string | undefined,

@@ -14,7 +14,7 @@ import { numel } from '../../compiler/ir/types.js';
 import { layout } from './isa.js';
 import { buildProgram, type HdlProgram } from './program.js';
 import { checkFit, deviceByName } from './device.js';
-import { buildIce40, boardSources, estimateXilinx } from './flow.js';
+import { buildIce40, boardSources, estimateXilinx, tools } from './flow.js';
 import { HdlSim, type Simulator } from './sim.js';
 import { HDL_ROOT, designFiles } from './emit.js';
 
@@ -74,6 +74,7 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
   const dev = deviceByName(o.device);
   const p = buildProgram(ir);
   const need = checkFit(p, dev, o.model);
+  if (!o.noSynth) await tools(); // fails now, not after the simulation, when the FPGA flow is not installed
   log(
     `program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
       `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`,

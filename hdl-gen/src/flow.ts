@@ -34,8 +34,22 @@ function lines(onLine: Log, keep: string[]): (bytes: Uint8Array | null) => void 
   };
 }
 
+/** The YoWASP tools, from the trit-fpga package (installed beside trit, or in this repository's workspace). */
+export async function tools(): Promise<typeof import('trit-fpga')> {
+  try {
+    return await import('trit-fpga');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new TritError(
+      'the FPGA flow is not installed (Yosys and nextpnr-ice40 come in the trit-fpga package)',
+      {},
+      'npm i trit-fpga (about 260 MB), or pass --no-synth to write and simulate the Verilog only',
+    );
+  }
+}
+
 async function yosys(args: string[], files: Tree, onLine: Log): Promise<{ files: Tree; log: string[] }> {
-  const { runYosys } = await import('@yowasp/yosys');
+  const { runYosys } = await tools();
   const log: string[] = [];
   const out = lines(onLine, log);
   try {
@@ -139,7 +153,7 @@ export async function buildIce40(
   const json = y.files['design.json'];
   if (!json) throw new TritError('yosys wrote no netlist');
 
-  const { runNextpnrIce40, runIcepack } = await import('@yowasp/nextpnr-ice40');
+  const { runNextpnrIce40, runIcepack } = await tools();
   const t1 = Date.now();
   const npLog: string[] = [];
   const npOut = lines(log, npLog);

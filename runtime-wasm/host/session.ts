@@ -15,6 +15,12 @@ import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
 import { importNode, isNode } from './node.js';
 
+// Every type a user of the runtime meets, from one entry point.
+export type { WasmMeta, TensorSlot, TokenizerFormat } from './format.js';
+export type { SampleOptions } from './sampling.js';
+export { TritError } from '../../common/errors.js';
+export { VERSION } from '../../common/version.js';
+
 export interface LoadOptions {
   /** Threads sharing the matrix work (1 = this thread only). Default 1. */
   threads?: number;
@@ -55,7 +61,8 @@ export interface Classification {
   scores: Float32Array;
 }
 
-type Source = Uint8Array | ArrayBuffer | string | URL;
+/** A model: its bytes, or a path (Node) or URL to fetch. */
+export type Source = Uint8Array | ArrayBuffer | string | URL;
 
 const now = () => (globalThis.performance ?? Date).now();
 
