@@ -132,21 +132,9 @@ export class Interpreter {
       case 'dequantize':
         for (let i = 0; i < n; i++) out[i] = Math.fround(x[i] * 2 ** -this.typeOf(node.inputs[0]).frac);
         return out;
-      case 'ternary_matmul': {
-        const rows = this.ternary(node.inputs[1]);
-        const k = K();
-        const N = rows.pos.length;
-        for (let r = 0; r < n / N; r++) {
-          const base = r * k;
-          for (let o = 0; o < N; o++) {
-            let acc = 0;
-            for (const j of rows.pos[o]) acc += x[base + j];
-            for (const j of rows.neg[o]) acc -= x[base + j];
-            out[r * N + o] = acc;
-          }
-        }
+      case 'ternary_matmul':
+        ternaryMatmul(x, this.ternary(node.inputs[1]), K(), out);
         return this.fit(node, out, sats);
-      }
       case 'add':
         binary((u, v) => u + v);
         return this.fit(node, out, sats);
@@ -189,22 +177,9 @@ export class Interpreter {
         if (c) sats.set(node.out, (sats.get(node.out) ?? 0) + c);
         return this.fit(node, out, sats);
       }
-      case 'lut': {
-        const T = this.constOf(node.inputs[1]).data;
-        const lo = a.lo as number,
-          step = a.step as number,
-          last = T.length - 1;
-        const span = 2 ** step;
-        for (let i = 0; i < n; i++) {
-          const d = x[i] - lo;
-          const j = Math.floor(d / span);
-          if (d < 0) out[i] = T[0];
-          else if (j >= last) out[i] = T[last];
-          else if (a.interp === 'linear') out[i] = T[j] + mulShift(T[j + 1] - T[j], d - j * span, step, 'half_even');
-          else out[i] = T[j];
-        }
+      case 'lut':
+        lookup(x, this.constOf(node.inputs[1]).data, a, out);
         return this.fit(node, out, sats);
-      }
       case 'recip':
       case 'rsqrt': {
         const fi = this.typeOf(node.inputs[0]).frac;
@@ -215,24 +190,9 @@ export class Interpreter {
       case 'reduce_sum':
       case 'reduce_max':
       case 'reduce_absmax':
-      case 'argmax': {
-        const k = K();
-        for (let r = 0; r < n; r++) {
-          let acc = node.op === 'reduce_sum' ? 0 : node.op === 'reduce_absmax' ? 0 : -Infinity;
-          let arg = 0;
-          for (let j = 0; j < k; j++) {
-            const v = x[r * k + j];
-            if (node.op === 'reduce_sum') acc += v;
-            else if (node.op === 'reduce_absmax') acc = Math.max(acc, Math.abs(v));
-            else if (v > acc) {
-              acc = v;
-              arg = j;
-            }
-          }
-          out[r] = node.op === 'argmax' ? arg : acc;
-        }
+      case 'argmax':
+        reduceRows(node.op, x, K(), out);
         return this.fit(node, out, sats);
-      }
       case 'gather': {
         const table = this.constOf(node.inputs[0]);
         const ids = this.operand(node.inputs[1], env);
@@ -244,19 +204,9 @@ export class Interpreter {
         }
         return out;
       }
-      case 'slice': {
-        const inShape = this.typeOf(node.inputs[0]).shape;
-        const ax = a.axis as number;
-        const inner = numel(inShape.slice(ax + 1));
-        const outer = numel(inShape.slice(0, ax));
-        const start = a.start as number,
-          len = (a.end as number) - start;
-        let k = 0;
-        for (let o = 0; o < outer; o++) {
-          for (let j = 0; j < len * inner; j++) out[k++] = x[(o * inShape[ax] + start) * inner + j];
-        }
+      case 'slice':
+        sliceAxis(x, this.typeOf(node.inputs[0]).shape, a.axis as number, a.start as number, a.end as number, out);
         return out;
-      }
       case 'concat': {
         const ax = a.axis as number;
         const outer = numel(t.shape.slice(0, ax));
@@ -321,5 +271,64 @@ export class Interpreter {
     }
     this.ternaryRows.set(name, r);
     return r;
+  }
+}
+
+/** Σ of the inputs where the weight is +1 minus where it is −1, for each output of each row. */
+function ternaryMatmul(x: Values, rows: { pos: Int32Array[]; neg: Int32Array[] }, k: number, out: Values): void {
+  const N = rows.pos.length;
+  for (let r = 0; r < out.length / N; r++) {
+    const base = r * k;
+    for (let o = 0; o < N; o++) {
+      let acc = 0;
+      for (const j of rows.pos[o]) acc += x[base + j];
+      for (const j of rows.neg[o]) acc -= x[base + j];
+      out[r * N + o] = acc;
+    }
+  }
+}
+
+/** A table lookup: entry ⌊(x − lo)/2^step⌋, clamped to the table, linearly interpolated when asked (half-even). */
+function lookup(x: Values, T: ArrayLike<number>, a: IRNode['attrs'], out: Values): void {
+  const lo = a.lo as number,
+    step = a.step as number,
+    last = T.length - 1;
+  const span = 2 ** step;
+  for (let i = 0; i < out.length; i++) {
+    const d = x[i] - lo;
+    const j = Math.floor(d / span);
+    if (d < 0) out[i] = T[0];
+    else if (j >= last) out[i] = T[last];
+    else if (a.interp === 'linear') out[i] = T[j] + mulShift(T[j + 1] - T[j], d - j * span, step, 'half_even');
+    else out[i] = T[j];
+  }
+}
+
+/** Reductions over the last axis (k elements a row); argmax keeps the first maximum. */
+function reduceRows(op: 'reduce_sum' | 'reduce_max' | 'reduce_absmax' | 'argmax', x: Values, k: number, out: Values): void {
+  for (let r = 0; r < out.length; r++) {
+    let acc = op === 'reduce_sum' || op === 'reduce_absmax' ? 0 : -Infinity;
+    let arg = 0;
+    for (let j = 0; j < k; j++) {
+      const v = x[r * k + j];
+      if (op === 'reduce_sum') acc += v;
+      else if (op === 'reduce_absmax') acc = Math.max(acc, Math.abs(v));
+      else if (v > acc) {
+        acc = v;
+        arg = j;
+      }
+    }
+    out[r] = op === 'argmax' ? arg : acc;
+  }
+}
+
+/** Elements [start, end) of one axis. */
+function sliceAxis(x: Values, inShape: number[], ax: number, start: number, end: number, out: Values): void {
+  const inner = numel(inShape.slice(ax + 1)),
+    outer = numel(inShape.slice(0, ax)),
+    len = end - start;
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < len * inner; j++) out[k++] = x[(o * inShape[ax] + start) * inner + j];
   }
 }

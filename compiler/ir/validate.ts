@@ -7,7 +7,7 @@
 import { TritError } from '../../common/errors.js';
 import { ROUND_MODES } from './arith.js';
 import type { IRGraph, IRNode } from './graph.js';
-import { isOp, opSpec } from './ops.js';
+import { isOp, opSpec, type OpName } from './ops.js';
 import { broadcastShapes, dtypeRange, numel, sameShape, typeToString, type TensorType } from './types.js';
 
 /** Throws a TritError naming the first node that breaks a rule; returns quietly otherwise. */
@@ -97,151 +97,193 @@ function checkAttr(node: IRNode, k: string, kind: string, fail: Fail): void {
   if (!ok) fail(node, `attribute ${k}=${String(v)} of ${node.op} is not a valid ${kind}`);
 }
 
+/** What a type rule reads: the graph, the node, its operand types, and the failure helpers. */
+interface CheckSite {
+  g: IRGraph;
+  node: IRNode;
+  ins: TensorType[];
+  t: TensorType;
+  a: IRNode['attrs'];
+  isInt: boolean;
+  want: (cond: boolean, msg: string) => void;
+  /** The two operands broadcast to the output's shape. */
+  bshape: () => void;
+}
+type Check = (s: CheckSite) => void;
+
 function checkTypes(g: IRGraph, node: IRNode, ins: TensorType[], fail: Fail): void {
   const t = node.type;
-  const a = node.attrs;
   const want = (cond: boolean, msg: string) => {
     if (!cond) fail(node, `${node.op}: ${msg}`);
   };
-  const isInt = t.dtype !== 'f32';
   const bshape = () => {
     const s = broadcastShapes(ins[0].shape, ins[1].shape);
     want(s !== null && sameShape(s, t.shape), `operand shapes [${ins[0].shape}] and [${ins[1].shape}] do not broadcast to [${t.shape}]`);
   };
-  switch (node.op) {
-    case 'quantize':
-      want(ins[0].dtype === 'f32' && isInt && sameShape(ins[0].shape, t.shape), 'maps an f32 value to an integer of the same shape');
-      break;
-    case 'dequantize':
-      want(t.dtype === 'f32' && t.frac === 0 && sameShape(ins[0].shape, t.shape), 'maps an integer to f32 of the same shape');
-      break;
-    case 'ternary_matmul': {
-      const c = g.consts.get(node.inputs[1])!;
-      want(c.ternary && c.type.shape.length === 2, `weight '${node.inputs[1]}' must be a ternary [N,K] constant`);
-      const [N, K] = c.type.shape;
-      want(ins[0].shape.at(-1) === K, `input's last dim ${ins[0].shape.at(-1)} is not the weight's K=${K}`);
-      want(sameShape(t.shape, [...ins[0].shape.slice(0, -1), N]), `output shape must be [${[...ins[0].shape.slice(0, -1), N]}]`);
-      want(t.frac === ins[0].frac && isInt, 'output frac equals input frac (sums of inputs)');
-      break;
-    }
-    case 'add':
-    case 'sub':
-    case 'max':
-    case 'min':
-      bshape();
-      want(
-        ins[0].frac === t.frac && ins[1].frac === t.frac,
-        `operand fracs ${ins[0].frac}, ${ins[1].frac} must equal the output's ${t.frac}; insert a shift`,
-      );
-      break;
-    case 'neg':
-    case 'abs':
-      want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
-      break;
-    case 'shift':
-      want(sameShape(ins[0].shape, t.shape), 'same shape as its operand');
-      want(t.frac === ins[0].frac - (a.by as number), `output frac must be ${ins[0].frac} − ${a.by} = ${ins[0].frac - (a.by as number)}`);
-      break;
-    case 'sat': {
-      const [lo, hi] = dtypeRange(t.dtype);
-      want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
-      want(
-        (a.lo as number) <= (a.hi as number) && (a.lo as number) >= lo && (a.hi as number) <= hi,
-        `bounds [${a.lo}, ${a.hi}] must lie within ${t.dtype}`,
-      );
-      break;
-    }
-    case 'mul':
-    case 'mulc':
-      bshape();
-      want(t.frac === ins[0].frac + ins[1].frac - (a.shift as number), `output frac must be ${ins[0].frac} + ${ins[1].frac} − ${a.shift}`);
-      break;
-    case 'divround': {
-      const bs = ins[1].shape;
-      want(
-        numel(bs) === 1 || (bs.length === ins[0].shape.length && bs.at(-1) === 1 && bs.slice(0, -1).every((d, i) => d === ins[0].shape[i])),
-        'the divisor is a scalar or one value per row ([..., 1])',
-      );
-      want(sameShape(ins[0].shape, t.shape), 'same shape as the dividend');
-      want(ins[0].frac === ins[1].frac, `dividend and divisor have the same frac (${ins[0].frac} vs ${ins[1].frac})`);
-      want(t.frac === 0, 'the quotient is an integer (frac 0)');
-      want(Number.isInteger(a.mul) && (a.mul as number) >= 1 && (a.mul as number) <= 32767, 'mul is an integer in [1, 32767]');
-      want(a.round === 'half_even', 'divround rounds half to even (the only mode its kernels implement)');
-      break;
-    }
-    case 'lut':
-      want(ins[1].shape.length === 1 && ins[1].shape[0] >= 2, 'table must be a 1-D constant of at least 2 entries');
-      want(t.frac === ins[1].frac && sameShape(ins[0].shape, t.shape), "output has the table's frac and the input's shape");
-      want((a.step as number) >= 0 && (a.step as number) < 53, 'step must be in [0, 52]');
-      want(a.interp === 'none' || a.interp === 'linear', "interp is 'none' or 'linear'");
-      break;
-    case 'rsqrt':
-    case 'recip':
-      want(sameShape(ins[0].shape, t.shape), 'same shape as its operand');
-      want(
-        (a.lutbits as number) >= 1 && (a.lutbits as number) <= 12 && (a.newton as number) >= 0 && (a.newton as number) <= 4,
-        'lutbits in [1,12], newton in [0,4]',
-      );
-      want(ins[0].dtype !== 'f32' && ins[0].dtype !== undefined && ins[0].frac >= -30 && ins[0].frac <= 60, 'integer operand');
-      break;
-    case 'reduce_sum':
-    case 'reduce_max':
-    case 'reduce_absmax':
-    case 'argmax':
-      want(
-        sameShape(t.shape, [...ins[0].shape.slice(0, -1), 1]),
-        `output shape must be [${[...ins[0].shape.slice(0, -1), 1]}] (keepdims over the last axis)`,
-      );
-      want(
-        node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac,
-        node.op === 'argmax' ? 'argmax yields i32 frac 0' : 'same frac as its operand',
-      );
-      break;
-    case 'gather': {
-      want(ins[0].shape.length === 2, 'table is [V, D]');
-      want(ins[1].frac === 0, 'ids are plain integers');
-      want(
-        sameShape(t.shape, [...ins[1].shape, ins[0].shape[1]]) && t.frac === ins[0].frac && t.dtype === ins[0].dtype,
-        "output is ids.shape + [D] with the table's type",
-      );
-      break;
-    }
-    case 'slice': {
-      const ax = a.axis as number;
-      want(ax >= 0 && ax < ins[0].shape.length, `axis ${ax} out of range`);
-      want(
-        (a.start as number) >= 0 && (a.start as number) < (a.end as number) && (a.end as number) <= ins[0].shape[ax],
-        `range [${a.start}, ${a.end}) out of [0, ${ins[0].shape[ax]})`,
-      );
-      const s = ins[0].shape.slice();
-      s[ax] = (a.end as number) - (a.start as number);
-      want(sameShape(s, t.shape) && t.frac === ins[0].frac && t.dtype === ins[0].dtype, `output must be [${s}] with the input's type`);
-      break;
-    }
-    case 'concat': {
-      const ax = a.axis as number;
-      const total = ins.reduce((s, x) => s + (x.shape[ax] ?? 0), 0);
-      want(
-        ins.every(
-          (x) =>
-            x.frac === t.frac && x.dtype === t.dtype && x.shape.length === t.shape.length && x.shape.every((d, i) => i === ax || d === t.shape[i]),
-        ),
-        'operands share dtype, frac and all dims but the axis',
-      );
-      want(t.shape[ax] === total, `axis ${ax} must total ${total}`);
-      break;
-    }
-    case 'reshape':
-      want(numel(ins[0].shape) === numel(t.shape) && ins[0].frac === t.frac && ins[0].dtype === t.dtype, 'same element count and type');
-      break;
-    case 'state_write':
-      want(sameType(ins[0], t), "writes a value of the state's type");
-      break;
-    case 'state_read':
-      break;
-    default: {
-      const unknown: never = node.op; // a new op must say what makes it well-formed
-      fail(node, `unknown op '${unknown}'`);
-    }
-  }
+  const check: Check | undefined = CHECKS[node.op];
+  if (!check) fail(node, `unknown op '${node.op}'`);
+  check!({ g, node, ins, t, a: node.attrs, isInt: t.dtype !== 'f32', want, bshape });
 }
+
+const checkQuantize: Check = ({ ins, t, want, isInt }) => {
+  want(ins[0].dtype === 'f32' && isInt && sameShape(ins[0].shape, t.shape), 'maps an f32 value to an integer of the same shape');
+};
+
+const checkDequantize: Check = ({ ins, t, want }) => {
+  want(t.dtype === 'f32' && t.frac === 0 && sameShape(ins[0].shape, t.shape), 'maps an integer to f32 of the same shape');
+};
+
+const checkTernaryMatmul: Check = ({ g, node, ins, t, a, want, isInt }) => {
+  const c = g.consts.get(node.inputs[1])!;
+  want(c.ternary && c.type.shape.length === 2, `weight '${node.inputs[1]}' must be a ternary [N,K] constant`);
+  const [N, K] = c.type.shape;
+  want(ins[0].shape.at(-1) === K, `input's last dim ${ins[0].shape.at(-1)} is not the weight's K=${K}`);
+  want(sameShape(t.shape, [...ins[0].shape.slice(0, -1), N]), `output shape must be [${[...ins[0].shape.slice(0, -1), N]}]`);
+  want(t.frac === ins[0].frac && isInt, 'output frac equals input frac (sums of inputs)');
+};
+
+const checkAdd: Check = ({ ins, t, a, want, bshape }) => {
+  bshape();
+  want(
+    ins[0].frac === t.frac && ins[1].frac === t.frac,
+    `operand fracs ${ins[0].frac}, ${ins[1].frac} must equal the output's ${t.frac}; insert a shift`,
+  );
+};
+
+const checkNeg: Check = ({ ins, t, want }) => {
+  want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
+};
+
+const checkShift: Check = ({ ins, t, a, want }) => {
+  want(sameShape(ins[0].shape, t.shape), 'same shape as its operand');
+  want(t.frac === ins[0].frac - (a.by as number), `output frac must be ${ins[0].frac} − ${a.by} = ${ins[0].frac - (a.by as number)}`);
+};
+
+const checkSat: Check = ({ ins, t, a, want }) => {
+  const [lo, hi] = dtypeRange(t.dtype);
+  want(sameShape(ins[0].shape, t.shape) && ins[0].frac === t.frac, 'same shape and frac as its operand');
+  want(
+    (a.lo as number) <= (a.hi as number) && (a.lo as number) >= lo && (a.hi as number) <= hi,
+    `bounds [${a.lo}, ${a.hi}] must lie within ${t.dtype}`,
+  );
+};
+
+const checkMul: Check = ({ ins, t, a, want, bshape }) => {
+  bshape();
+  want(t.frac === ins[0].frac + ins[1].frac - (a.shift as number), `output frac must be ${ins[0].frac} + ${ins[1].frac} − ${a.shift}`);
+};
+
+const checkDivround: Check = ({ ins, t, a, want }) => {
+  const bs = ins[1].shape;
+  want(
+    numel(bs) === 1 || (bs.length === ins[0].shape.length && bs.at(-1) === 1 && bs.slice(0, -1).every((d, i) => d === ins[0].shape[i])),
+    'the divisor is a scalar or one value per row ([..., 1])',
+  );
+  want(sameShape(ins[0].shape, t.shape), 'same shape as the dividend');
+  want(ins[0].frac === ins[1].frac, `dividend and divisor have the same frac (${ins[0].frac} vs ${ins[1].frac})`);
+  want(t.frac === 0, 'the quotient is an integer (frac 0)');
+  want(Number.isInteger(a.mul) && (a.mul as number) >= 1 && (a.mul as number) <= 32767, 'mul is an integer in [1, 32767]');
+  want(a.round === 'half_even', 'divround rounds half to even (the only mode its kernels implement)');
+};
+
+const checkLut: Check = ({ ins, t, a, want }) => {
+  want(ins[1].shape.length === 1 && ins[1].shape[0] >= 2, 'table must be a 1-D constant of at least 2 entries');
+  want(t.frac === ins[1].frac && sameShape(ins[0].shape, t.shape), "output has the table's frac and the input's shape");
+  want((a.step as number) >= 0 && (a.step as number) < 53, 'step must be in [0, 52]');
+  want(a.interp === 'none' || a.interp === 'linear', "interp is 'none' or 'linear'");
+};
+
+const checkRsqrt: Check = ({ ins, t, a, want }) => {
+  want(sameShape(ins[0].shape, t.shape), 'same shape as its operand');
+  want(
+    (a.lutbits as number) >= 1 && (a.lutbits as number) <= 12 && (a.newton as number) >= 0 && (a.newton as number) <= 4,
+    'lutbits in [1,12], newton in [0,4]',
+  );
+  want(ins[0].dtype !== 'f32' && ins[0].dtype !== undefined && ins[0].frac >= -30 && ins[0].frac <= 60, 'integer operand');
+};
+
+const checkReduceSum: Check = ({ node, ins, t, want }) => {
+  want(
+    sameShape(t.shape, [...ins[0].shape.slice(0, -1), 1]),
+    `output shape must be [${[...ins[0].shape.slice(0, -1), 1]}] (keepdims over the last axis)`,
+  );
+  want(
+    node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac,
+    node.op === 'argmax' ? 'argmax yields i32 frac 0' : 'same frac as its operand',
+  );
+};
+
+const checkGather: Check = ({ ins, t, want }) => {
+  want(ins[0].shape.length === 2, 'table is [V, D]');
+  want(ins[1].frac === 0, 'ids are plain integers');
+  want(
+    sameShape(t.shape, [...ins[1].shape, ins[0].shape[1]]) && t.frac === ins[0].frac && t.dtype === ins[0].dtype,
+    "output is ids.shape + [D] with the table's type",
+  );
+};
+
+const checkSlice: Check = ({ ins, t, a, want }) => {
+  const ax = a.axis as number;
+  want(ax >= 0 && ax < ins[0].shape.length, `axis ${ax} out of range`);
+  want(
+    (a.start as number) >= 0 && (a.start as number) < (a.end as number) && (a.end as number) <= ins[0].shape[ax],
+    `range [${a.start}, ${a.end}) out of [0, ${ins[0].shape[ax]})`,
+  );
+  const s = ins[0].shape.slice();
+  s[ax] = (a.end as number) - (a.start as number);
+  want(sameShape(s, t.shape) && t.frac === ins[0].frac && t.dtype === ins[0].dtype, `output must be [${s}] with the input's type`);
+};
+
+const checkConcat: Check = ({ ins, t, a, want }) => {
+  const ax = a.axis as number;
+  const total = ins.reduce((s, x) => s + (x.shape[ax] ?? 0), 0);
+  want(
+    ins.every(
+      (x) => x.frac === t.frac && x.dtype === t.dtype && x.shape.length === t.shape.length && x.shape.every((d, i) => i === ax || d === t.shape[i]),
+    ),
+    'operands share dtype, frac and all dims but the axis',
+  );
+  want(t.shape[ax] === total, `axis ${ax} must total ${total}`);
+};
+
+const checkReshape: Check = ({ ins, t, want }) => {
+  want(numel(ins[0].shape) === numel(t.shape) && ins[0].frac === t.frac && ins[0].dtype === t.dtype, 'same element count and type');
+};
+
+const checkStateWrite: Check = ({ ins, t, a, want }) => {
+  want(sameType(ins[0], t), "writes a value of the state's type");
+};
+
+// state_read: its type is the state's, which validate() checks against the graph's states.
+const checkStateRead: Check = () => {};
+
+/** What makes each op well-formed: one entry per op. */
+const CHECKS: Record<OpName, Check> = {
+  quantize: checkQuantize,
+  dequantize: checkDequantize,
+  ternary_matmul: checkTernaryMatmul,
+  add: checkAdd,
+  sub: checkAdd,
+  max: checkAdd,
+  min: checkAdd,
+  neg: checkNeg,
+  abs: checkNeg,
+  shift: checkShift,
+  sat: checkSat,
+  mul: checkMul,
+  mulc: checkMul,
+  divround: checkDivround,
+  lut: checkLut,
+  rsqrt: checkRsqrt,
+  recip: checkRsqrt,
+  reduce_sum: checkReduceSum,
+  reduce_max: checkReduceSum,
+  reduce_absmax: checkReduceSum,
+  argmax: checkReduceSum,
+  gather: checkGather,
+  slice: checkSlice,
+  concat: checkConcat,
+  reshape: checkReshape,
+  state_write: checkStateWrite,
+  state_read: checkStateRead,
+};

@@ -287,30 +287,10 @@ class Lowering {
         return this.mulVar(n, x, r, hi);
       }
       case 'round':
-      case 'trunc': {
-        const q = n.op === 'round' && this.o.exactQuant ? this.absmaxQuant(n) : null;
-        if (q) return q;
-        const x = X();
-        if (x.int && x.t.frac === 0) return x;
-        const lo = Math.floor(x.lo) - 1,
-          hi = Math.ceil(x.hi) + 1;
-        const t: TensorType = { dtype: dtypeFor(lo, hi), shape, frac: 0 };
-        const v = this.emit('shift', [x.v], { by: x.t.frac, round: n.op === 'round' ? 'half_even' : 'trunc' }, t, n.out);
-        return { v, t, lo, hi, int: true };
-      }
-      case 'clip': {
-        const x = X();
-        const f = x.t.frac;
-        const [a, b] = dtypeRange(x.t.dtype);
-        const lo = Math.max(a, Math.ceil((n.attrs.lo ?? -Infinity) * 2 ** f));
-        const hi = Math.min(b, Math.floor((n.attrs.hi ?? Infinity) * 2 ** f));
-        const rlo = Math.max(x.lo, lo * 2 ** -f),
-          rhi = Math.min(x.hi, hi * 2 ** -f);
-        const dt = dtypeFor(Math.floor(rlo * 2 ** f), Math.ceil(rhi * 2 ** f));
-        const [c, d] = dtypeRange(dt);
-        const v = this.emit('sat', [x.v], { lo: Math.max(lo, c), hi: Math.min(hi, d) }, { dtype: dt, shape, frac: f }, n.out);
-        return { v, t: { dtype: dt, shape, frac: f }, lo: rlo, hi: rhi, int: x.int };
-      }
+      case 'trunc':
+        return this.roundOrTrunc(n, X, shape);
+      case 'clip':
+        return this.clip(n, X, shape);
       case 'sigmoid':
         return this.lut(n, X(), (v) => 1 / (1 + Math.exp(-v)), 16, 0, 1);
       case 'tanh':
@@ -323,24 +303,8 @@ class Lowering {
         return this.reduce(n, X());
       case 'ternary_matmul':
         return this.ternary(n, X());
-      case 'gather': {
-        const table = this.g.consts.get(n.inputs[0]);
-        if (!table) this.fail('Gather from a computed tensor is not supported', 'gather rows of a constant table (an embedding)');
-        const ids = this.lvOf(n.inputs[1]);
-        if (!ids.int) this.fail('Gather indices must be integers');
-        const [V] = table!.shape;
-        const D = numel(table!.shape.slice(1));
-        const m = maxAbsOf(table!.data);
-        const dt = this.o.tableBits === 16 ? 'i16' : 'i32';
-        const frac = this.o.tableBits === 16 ? (m > 0 ? Math.floor(Math.log2(32767 / m)) : 0) : fracFor(m);
-        const tc = this.quantConst(n.inputs[0], table!.data, [V, D], frac, dt);
-        const t: TensorType = { dtype: dt, shape: [...ids.t.shape, D], frac };
-        let v = this.emit('gather', [tc.v, ids.v], {}, t, n.out);
-        if (numel(shape) !== numel(t.shape)) this.invariant('the gathered rows do not match the output shape');
-        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i]))
-          v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
-        return { v, t: { ...t, shape }, lo: tc.lo, hi: tc.hi, int: table!.int };
-      }
+      case 'gather':
+        return this.gather(n, shape);
       case 'reshape': {
         const x = X();
         return { ...x, v: this.emit('reshape', [x.v], {}, { ...x.t, shape }, n.out), t: { ...x.t, shape } };
@@ -352,34 +316,83 @@ class Lowering {
         const t = { ...x.t, shape };
         return { ...x, v: this.emit('slice', [x.v], { axis: n.attrs.axis!, start: n.attrs.start!, end: n.attrs.end! }, t, n.out), t };
       }
-      case 'concat': {
-        const xs = n.inputs.map((i) => this.lvOf(i));
-        const f = Math.min(...xs.map((x) => x.t.frac));
-        const lo = Math.min(...xs.map((x) => x.lo)),
-          hi = Math.max(...xs.map((x) => x.hi));
-        const dt = f === 0 && xs.every((x) => x.int) ? dtypeFor(lo, hi) : 'i32';
-        const al = n.inputs.map((name) => this.at(name, f, dt));
-        const t: TensorType = { dtype: dt, shape, frac: f };
-        return {
-          v: this.emit(
-            'concat',
-            al.map((x) => x.v),
-            { axis: n.attrs.axis! },
-            t,
-            n.out,
-          ),
-          t,
-          lo,
-          hi,
-          int: xs.every((x) => x.int),
-        };
-      }
+      case 'concat':
+        return this.concat(n, shape);
       default:
         this.fail(
           `${n.op} is not supported on values that depend on the input`,
           n.op === 'exp' || n.op === 'cumsum' || n.op === 'transpose' ? 'trit lowers it only when it folds to a constant' : undefined,
         );
     }
+  }
+
+  // ---- per-op lowering: the longer cases
+
+  private roundOrTrunc(n: FNode, X: () => LV, shape: number[]): LV {
+    const q = n.op === 'round' && this.o.exactQuant ? this.absmaxQuant(n) : null;
+    if (q) return q;
+    const x = X();
+    if (x.int && x.t.frac === 0) return x;
+    const lo = Math.floor(x.lo) - 1,
+      hi = Math.ceil(x.hi) + 1;
+    const t: TensorType = { dtype: dtypeFor(lo, hi), shape, frac: 0 };
+    const v = this.emit('shift', [x.v], { by: x.t.frac, round: n.op === 'round' ? 'half_even' : 'trunc' }, t, n.out);
+    return { v, t, lo, hi, int: true };
+  }
+
+  private clip(n: FNode, X: () => LV, shape: number[]): LV {
+    const x = X();
+    const f = x.t.frac;
+    const [a, b] = dtypeRange(x.t.dtype);
+    const lo = Math.max(a, Math.ceil((n.attrs.lo ?? -Infinity) * 2 ** f));
+    const hi = Math.min(b, Math.floor((n.attrs.hi ?? Infinity) * 2 ** f));
+    const rlo = Math.max(x.lo, lo * 2 ** -f),
+      rhi = Math.min(x.hi, hi * 2 ** -f);
+    const dt = dtypeFor(Math.floor(rlo * 2 ** f), Math.ceil(rhi * 2 ** f));
+    const [c, d] = dtypeRange(dt);
+    const v = this.emit('sat', [x.v], { lo: Math.max(lo, c), hi: Math.min(hi, d) }, { dtype: dt, shape, frac: f }, n.out);
+    return { v, t: { dtype: dt, shape, frac: f }, lo: rlo, hi: rhi, int: x.int };
+  }
+
+  private gather(n: FNode, shape: number[]): LV {
+    const table = this.g.consts.get(n.inputs[0]);
+    if (!table) this.fail('Gather from a computed tensor is not supported', 'gather rows of a constant table (an embedding)');
+    const ids = this.lvOf(n.inputs[1]);
+    if (!ids.int) this.fail('Gather indices must be integers');
+    const [V] = table!.shape;
+    const D = numel(table!.shape.slice(1));
+    const m = maxAbsOf(table!.data);
+    const dt = this.o.tableBits === 16 ? 'i16' : 'i32';
+    const frac = this.o.tableBits === 16 ? (m > 0 ? Math.floor(Math.log2(32767 / m)) : 0) : fracFor(m);
+    const tc = this.quantConst(n.inputs[0], table!.data, [V, D], frac, dt);
+    const t: TensorType = { dtype: dt, shape: [...ids.t.shape, D], frac };
+    let v = this.emit('gather', [tc.v, ids.v], {}, t, n.out);
+    if (numel(shape) !== numel(t.shape)) this.invariant('the gathered rows do not match the output shape');
+    if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) v = this.emit('reshape', [v], {}, { ...t, shape }, `${n.out}.r`);
+    return { v, t: { ...t, shape }, lo: tc.lo, hi: tc.hi, int: table!.int };
+  }
+
+  private concat(n: FNode, shape: number[]): LV {
+    const xs = n.inputs.map((i) => this.lvOf(i));
+    const f = Math.min(...xs.map((x) => x.t.frac));
+    const lo = Math.min(...xs.map((x) => x.lo)),
+      hi = Math.max(...xs.map((x) => x.hi));
+    const dt = f === 0 && xs.every((x) => x.int) ? dtypeFor(lo, hi) : 'i32';
+    const al = n.inputs.map((name) => this.at(name, f, dt));
+    const t: TensorType = { dtype: dt, shape, frac: f };
+    return {
+      v: this.emit(
+        'concat',
+        al.map((x) => x.v),
+        { axis: n.attrs.axis! },
+        t,
+        n.out,
+      ),
+      t,
+      lo,
+      hi,
+      int: xs.every((x) => x.int),
+    };
   }
 
   // ---- abs-max activation quantization -------------------------------------------------------

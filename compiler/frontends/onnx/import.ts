@@ -25,60 +25,6 @@ import {
 import { maxAbs } from '../../util/minmax.js';
 import { FOLD, foldNode, FLOAT, INT64, isFloatType, type CT } from './fold.js';
 
-/** Every ONNX op type the importer reads on values that depend on the input. */
-export const SUPPORTED_OPS = [
-  'Abs',
-  'Add',
-  'ArgMax',
-  'Cast',
-  'Clip',
-  'Concat',
-  'Constant',
-  'ConstantOfShape',
-  'CumSum',
-  'DequantizeLinear',
-  'Div',
-  'Dropout',
-  'Exp',
-  'Flatten',
-  'Gather',
-  'Gemm',
-  'Identity',
-  'LayerNormalization',
-  'MatMul',
-  'MatMulInteger',
-  'Max',
-  'Min',
-  'Mul',
-  'Neg',
-  'Pow',
-  'QuantizeLinear',
-  'Reciprocal',
-  'ReduceMax',
-  'ReduceMean',
-  'ReduceSum',
-  'ReduceSumSquare',
-  'Relu',
-  'Reshape',
-  'Round',
-  'Shape',
-  'Sigmoid',
-  'Slice',
-  'Softmax',
-  'Split',
-  'Sqrt',
-  'Squeeze',
-  'Sub',
-  'Tanh',
-  'Transpose',
-  'Unsqueeze',
-] as const;
-
-/** Ops the importer evaluates only when every input is a constant (shape arithmetic, quantizers). */
-export const CONSTANT_ONLY_OPS = Object.keys(FOLD)
-  .filter((op) => !(SUPPORTED_OPS as readonly string[]).includes(op))
-  .sort();
-
 /** Options for the import. */
 export interface ImportOptions {
   /** Name used in error messages (the file path). */
@@ -95,25 +41,26 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): FGraph 
   return new Importer(model, opset, file, opts.externalData).run();
 }
 
+// Not exported; its helpers are not private because the op table below (TRANSLATE) calls them.
 class Importer {
-  private g: FGraph;
-  private info = new Map<string, { shape: number[]; int: boolean; dtype: number }>();
-  private counter = 0;
-  private node: NodeProto | null = null;
+  g: FGraph;
+  info = new Map<string, { shape: number[]; int: boolean; dtype: number }>();
+  counter = 0;
+  node: NodeProto | null = null;
   /** For folded constants: the initializer they were computed from (for error messages). */
-  private origin = new Map<string, string>();
+  origin = new Map<string, string>();
 
   /** Remaining ONNX consumers of each value: a folded constant nobody needs any more is freed at
    *  once, so importing a big model holds about one float copy of one matrix at a time. */
-  private uses = new Map<string, number>();
+  uses = new Map<string, number>();
   /** Values the float graph's nodes reference (never freed). */
-  private referenced = new Set<string>();
+  referenced = new Set<string>();
 
   constructor(
-    private model: ReturnType<typeof decodeModel>,
-    private opset: number,
-    private file: string,
-    private external?: ExternalReader,
+    readonly model: ReturnType<typeof decodeModel>,
+    readonly opset: number,
+    readonly file: string,
+    readonly external?: ExternalReader,
   ) {
     this.g = {
       name: model.graph!.name || 'model',
@@ -126,7 +73,7 @@ class Importer {
     };
   }
 
-  private site(tensor?: string) {
+  site(tensor?: string) {
     return {
       file: this.file,
       node: this.node ? this.node.name || `${this.node.opType} #${this.model.graph!.node!.indexOf(this.node)}` : undefined,
@@ -134,7 +81,7 @@ class Importer {
     };
   }
 
-  private fail(msg: string, hint?: string, tensor?: string): never {
+  fail(msg: string, hint?: string, tensor?: string): never {
     throw new TritError(msg, this.site(tensor), hint);
   }
 
@@ -176,7 +123,7 @@ class Importer {
   }
 
   /** Pairs each float input X with an output named `new_X` or `X_out`: the decode-step state. */
-  private pairStates(): void {
+  pairStates(): void {
     for (const i of this.g.inputs) {
       const o = this.g.outputs.find((x) => x.name === `new_${i.name}` || x.name === `${i.name}_out`);
       if (!o || i.int) continue;
@@ -188,7 +135,7 @@ class Importer {
   }
 
   /** Frees constants no later node and no emitted node needs (folded weights, casts). */
-  private release(n: NodeProto): void {
+  release(n: NodeProto): void {
     for (const x of n.input ?? []) {
       const left = (this.uses.get(x) ?? 1) - 1;
       this.uses.set(x, left);
@@ -197,7 +144,7 @@ class Importer {
     for (const o of n.output ?? []) if (!this.uses.get(o) && !this.referenced.has(o) && this.g.consts.has(o)) this.g.consts.delete(o);
   }
 
-  private unsupported(n: NodeProto): never {
+  unsupported(n: NodeProto): never {
     const dom = n.domain && n.domain !== 'ai.onnx' ? ` of domain '${n.domain}'` : '';
     if (!dom && CONSTANT_ONLY_OPS.includes(n.opType ?? '')) {
       const runtime = (n.input ?? []).filter((x) => x && !this.g.consts.has(x));
@@ -212,19 +159,19 @@ class Importer {
     );
   }
 
-  private addConst(name: string, c: FConst, dtype = c.int ? INT64 : FLOAT): void {
+  addConst(name: string, c: FConst, dtype = c.int ? INT64 : FLOAT): void {
     this.g.consts.set(name, c);
     this.info.set(name, { shape: c.shape, int: c.int, dtype });
   }
 
   /** A constant with its ONNX element type, for the folder. */
-  private ct(name: string): CT | undefined {
+  ct(name: string): CT | undefined {
     const c = this.g.consts.get(name);
     return c && { dtype: this.info.get(name)!.dtype, shape: c.shape, data: c.data };
   }
 
   /** Evaluates a node whose inputs are all constants, by the ONNX definition (./fold.ts). */
-  private tryFold(n: NodeProto, ins: string[], outs: string[]): boolean {
+  tryFold(n: NodeProto, ins: string[], outs: string[]): boolean {
     const present = ins.filter(Boolean);
     if (present.length === 0 || !present.every((x) => this.g.consts.has(x)) || !FOLD[n.opType ?? '']) return false;
     const r = foldNode(
@@ -243,24 +190,24 @@ class Importer {
     return true;
   }
 
-  private fresh(base: string): string {
+  fresh(base: string): string {
     return `${base}.${++this.counter}`;
   }
 
-  private shapeOf(name: string): number[] {
+  shapeOf(name: string): number[] {
     const i = this.info.get(name);
     if (!i) this.fail(`input '${name}' is not defined (missing initializer or node output)`, 'the graph is incomplete or out of order', name);
     return i!.shape;
   }
 
-  private constOf(name: string, what: string): FConst {
+  constOf(name: string, what: string): FConst {
     const c = this.g.consts.get(name);
     if (!c) this.fail(`${what} ('${name}') must be a constant`, 'trit needs static shapes and parameters; fold it before export', name);
     return c!;
   }
 
   /** Adds a node, or folds it into a constant when every input is constant. Returns the value's name. */
-  private emit(op: FOp, inputs: string[], a: FAttrs, shape: number[], int: boolean, out?: string): string {
+  emit(op: FOp, inputs: string[], a: FAttrs, shape: number[], int: boolean, out?: string): string {
     const name = out ?? this.fresh(this.node?.output?.[0] || op);
     checkedNumel(shape, this.site(name));
     const node: FNode = { out: name, op, inputs, attrs: a, shape, int, src: this.node?.name || this.node?.opType || op };
@@ -281,36 +228,36 @@ class Importer {
     return name;
   }
 
-  private unary(op: FOp, x: string, out?: string, int = false): string {
+  unary(op: FOp, x: string, out?: string, int = false): string {
     return this.emit(op, [x], {}, this.shapeOf(x), int, out);
   }
 
-  private binary(op: FOp, x: string, y: string, out?: string): string {
+  binary(op: FOp, x: string, y: string, out?: string): string {
     const s = broadcastShapes(this.shapeOf(x), this.shapeOf(y));
     if (!s) this.fail(`operand shapes [${this.shapeOf(x)}] and [${this.shapeOf(y)}] do not broadcast`, "the model's dimensions do not fit together");
     const int = op !== 'div' && op !== 'pow' && this.info.get(x)!.int && this.info.get(y)!.int;
     return this.emit(op, [x, y], {}, s!, int, out);
   }
 
-  private scalar(v: number, int = false): string {
+  scalar(v: number, int = false): string {
     const name = this.fresh('const');
     this.addConst(name, { shape: [], data: Float64Array.of(v), int });
     return name;
   }
 
-  private axis(a: number, rank: number): number {
+  axis(a: number, rank: number): number {
     const ax = a < 0 ? a + rank : a;
     if (ax < 0 || ax >= Math.max(rank, 1)) this.fail(`axis ${a} is out of range for rank ${rank}`);
     return ax;
   }
 
-  private reshape(x: string, shape: number[], out?: string): string {
+  reshape(x: string, shape: number[], out?: string): string {
     if (numel(shape) !== numel(this.shapeOf(x)))
       this.fail(`cannot reshape [${this.shapeOf(x)}] to [${shape}]`, "the model's dimensions do not fit together");
     return this.emit('reshape', [x], {}, shape, this.info.get(x)!.int, out);
   }
 
-  private reduce(op: FOp, x: string, axes: number[] | undefined, keep: boolean, out?: string): string {
+  reduce(op: FOp, x: string, axes: number[] | undefined, keep: boolean, out?: string): string {
     const s = this.shapeOf(x);
     const all = axes === undefined || axes.length === 0 ? s.map((_, i) => i) : axes.map((a) => this.axis(a, s.length));
     const real = all.filter((a) => s[a] !== 1);
@@ -324,7 +271,7 @@ class Importer {
     return this.reshape(v, final, out);
   }
 
-  private translate(n: NodeProto): void {
+  translate(n: NodeProto): void {
     const ins = (n.input ?? []).map((s) => s ?? '');
     const outs = (n.output ?? []).map((s) => s ?? '');
     const A = attrs(n);
@@ -333,343 +280,18 @@ class Importer {
     if (ins.length === 0 && !['Constant'].includes(n.opType ?? '')) this.fail(`${n.opType} has no inputs`);
     for (const i of ins) if (i) this.shapeOf(i);
     if (this.tryFold(n, ins, outs)) return;
-    switch (n.opType) {
-      case 'Identity':
-      case 'Dropout':
-        this.unary('identity', x, o, this.info.get(x)!.int);
-        return;
-      case 'Add':
-        this.binary('add', x, ins[1], o);
-        return;
-      case 'Sub':
-        this.binary('sub', x, ins[1], o);
-        return;
-      case 'Mul':
-        this.binary('mul', x, ins[1], o);
-        return;
-      case 'Div': {
-        // ONNX integer Div truncates toward zero.
-        if (this.info.get(x)!.int && this.info.get(ins[1])!.int) this.unary('trunc', this.binary('div', x, ins[1]), o, true);
-        else this.binary('div', x, ins[1], o);
-        return;
-      }
-      case 'Max':
-      case 'Min': {
-        let v = x;
-        for (let k = 1; k < ins.length; k++) v = this.binary(n.opType === 'Max' ? 'max' : 'min', v, ins[k], k === ins.length - 1 ? o : undefined);
-        if (ins.length === 1) this.unary('identity', x, o);
-        return;
-      }
-      case 'Pow':
-        this.binary('pow', x, ins[1], o);
-        return;
-      case 'Neg':
-        this.unary('neg', x, o, this.info.get(x)!.int);
-        return;
-      case 'Abs':
-        this.unary('abs', x, o, this.info.get(x)!.int);
-        return;
-      case 'Sqrt':
-        this.unary('sqrt', x, o);
-        return;
-      case 'Reciprocal':
-        this.unary('recip', x, o);
-        return;
-      case 'Sigmoid':
-        this.unary('sigmoid', x, o);
-        return;
-      case 'Tanh':
-        this.unary('tanh', x, o);
-        return;
-      case 'Exp':
-        this.unary('exp', x, o);
-        return;
-      case 'Relu':
-        this.unary('relu', x, o, this.info.get(x)!.int);
-        return;
-      case 'Round':
-        this.unary('round', x, o, true);
-        return;
-      case 'Clip': {
-        const lo = ins[1] ? this.constOf(ins[1], 'Clip min').data[0] : -Infinity;
-        const hi = ins[2] ? this.constOf(ins[2], 'Clip max').data[0] : Infinity;
-        this.emit('clip', [x], { lo, hi }, this.shapeOf(x), this.info.get(x)!.int, o);
-        return;
-      }
-      case 'Cast': {
-        const to = A.int('to');
-        const int = isIntType(to);
-        if (![1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16].includes(to)) this.fail(`Cast to ${typeName(to)} of a run-time value is not supported`);
-        this.unary(int && !this.info.get(x)!.int ? 'trunc' : 'identity', x, o, int || this.info.get(x)!.int);
-        return;
-      }
-      case 'ReduceMean':
-      case 'ReduceSum':
-      case 'ReduceMax':
-      case 'ReduceSumSquare': {
-        const axesFromInput = n.opType === 'ReduceSum' || this.opset >= 18;
-        const axes = axesFromInput ? (ins[1] ? Array.from(this.constOf(ins[1], 'axes').data) : undefined) : A.ints('axes');
-        if (A.int('noop_with_empty_axes', 0) && (!axes || axes.length === 0)) {
-          this.unary('identity', x, o);
-          return;
-        }
-        const keep = A.int('keepdims', 1) === 1;
-        let v = x;
-        if (n.opType === 'ReduceSumSquare') v = this.binary('mul', x, x);
-        const op: FOp = n.opType === 'ReduceMean' ? 'reduce_mean' : n.opType === 'ReduceMax' ? 'reduce_max' : 'reduce_sum';
-        this.reduce(op, v, axes, keep, o);
-        return;
-      }
-      case 'ArgMax': {
-        if (A.int('select_last_index', 0)) this.fail('ArgMax with select_last_index=1 is not supported');
-        this.reduce('argmax', x, [A.int('axis', 0)], A.int('keepdims', 1) === 1, o);
-        return;
-      }
-      case 'CumSum': {
-        const ax = this.axis(this.constOf(ins[1], 'CumSum axis').data[0], this.shapeOf(x).length);
-        if (A.int('exclusive', 0) || A.int('reverse', 0)) this.fail('CumSum with exclusive or reverse is not supported');
-        this.emit('cumsum', [x], { axis: ax }, this.shapeOf(x), this.info.get(x)!.int, o);
-        return;
-      }
-      case 'Softmax': {
-        const s = this.shapeOf(x);
-        const ax = this.axis(A.int('axis', -1), s.length);
-        const m = this.reduce('reduce_max', x, [ax], true);
-        const e = this.unary('exp', this.binary('sub', x, m));
-        this.binary('div', e, this.reduce('reduce_sum', e, [ax], true), o);
-        return;
-      }
-      case 'MatMul':
-      case 'MatMulInteger': {
-        if (n.opType === 'MatMulInteger') {
-          for (const z of [ins[2], ins[3]])
-            if (z && this.constOf(z, 'zero point').data.some((v) => v !== 0))
-              this.fail('MatMulInteger with a nonzero zero point is not supported', 'use symmetric int8 quantization (zero point 0)');
-        }
-        this.matmul(x, ins[1], o);
-        return;
-      }
-      case 'Gemm': {
-        if (A.int('transA', 0)) this.fail('Gemm with transA=1 is not supported');
-        let b = ins[1];
-        if (A.int('transB', 0)) b = this.transpose(b, [1, 0]);
-        let v = this.matmul(x, b, ins[2] || A.float('alpha', 1) !== 1 ? undefined : o);
-        const alpha = A.float('alpha', 1),
-          beta = A.float('beta', 1);
-        if (alpha !== 1) v = this.binary('mul', v, this.scalar(alpha), ins[2] ? undefined : o);
-        if (ins[2]) this.binary('add', v, beta === 1 ? ins[2] : this.binary('mul', ins[2], this.scalar(beta)), o);
-        return;
-      }
-      case 'DequantizeLinear': {
-        const s = this.shapeOf(x);
-        const ax = this.axis(A.int('axis', 1), Math.max(s.length, 1));
-        const align = (t: string) =>
-          this.shapeOf(t).length === 1 && s.length > 1 && this.shapeOf(t)[0] !== 1
-            ? this.reshape(
-                t,
-                s.map((d, i) => (i === ax ? d : 1)),
-              )
-            : t;
-        let v = x;
-        if (ins[2]) v = this.binary('sub', v, align(ins[2]));
-        this.binary('mul', v, align(ins[1]), o);
-        return;
-      }
-      case 'QuantizeLinear': {
-        const zp = ins[2] ? this.constOf(ins[2], 'zero point') : null;
-        const elem = zp ? (this.model.graph!.initializer?.find((t) => t.name === ins[2])?.dataType ?? 2) : 2;
-        const [lo, hi] = elem === 3 ? [-128, 127] : [0, 255];
-        let v = this.unary('round', this.binary('div', x, ins[1]), undefined, true);
-        if (ins[2]) v = this.binary('add', v, ins[2]);
-        this.emit('clip', [v], { lo, hi }, this.shapeOf(v), true, o);
-        return;
-      }
-      case 'LayerNormalization': {
-        const s = this.shapeOf(x);
-        const ax = this.axis(A.int('axis', -1), s.length);
-        if (ax !== s.length - 1) this.fail('LayerNormalization is supported over the last axis only');
-        const eps = A.float('epsilon', 1e-5);
-        const mean = this.reduce('reduce_mean', x, [ax], true);
-        const d = this.binary('sub', x, mean);
-        const v = this.reduce('reduce_mean', this.binary('mul', d, d), [ax], true);
-        const r = this.unary('rsqrt', this.binary('add', v, this.scalar(eps)));
-        let y = this.binary('mul', this.binary('mul', d, r), ins[1], ins[2] ? undefined : o);
-        if (ins[2]) y = this.binary('add', y, ins[2], o);
-        if (outs.length > 1 && outs.slice(1).some(Boolean)) this.fail("LayerNormalization's Mean/InvStdDev outputs are not supported");
-        return;
-      }
-      case 'Gather': {
-        const ax = this.axis(A.int('axis', 0), this.shapeOf(x).length);
-        const ds = this.shapeOf(x),
-          is = this.shapeOf(ins[1]);
-        if (ax === 0) {
-          this.emit('gather', [x, ins[1]], {}, [...is, ...ds.slice(1)], this.info.get(x)!.int, o);
-          return;
-        }
-        const idx = this.constOf(ins[1], 'Gather indices on a non-leading axis');
-        if (idx.data.length !== 1) this.fail('Gather on a non-leading axis supports one constant index');
-        const k = idx.data[0] < 0 ? idx.data[0] + ds[ax] : idx.data[0];
-        const sl = this.slice(x, ax, k, k + 1);
-        this.reshape(sl, idx.shape.length === 0 ? ds.filter((_, i) => i !== ax) : ds.map((d, i) => (i === ax ? 1 : d)), o);
-        return;
-      }
-      case 'Reshape': {
-        const want = Array.from(this.constOf(ins[1], 'Reshape shape').data);
-        const s = this.shapeOf(x);
-        const shape = want.map((d, i) => (d === 0 && !A.int('allowzero', 0) ? s[i] : d));
-        const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-        const full = shape.map((d) => (d === -1 ? numel(s) / Math.max(known, 1) : d));
-        if (!full.every((d) => Number.isInteger(d) && d >= 0)) this.fail(`cannot reshape [${s}] to [${want}]`);
-        this.reshape(x, full, o);
-        return;
-      }
-      case 'Flatten': {
-        const s = this.shapeOf(x);
-        const ax = A.int('axis', 1) < 0 ? A.int('axis', 1) + s.length : A.int('axis', 1);
-        this.reshape(x, [numel(s.slice(0, ax)), numel(s.slice(ax))], o);
-        return;
-      }
-      case 'Squeeze':
-      case 'Unsqueeze': {
-        const s = this.shapeOf(x);
-        const axes = ins[1] ? Array.from(this.constOf(ins[1], 'axes').data) : (A.ints('axes') ?? []);
-        if (n.opType === 'Squeeze') {
-          const ax = axes.length ? axes.map((a) => this.axis(a, s.length)) : s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
-          for (const a of ax) if (s[a] !== 1) this.fail(`cannot squeeze axis ${a} of size ${s[a]}`);
-          this.reshape(
-            x,
-            s.filter((_, i) => !ax.includes(i)),
-            o,
-          );
-        } else {
-          const r = s.length + axes.length;
-          const ax = axes.map((a) => (a < 0 ? a + r : a));
-          const out: number[] = [];
-          let k = 0;
-          for (let i = 0; i < r; i++) out.push(ax.includes(i) ? 1 : s[k++]);
-          this.reshape(x, out, o);
-        }
-        return;
-      }
-      case 'Slice': {
-        const s = this.shapeOf(x);
-        const starts = Array.from(this.constOf(ins[1], 'Slice starts').data);
-        const ends = Array.from(this.constOf(ins[2], 'Slice ends').data);
-        const axes = ins[3] ? Array.from(this.constOf(ins[3], 'Slice axes').data) : starts.map((_, i) => i);
-        const steps = ins[4] ? Array.from(this.constOf(ins[4], 'Slice steps').data) : starts.map(() => 1);
-        let v = x;
-        axes.forEach((a, i) => {
-          if (steps[i] !== 1) this.fail('Slice with a step other than 1 is not supported');
-          const ax = this.axis(a, s.length);
-          const clampI = (p: number) => Math.min(Math.max(p < 0 ? p + s[ax] : p, 0), s[ax]);
-          const b = clampI(starts[i]),
-            e = clampI(ends[i]);
-          if (e <= b) this.fail(`Slice selects nothing on axis ${ax}`);
-          v = this.slice(v, ax, b, e, i === axes.length - 1 ? o : undefined);
-        });
-        if (axes.length === 0) this.unary('identity', x, o);
-        return;
-      }
-      case 'Split': {
-        const s = this.shapeOf(x);
-        const ax = this.axis(A.int('axis', 0), s.length);
-        let sizes = ins[1] ? Array.from(this.constOf(ins[1], 'split').data) : A.ints('split');
-        if (!sizes || sizes.length === 0) {
-          const k = outs.length;
-          const each = Math.ceil(s[ax] / k);
-          sizes = outs.map((_, i) => Math.min(each, s[ax] - i * each));
-        }
-        if (sizes.reduce((p, q) => p + q, 0) !== s[ax]) this.fail(`split sizes ${sizes} do not sum to ${s[ax]}`);
-        let at = 0;
-        sizes.forEach((len, i) => {
-          this.slice(x, ax, at, at + len, outs[i]);
-          at += len;
-        });
-        return;
-      }
-      case 'Concat': {
-        const parts = ins.filter(Boolean);
-        const s0 = this.shapeOf(parts[0]);
-        const ax = this.axis(A.int('axis'), s0.length);
-        const shape = s0.slice();
-        shape[ax] = parts.reduce((p, q) => p + this.shapeOf(q)[ax], 0);
-        for (const p of parts) {
-          const ps = this.shapeOf(p);
-          if (ps.length !== s0.length || ps.some((d, i) => i !== ax && d !== s0[i]))
-            this.fail(`Concat operand [${ps}] does not match [${s0}] off axis ${ax}`);
-        }
-        this.emit(
-          'concat',
-          parts,
-          { axis: ax },
-          shape,
-          parts.every((p) => this.info.get(p)!.int),
-          o,
-        );
-        return;
-      }
-      case 'Transpose': {
-        const s = this.shapeOf(x);
-        const perm = A.ints('perm') ?? s.map((_, i) => s.length - 1 - i);
-        this.transpose(x, perm, o);
-        return;
-      }
-      case 'Constant': {
-        const t = A.tensor('value');
-        if (t) {
-          const r = readTensor(t, { file: this.file, tensor: o }, this.external);
-          this.addConst(o, { shape: r.dims, data: r.data, int: r.int }, r.dtype);
-          return;
-        }
-        const a = n.attribute?.[0];
-        if (!a) this.fail('Constant has no value');
-        if (a!.name === 'value_float') {
-          this.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false });
-          return;
-        }
-        if (a!.name === 'value_int') {
-          this.addConst(o, { shape: [], data: Float64Array.of(toNum(a!.i)), int: true });
-          return;
-        }
-        if (a!.name === 'value_floats') {
-          const v = a!.floats ?? [];
-          this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: false });
-          return;
-        }
-        if (a!.name === 'value_ints') {
-          const v = (a!.ints ?? []).map(toNum);
-          this.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: true });
-          return;
-        }
-        this.fail(`Constant attribute '${a!.name}' is not supported`);
-        return;
-      }
-      case 'Shape': {
-        // a run-time value's shape is static: fold it as ONNX defines Shape
-        const [t] = foldNode(n, [{ dtype: this.info.get(x)!.dtype, shape: this.shapeOf(x), data: new Float64Array(0) }], this.opset, this.site(o))!;
-        this.addConst(o, { shape: t.shape, data: t.data, int: true }, INT64);
-        return;
-      }
-      case 'ConstantOfShape': {
-        const shape = Array.from(this.constOf(x, 'ConstantOfShape shape').data);
-        const n2 = checkedNumel(shape, this.site(o));
-        const t = A.tensor('value');
-        const v = t ? readTensor(t, { file: this.file, tensor: o }, this.external) : { data: Float64Array.of(0), int: false };
-        this.addConst(o, { shape, data: new Float64Array(n2).fill(v.data[0] ?? 0), int: v.int });
-        return;
-      }
-      default:
-        this.unsupported(n);
-    }
+    const rule = Object.hasOwn(TRANSLATE, n.opType ?? '') ? TRANSLATE[n.opType!] : undefined;
+    if (!rule) this.unsupported(n);
+    rule!(this, { n, ins, outs, A, o, x });
   }
 
-  private slice(x: string, axis: number, start: number, end: number, out?: string): string {
+  slice(x: string, axis: number, start: number, end: number, out?: string): string {
     const s = this.shapeOf(x).slice();
     s[axis] = end - start;
     return this.emit('slice', [x], { axis, start, end }, s, this.info.get(x)!.int, out);
   }
 
-  private transpose(x: string, perm: number[], out?: string): string {
+  transpose(x: string, perm: number[], out?: string): string {
     const s = this.shapeOf(x);
     if (perm.length !== s.length || [...perm].sort().some((p, i) => p !== i)) this.fail(`bad Transpose perm [${perm}] for rank ${s.length}`);
     const shape = perm.map((p) => s[p]);
@@ -679,7 +301,7 @@ class Importer {
   }
 
   /** x[.., K] · B[K, N]: ternary when B is a constant taking only {−c, 0, +c}. */
-  private matmul(x: string, b: string, out?: string): string {
+  matmul(x: string, b: string, out?: string): string {
     const xs = this.shapeOf(x),
       bs = this.shapeOf(b);
     if (bs.length !== 2 || xs.at(-1) !== bs[0]) this.fail(`MatMul shapes [${xs}] × [${bs}] do not fit`, "the model's dimensions do not fit together");
@@ -727,3 +349,440 @@ class Importer {
     return this.emit('ternary_matmul', [x, tname], { scale: c === 0 ? 1 : c }, shape, false, out);
   }
 }
+
+/** What a rule sees of one ONNX node: its inputs and outputs (names; '' for an omitted optional one), attributes, first input and first output. */
+interface Site {
+  n: NodeProto;
+  ins: string[];
+  outs: string[];
+  A: ReturnType<typeof attrs>;
+  o: string;
+  x: string;
+}
+type Rule = (im: Importer, s: Site) => void;
+
+/** Identity, Dropout. */
+function onIdentity(im: Importer, { o, x }: Site): void {
+  im.unary('identity', x, o, im.info.get(x)!.int);
+}
+
+/** Add. */
+function onAdd(im: Importer, { ins, o, x }: Site): void {
+  im.binary('add', x, ins[1], o);
+}
+
+/** Sub. */
+function onSub(im: Importer, { ins, o, x }: Site): void {
+  im.binary('sub', x, ins[1], o);
+}
+
+/** Mul. */
+function onMul(im: Importer, { ins, o, x }: Site): void {
+  im.binary('mul', x, ins[1], o);
+}
+
+/** Div. */
+function onDiv(im: Importer, { ins, o, x }: Site): void {
+  // ONNX integer Div truncates toward zero.
+  if (im.info.get(x)!.int && im.info.get(ins[1])!.int) im.unary('trunc', im.binary('div', x, ins[1]), o, true);
+  else im.binary('div', x, ins[1], o);
+}
+
+/** Max, Min. */
+function onMax(im: Importer, { n, ins, o, x }: Site): void {
+  let v = x;
+  for (let k = 1; k < ins.length; k++) v = im.binary(n.opType === 'Max' ? 'max' : 'min', v, ins[k], k === ins.length - 1 ? o : undefined);
+  if (ins.length === 1) im.unary('identity', x, o);
+}
+
+/** Pow. */
+function onPow(im: Importer, { ins, o, x }: Site): void {
+  im.binary('pow', x, ins[1], o);
+}
+
+/** Neg. */
+function onNeg(im: Importer, { o, x }: Site): void {
+  im.unary('neg', x, o, im.info.get(x)!.int);
+}
+
+/** Abs. */
+function onAbs(im: Importer, { o, x }: Site): void {
+  im.unary('abs', x, o, im.info.get(x)!.int);
+}
+
+/** Sqrt. */
+function onSqrt(im: Importer, { o, x }: Site): void {
+  im.unary('sqrt', x, o);
+}
+
+/** Reciprocal. */
+function onReciprocal(im: Importer, { o, x }: Site): void {
+  im.unary('recip', x, o);
+}
+
+/** Sigmoid. */
+function onSigmoid(im: Importer, { o, x }: Site): void {
+  im.unary('sigmoid', x, o);
+}
+
+/** Tanh. */
+function onTanh(im: Importer, { o, x }: Site): void {
+  im.unary('tanh', x, o);
+}
+
+/** Exp. */
+function onExp(im: Importer, { o, x }: Site): void {
+  im.unary('exp', x, o);
+}
+
+/** Relu. */
+function onRelu(im: Importer, { o, x }: Site): void {
+  im.unary('relu', x, o, im.info.get(x)!.int);
+}
+
+/** Round. */
+function onRound(im: Importer, { o, x }: Site): void {
+  im.unary('round', x, o, true);
+}
+
+/** Clip. */
+function onClip(im: Importer, { ins, o, x }: Site): void {
+  const lo = ins[1] ? im.constOf(ins[1], 'Clip min').data[0] : -Infinity;
+  const hi = ins[2] ? im.constOf(ins[2], 'Clip max').data[0] : Infinity;
+  im.emit('clip', [x], { lo, hi }, im.shapeOf(x), im.info.get(x)!.int, o);
+}
+
+/** Cast. */
+function onCast(im: Importer, { A, o, x }: Site): void {
+  const to = A.int('to');
+  const int = isIntType(to);
+  if (![1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 16].includes(to)) im.fail(`Cast to ${typeName(to)} of a run-time value is not supported`);
+  im.unary(int && !im.info.get(x)!.int ? 'trunc' : 'identity', x, o, int || im.info.get(x)!.int);
+}
+
+/** ReduceMean, ReduceSum, ReduceMax, ReduceSumSquare. */
+function onReduceMean(im: Importer, { n, ins, A, o, x }: Site): void {
+  const axesFromInput = n.opType === 'ReduceSum' || im.opset >= 18;
+  const axes = axesFromInput ? (ins[1] ? Array.from(im.constOf(ins[1], 'axes').data) : undefined) : A.ints('axes');
+  if (A.int('noop_with_empty_axes', 0) && (!axes || axes.length === 0)) {
+    im.unary('identity', x, o);
+    return;
+  }
+  const keep = A.int('keepdims', 1) === 1;
+  let v = x;
+  if (n.opType === 'ReduceSumSquare') v = im.binary('mul', x, x);
+  const op: FOp = n.opType === 'ReduceMean' ? 'reduce_mean' : n.opType === 'ReduceMax' ? 'reduce_max' : 'reduce_sum';
+  im.reduce(op, v, axes, keep, o);
+}
+
+/** ArgMax. */
+function onArgMax(im: Importer, { A, o, x }: Site): void {
+  if (A.int('select_last_index', 0)) im.fail('ArgMax with select_last_index=1 is not supported');
+  im.reduce('argmax', x, [A.int('axis', 0)], A.int('keepdims', 1) === 1, o);
+}
+
+/** CumSum. */
+function onCumSum(im: Importer, { ins, A, o, x }: Site): void {
+  const ax = im.axis(im.constOf(ins[1], 'CumSum axis').data[0], im.shapeOf(x).length);
+  if (A.int('exclusive', 0) || A.int('reverse', 0)) im.fail('CumSum with exclusive or reverse is not supported');
+  im.emit('cumsum', [x], { axis: ax }, im.shapeOf(x), im.info.get(x)!.int, o);
+}
+
+/** Softmax. */
+function onSoftmax(im: Importer, { A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const ax = im.axis(A.int('axis', -1), s.length);
+  const m = im.reduce('reduce_max', x, [ax], true);
+  const e = im.unary('exp', im.binary('sub', x, m));
+  im.binary('div', e, im.reduce('reduce_sum', e, [ax], true), o);
+}
+
+/** MatMul, MatMulInteger. */
+function onMatMul(im: Importer, { n, ins, o, x }: Site): void {
+  if (n.opType === 'MatMulInteger') {
+    for (const z of [ins[2], ins[3]])
+      if (z && im.constOf(z, 'zero point').data.some((v) => v !== 0))
+        im.fail('MatMulInteger with a nonzero zero point is not supported', 'use symmetric int8 quantization (zero point 0)');
+  }
+  im.matmul(x, ins[1], o);
+}
+
+/** Gemm. */
+function onGemm(im: Importer, { ins, A, o, x }: Site): void {
+  if (A.int('transA', 0)) im.fail('Gemm with transA=1 is not supported');
+  let b = ins[1];
+  if (A.int('transB', 0)) b = im.transpose(b, [1, 0]);
+  let v = im.matmul(x, b, ins[2] || A.float('alpha', 1) !== 1 ? undefined : o);
+  const alpha = A.float('alpha', 1),
+    beta = A.float('beta', 1);
+  if (alpha !== 1) v = im.binary('mul', v, im.scalar(alpha), ins[2] ? undefined : o);
+  if (ins[2]) im.binary('add', v, beta === 1 ? ins[2] : im.binary('mul', ins[2], im.scalar(beta)), o);
+}
+
+/** DequantizeLinear. */
+function onDequantizeLinear(im: Importer, { ins, A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const ax = im.axis(A.int('axis', 1), Math.max(s.length, 1));
+  const align = (t: string) =>
+    im.shapeOf(t).length === 1 && s.length > 1 && im.shapeOf(t)[0] !== 1
+      ? im.reshape(
+          t,
+          s.map((d, i) => (i === ax ? d : 1)),
+        )
+      : t;
+  let v = x;
+  if (ins[2]) v = im.binary('sub', v, align(ins[2]));
+  im.binary('mul', v, align(ins[1]), o);
+}
+
+/** QuantizeLinear. */
+function onQuantizeLinear(im: Importer, { ins, o, x }: Site): void {
+  const zp = ins[2] ? im.constOf(ins[2], 'zero point') : null;
+  const elem = zp ? (im.model.graph!.initializer?.find((t) => t.name === ins[2])?.dataType ?? 2) : 2;
+  const [lo, hi] = elem === 3 ? [-128, 127] : [0, 255];
+  let v = im.unary('round', im.binary('div', x, ins[1]), undefined, true);
+  if (ins[2]) v = im.binary('add', v, ins[2]);
+  im.emit('clip', [v], { lo, hi }, im.shapeOf(v), true, o);
+}
+
+/** LayerNormalization. */
+function onLayerNormalization(im: Importer, { ins, outs, A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const ax = im.axis(A.int('axis', -1), s.length);
+  if (ax !== s.length - 1) im.fail('LayerNormalization is supported over the last axis only');
+  const eps = A.float('epsilon', 1e-5);
+  const mean = im.reduce('reduce_mean', x, [ax], true);
+  const d = im.binary('sub', x, mean);
+  const v = im.reduce('reduce_mean', im.binary('mul', d, d), [ax], true);
+  const r = im.unary('rsqrt', im.binary('add', v, im.scalar(eps)));
+  let y = im.binary('mul', im.binary('mul', d, r), ins[1], ins[2] ? undefined : o);
+  if (ins[2]) y = im.binary('add', y, ins[2], o);
+  if (outs.length > 1 && outs.slice(1).some(Boolean)) im.fail("LayerNormalization's Mean/InvStdDev outputs are not supported");
+}
+
+/** Gather. */
+function onGather(im: Importer, { ins, A, o, x }: Site): void {
+  const ax = im.axis(A.int('axis', 0), im.shapeOf(x).length);
+  const ds = im.shapeOf(x),
+    is = im.shapeOf(ins[1]);
+  if (ax === 0) {
+    im.emit('gather', [x, ins[1]], {}, [...is, ...ds.slice(1)], im.info.get(x)!.int, o);
+    return;
+  }
+  const idx = im.constOf(ins[1], 'Gather indices on a non-leading axis');
+  if (idx.data.length !== 1) im.fail('Gather on a non-leading axis supports one constant index');
+  const k = idx.data[0] < 0 ? idx.data[0] + ds[ax] : idx.data[0];
+  const sl = im.slice(x, ax, k, k + 1);
+  im.reshape(sl, idx.shape.length === 0 ? ds.filter((_, i) => i !== ax) : ds.map((d, i) => (i === ax ? 1 : d)), o);
+}
+
+/** Reshape. */
+function onReshape(im: Importer, { ins, A, o, x }: Site): void {
+  const want = Array.from(im.constOf(ins[1], 'Reshape shape').data);
+  const s = im.shapeOf(x);
+  const shape = want.map((d, i) => (d === 0 && !A.int('allowzero', 0) ? s[i] : d));
+  const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const full = shape.map((d) => (d === -1 ? numel(s) / Math.max(known, 1) : d));
+  if (!full.every((d) => Number.isInteger(d) && d >= 0)) im.fail(`cannot reshape [${s}] to [${want}]`);
+  im.reshape(x, full, o);
+}
+
+/** Flatten. */
+function onFlatten(im: Importer, { A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const ax = A.int('axis', 1) < 0 ? A.int('axis', 1) + s.length : A.int('axis', 1);
+  im.reshape(x, [numel(s.slice(0, ax)), numel(s.slice(ax))], o);
+}
+
+/** Squeeze, Unsqueeze. */
+function onSqueeze(im: Importer, { n, ins, A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const axes = ins[1] ? Array.from(im.constOf(ins[1], 'axes').data) : (A.ints('axes') ?? []);
+  if (n.opType === 'Squeeze') {
+    const ax = axes.length ? axes.map((a) => im.axis(a, s.length)) : s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+    for (const a of ax) if (s[a] !== 1) im.fail(`cannot squeeze axis ${a} of size ${s[a]}`);
+    im.reshape(
+      x,
+      s.filter((_, i) => !ax.includes(i)),
+      o,
+    );
+  } else {
+    const r = s.length + axes.length;
+    const ax = axes.map((a) => (a < 0 ? a + r : a));
+    const out: number[] = [];
+    let k = 0;
+    for (let i = 0; i < r; i++) out.push(ax.includes(i) ? 1 : s[k++]);
+    im.reshape(x, out, o);
+  }
+}
+
+/** Slice. */
+function onSlice(im: Importer, { ins, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const starts = Array.from(im.constOf(ins[1], 'Slice starts').data);
+  const ends = Array.from(im.constOf(ins[2], 'Slice ends').data);
+  const axes = ins[3] ? Array.from(im.constOf(ins[3], 'Slice axes').data) : starts.map((_, i) => i);
+  const steps = ins[4] ? Array.from(im.constOf(ins[4], 'Slice steps').data) : starts.map(() => 1);
+  let v = x;
+  axes.forEach((a, i) => {
+    if (steps[i] !== 1) im.fail('Slice with a step other than 1 is not supported');
+    const ax = im.axis(a, s.length);
+    const clampI = (p: number) => Math.min(Math.max(p < 0 ? p + s[ax] : p, 0), s[ax]);
+    const b = clampI(starts[i]),
+      e = clampI(ends[i]);
+    if (e <= b) im.fail(`Slice selects nothing on axis ${ax}`);
+    v = im.slice(v, ax, b, e, i === axes.length - 1 ? o : undefined);
+  });
+  if (axes.length === 0) im.unary('identity', x, o);
+}
+
+/** Split. */
+function onSplit(im: Importer, { ins, outs, A, x }: Site): void {
+  const s = im.shapeOf(x);
+  const ax = im.axis(A.int('axis', 0), s.length);
+  let sizes = ins[1] ? Array.from(im.constOf(ins[1], 'split').data) : A.ints('split');
+  if (!sizes || sizes.length === 0) {
+    const k = outs.length;
+    const each = Math.ceil(s[ax] / k);
+    sizes = outs.map((_, i) => Math.min(each, s[ax] - i * each));
+  }
+  if (sizes.reduce((p, q) => p + q, 0) !== s[ax]) im.fail(`split sizes ${sizes} do not sum to ${s[ax]}`);
+  let at = 0;
+  sizes.forEach((len, i) => {
+    im.slice(x, ax, at, at + len, outs[i]);
+    at += len;
+  });
+}
+
+/** Concat. */
+function onConcat(im: Importer, { ins, A, o }: Site): void {
+  const parts = ins.filter(Boolean);
+  const s0 = im.shapeOf(parts[0]);
+  const ax = im.axis(A.int('axis'), s0.length);
+  const shape = s0.slice();
+  shape[ax] = parts.reduce((p, q) => p + im.shapeOf(q)[ax], 0);
+  for (const p of parts) {
+    const ps = im.shapeOf(p);
+    if (ps.length !== s0.length || ps.some((d, i) => i !== ax && d !== s0[i]))
+      im.fail(`Concat operand [${ps}] does not match [${s0}] off axis ${ax}`);
+  }
+  im.emit(
+    'concat',
+    parts,
+    { axis: ax },
+    shape,
+    parts.every((p) => im.info.get(p)!.int),
+    o,
+  );
+}
+
+/** Transpose. */
+function onTranspose(im: Importer, { A, o, x }: Site): void {
+  const s = im.shapeOf(x);
+  const perm = A.ints('perm') ?? s.map((_, i) => s.length - 1 - i);
+  im.transpose(x, perm, o);
+}
+
+/** Constant. */
+function onConstant(im: Importer, { n, A, o }: Site): void {
+  const t = A.tensor('value');
+  if (t) {
+    const r = readTensor(t, { file: im.file, tensor: o }, im.external);
+    im.addConst(o, { shape: r.dims, data: r.data, int: r.int }, r.dtype);
+    return;
+  }
+  const a = n.attribute?.[0];
+  if (!a) im.fail('Constant has no value');
+  if (a!.name === 'value_float') {
+    im.addConst(o, { shape: [], data: Float64Array.of(a!.f ?? 0), int: false });
+    return;
+  }
+  if (a!.name === 'value_int') {
+    im.addConst(o, { shape: [], data: Float64Array.of(toNum(a!.i)), int: true });
+    return;
+  }
+  if (a!.name === 'value_floats') {
+    const v = a!.floats ?? [];
+    im.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: false });
+    return;
+  }
+  if (a!.name === 'value_ints') {
+    const v = (a!.ints ?? []).map(toNum);
+    im.addConst(o, { shape: [v.length], data: Float64Array.from(v), int: true });
+    return;
+  }
+  im.fail(`Constant attribute '${a!.name}' is not supported`);
+}
+
+/** Shape. */
+function onShape(im: Importer, { n, o, x }: Site): void {
+  // a run-time value's shape is static: fold it as ONNX defines Shape
+  const [t] = foldNode(n, [{ dtype: im.info.get(x)!.dtype, shape: im.shapeOf(x), data: new Float64Array(0) }], im.opset, im.site(o))!;
+  im.addConst(o, { shape: t.shape, data: t.data, int: true }, INT64);
+}
+
+/** ConstantOfShape. */
+function onConstantOfShape(im: Importer, { A, o, x }: Site): void {
+  const shape = Array.from(im.constOf(x, 'ConstantOfShape shape').data);
+  const n2 = checkedNumel(shape, im.site(o));
+  const t = A.tensor('value');
+  const v = t ? readTensor(t, { file: im.file, tensor: o }, im.external) : { data: Float64Array.of(0), int: false };
+  im.addConst(o, { shape, data: new Float64Array(n2).fill(v.data[0] ?? 0), int: v.int });
+}
+
+/** The ONNX front-end's op table: every op type read on run-time values, and its float-graph form. */
+const TRANSLATE: Record<string, Rule> = {
+  Identity: onIdentity,
+  Dropout: onIdentity,
+  Add: onAdd,
+  Sub: onSub,
+  Mul: onMul,
+  Div: onDiv,
+  Max: onMax,
+  Min: onMax,
+  Pow: onPow,
+  Neg: onNeg,
+  Abs: onAbs,
+  Sqrt: onSqrt,
+  Reciprocal: onReciprocal,
+  Sigmoid: onSigmoid,
+  Tanh: onTanh,
+  Exp: onExp,
+  Relu: onRelu,
+  Round: onRound,
+  Clip: onClip,
+  Cast: onCast,
+  ReduceMean: onReduceMean,
+  ReduceSum: onReduceMean,
+  ReduceMax: onReduceMean,
+  ReduceSumSquare: onReduceMean,
+  ArgMax: onArgMax,
+  CumSum: onCumSum,
+  Softmax: onSoftmax,
+  MatMul: onMatMul,
+  MatMulInteger: onMatMul,
+  Gemm: onGemm,
+  DequantizeLinear: onDequantizeLinear,
+  QuantizeLinear: onQuantizeLinear,
+  LayerNormalization: onLayerNormalization,
+  Gather: onGather,
+  Reshape: onReshape,
+  Flatten: onFlatten,
+  Squeeze: onSqueeze,
+  Unsqueeze: onSqueeze,
+  Slice: onSlice,
+  Split: onSplit,
+  Concat: onConcat,
+  Transpose: onTranspose,
+  Constant: onConstant,
+  Shape: onShape,
+  ConstantOfShape: onConstantOfShape,
+};
+
+/** Every ONNX op type the importer reads on values that depend on the input. */
+export const SUPPORTED_OPS = Object.keys(TRANSLATE).sort();
+
+/** Ops the importer evaluates only when every input is a constant (shape arithmetic, quantizers). */
+export const CONSTANT_ONLY_OPS = Object.keys(FOLD)
+  .filter((op) => !(SUPPORTED_OPS as readonly string[]).includes(op))
+  .sort();
