@@ -115,7 +115,6 @@ module trit_core #(
   wire [4:0]    i_op    = ins_q[FOp +: 5];
   wire [2:0]    i_rnd   = ins_q[FRnd +: 3];
   wire [1:0]    i_satb  = ins_q[FSatB +: 2];   // saturate to i8/i16/i32 (1/2/3), 0: no
-  wire          i_sat   = (i_satb != 2'd0);
   wire [5:0]    i_sh    = ins_q[FSh +: 6];
   wire [AW-1:0] i_ab    = ins_q[FAB +: AW];
   wire [AW-1:0] i_ars   = ins_q[FARs +: AW];
@@ -187,6 +186,10 @@ module trit_core #(
   wire signed [6:0] nr_fout   = i_x[13:7];  // fraction bits out (signed)
   wire signed [8:0] fin9  = {{2{nr_fin[6]}}, nr_fin};
   wire signed [8:0] fout9 = {{2{nr_fout[6]}}, nr_fout};
+  // Final shift of recip/rsqrt.
+  wire signed [8:0] final_s = (i_op == OpRecip)
+    ? $signed(9'sd30) + $signed({4'd0, nr_e_q}) - fin9 - fout9
+    : $signed(9'sd30) + (nr_k_q >>> 1) - fout9;
   reg               lut_interp_q;
   reg [31:0]        lut_frac_q;
 
@@ -197,45 +200,15 @@ module trit_core #(
   reg signed [63:0] q_q;
   reg [5:0]         rem_q;         // places to shift before the half bit reaches bit 0
   reg               sticky_q, up_q;
-  reg               round_up;
+  wire              round_up;
   /* verilator lint_off UNUSEDSIGNAL */ // bit 0 only carries the carry-in
   wire [64:0]       sum_up = {q_q, 1'b1} + {{{32{addend_q[31]}}, addend_q}, up_q}; // q + addend + up
   /* verilator lint_on UNUSEDSIGNAL */
-  always @(*) begin
-    case (rnd_q)
-      RndTrunc:    round_up = wide_q[63] & (q_q[0] | sticky_q);
-      RndHalfUp:   round_up = q_q[0];
-      RndHalfEven: round_up = q_q[0] & (sticky_q | q_q[1]);
-      RndHalfAway: round_up = q_q[0] & (sticky_q | ~wide_q[63]);
-      default:     round_up = 1'b0; // floor
-    endcase
-  end
+  trit_round u_round (.mode_i(rnd_q), .neg_i(wide_q[63]), .q_i(q_q[1:0]), .sticky_i(sticky_q), .up_o(round_up));
 
   // ---------------------------------------------------------------- saturation to ±(2^(b−1) − 1)
-  // By sign bits rather than 64-bit comparators: res is above the bound when it is positive with
-  // a one at or above bit b−1, below it when negative with a zero there or exactly −2^(b−1).
-  reg         ovf_pos, ovf_neg;
-  reg  [31:0] bound;
-  always @(*) begin
-    case (i_satb)
-      2'd1: begin
-        ovf_pos = !res_q[63] && (|res_q[62:7]);
-        ovf_neg = res_q[63] && (!(&res_q[62:7]) || res_q[6:0] == 7'd0);
-        bound   = 32'd127;
-      end
-      2'd2: begin
-        ovf_pos = !res_q[63] && (|res_q[62:15]);
-        ovf_neg = res_q[63] && (!(&res_q[62:15]) || res_q[14:0] == 15'd0);
-        bound   = 32'd32767;
-      end
-      default: begin
-        ovf_pos = !res_q[63] && (|res_q[62:31]);
-        ovf_neg = res_q[63] && (!(&res_q[62:31]) || res_q[30:0] == 31'd0);
-        bound   = 32'h7fff_ffff;
-      end
-    endcase
-  end
-  wire [31:0] clamped = !i_sat ? res_q[31:0] : ovf_pos ? bound : ovf_neg ? (~bound + 32'd1) : res_q[31:0];
+  wire [31:0] clamped;
+  trit_saturate u_sat (.bits_i(i_satb), .v_i(res_q), .v_o(clamped));
 
   // ---------------------------------------------------------------- the one 33-bit adder of SX
   // add a+b, sub a−b (also max/min), rsub b−a, neg 0−a, abs: a or 0−a. The operands are chosen
@@ -302,39 +275,20 @@ module trit_core #(
   wire [12:0] nr_lb_pow = 13'd1 << nr_lb;
 
   // ---------------------------------------------------------------- matmul lanes
-  reg signed [AccW-1:0] acc_l [0:Lanes-1];
   reg               mm_v1_q, mm_v2_q;   // an input issued one / two edges ago
-  wire signed [AccW-1:0] mm_x = vr_data[AccW-1:0]; // RAM outputs, valid two edges after the issue
   reg [AW-1:0]      mm_k_q;        // inputs issued this group
   reg               mm_issue_q;
   reg [DAW-1:0]     mm_wp_q;       // weight word pointer
   reg [AW-1:0]      mm_g_q;        // first output of the group
   reg [3:0]         mm_j_q;        // lane being written back
   reg [1:0]         mm_drain_q;
-  integer           lj;
-  always @(posedge clk_i) begin
-    if (st_q == SRowStart) begin
-      for (lj = 0; lj < Lanes; lj = lj + 1) acc_l[lj] <= {AccW{1'b0}};
-    end else if (mm_v2_q) begin
-      for (lj = 0; lj < Lanes; lj = lj + 1) begin
-        case (dmem_rdata_i[2 * lj +: 2])
-          2'b01:   acc_l[lj] <= acc_l[lj] + mm_x;
-          2'b11:   acc_l[lj] <= acc_l[lj] - mm_x;
-          default: acc_l[lj] <= acc_l[lj];
-        endcase
-      end
-    end
-  end
-
-  wire signed [AccW-1:0] acc_sel = acc_l[mm_j_q[2:0]];
-  wire signed [31:0]     acc_w;             // sign-extended to a vram word
-  generate
-    if (AccW < 32) begin : g_acc_ext
-      assign acc_w = {{(32 - AccW){acc_sel[AccW-1]}}, acc_sel};
-    end else begin : g_acc_full
-      assign acc_w = acc_sel;
-    end
-  endgenerate
+  localparam integer LaneSelW = (Lanes > 1) ? $clog2(Lanes) : 1;
+  wire [31:0]       acc_w;         // the selected lane, sign-extended to a vram word
+  // Inputs (RAM outputs) are valid two edges after the issue, with their weight words.
+  trit_lanes #(.Lanes(Lanes), .AccW(AccW)) u_lanes (
+    .clk_i(clk_i), .clear_i(st_q == SRowStart), .add_i(mm_v2_q), .w_i(dmem_rdata_i[2 * Lanes - 1:0]),
+    .x_i(vr_data[AccW-1:0]), .sel_i(mm_j_q[LaneSelW-1:0]), .acc_o(acc_w)
+  );
 
   // ---------------------------------------------------------------- misc
   reg [31:0]   cycles_q;
@@ -804,11 +758,6 @@ module trit_core #(
     end
   end
 
-
-  // Final shift of recip/rsqrt.
-  wire signed [8:0] final_s = (i_op == OpRecip)
-    ? $signed(9'sd30) + $signed({4'd0, nr_e_q}) - fin9 - fout9
-    : $signed(9'sd30) + (nr_k_q >>> 1) - fout9;
 endmodule
 
 `default_nettype wire
