@@ -43,7 +43,7 @@ export async function tools(): Promise<typeof import('trit-fpga')> {
     throw new TritError(
       'the FPGA flow is not installed (Yosys and nextpnr-ice40 come in the trit-fpga package)',
       {},
-      'npm i trit-fpga (about 260 MB), or pass --no-synth to write and simulate the Verilog only',
+      'npm i trit-fpga (273 MB), or pass --no-synth to write and simulate the Verilog only',
     );
   }
 }
