@@ -3,7 +3,7 @@
 
     models/py models/make_calibration.py models/zoo/mmfree-shakespeare-char          # characters (vocab.json)
     models/py models/make_calibration.py models/zoo/mmfree-tinystories-small \\
-        --data ../shared/data/tinystories/TinyStories-train-first1000.txt               # its tokenizer.model
+        --data $TRIT_SHARED_DATA/tinystories/TinyStories-train-first1000.txt               # its tokenizer.model
     models/py models/make_calibration.py models/zoo/columns-mnist                     # MNIST training images
 
 trit compile/verify/inspect pick the file up without a flag (trit_models/calibration.py).

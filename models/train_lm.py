@@ -32,7 +32,7 @@ from trit_models.quant import BitLinear  # noqa: E402
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=None, help="text file (default: ../shared/data/tinyshakespeare/input.txt)")
+    p.add_argument("--data", default=None, help="text file (default: $TRIT_SHARED_DATA/tinyshakespeare/input.txt)")
     p.add_argument("--tokenizer", default=None, help="SentencePiece tokenizer.model: train on its tokens (needs --data)")
     p.add_argument("--out", required=True)
     p.add_argument("--hidden", type=int, default=256)

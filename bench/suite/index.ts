@@ -268,7 +268,7 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
   const t0 = Date.now();
   const quick = o.quick;
   const repeats = o.repeats ?? (quick ? 1 : 3);
-  const mnist = o.mnist ?? resolve(ROOT, '../shared/data/mnist');
+  const mnist = o.mnist ?? join(process.env.TRIT_SHARED_DATA ?? resolve(ROOT, '../shared/data'), 'mnist');
   if (!existsSync(mnist))
     throw new TritError(
       'no MNIST folder here (the classifier benchmarks read its test set)',

@@ -1,4 +1,4 @@
-"""Datasets: tinyshakespeare characters and MNIST IDX files, both from ../shared/data."""
+"""Datasets: tinyshakespeare characters and MNIST IDX files, from $TRIT_SHARED_DATA (models/README.md)."""
 import gzip
 import os
 import struct
