@@ -96,38 +96,39 @@ module trit_core #(
   reg [IW-1:0] prog [0:ProgramLen-1];
   initial $readmemh(ProgramFile, prog);
   reg [IAW-1:0] pc_q;
-  reg [IW-1:0]  prog_rdata;
+  reg [IW-1:0]  prog_q;
   // The ROM's output register holds the instruction for as long as pc_q stays put, which is the
-  // whole instruction: no separate instruction register (saves ~IW logic cells).
-  wire [IW-1:0] ins_q = prog_rdata;
-  always @(posedge clk_i) prog_rdata <= prog[pc_q];
+  // whole instruction: no separate instruction register (saves ~IW logic cells). Naming: `_q` a
+  // register, `_d` the combinational value a register takes, `_i`/`_o` ports; plain names wires.
+  wire [IW-1:0] ins = prog_q;
+  always @(posedge clk_i) prog_q <= prog[pc_q];
 
-  reg  [AW-1:0] vr_addr, vw_addr;
-  reg  [31:0]   vw_data;
-  reg           vw_en;
+  reg  [AW-1:0] vr_addr_q, vw_addr_q;
+  reg  [31:0]   vw_data_q;
+  reg           vw_en_q;
   wire [31:0]   vr_data;
   trit_ram #(.AW(AW), .DW(32), .Depth(VramWords)) u_vram (
-    .clk_i(clk_i), .raddr_i(vr_addr), .rdata_o(vr_data),
-    .we_i(vw_en), .waddr_i(vw_addr), .wdata_i(vw_data)
+    .clk_i(clk_i), .raddr_i(vr_addr_q), .rdata_o(vr_data),
+    .we_i(vw_en_q), .waddr_i(vw_addr_q), .wdata_i(vw_data_q)
   );
 
   // ---------------------------------------------------------------- instruction fields
-  wire [4:0]    i_op    = ins_q[FOp +: 5];
-  wire [2:0]    i_rnd   = ins_q[FRnd +: 3];
-  wire [1:0]    i_satb  = ins_q[FSatB +: 2];   // saturate to i8/i16/i32 (1/2/3), 0: no
-  wire [5:0]    i_sh    = ins_q[FSh +: 6];
-  wire [AW-1:0] i_ab    = ins_q[FAB +: AW];
-  wire [AW-1:0] i_ars   = ins_q[FARs +: AW];
-  wire          i_acs   = ins_q[FACs];
-  wire [BW-1:0] i_bb    = ins_q[FBB +: BW];
-  wire [AW:0]   i_brs   = ins_q[FBRs +: AW + 1];
-  wire          i_bcs   = ins_q[FBCs];
-  wire          i_bsrc  = ins_q[FBSrc];
-  wire [AW-1:0] i_ob    = ins_q[FOB +: AW];
-  wire [AW-1:0] i_ors   = ins_q[FORs +: AW];
-  wire [AW-1:0] i_rows  = ins_q[FRows +: AW];
-  wire [AW-1:0] i_cols  = ins_q[FCols +: AW];
-  wire [XW-1:0] i_x     = ins_q[FX +: XW];
+  wire [4:0]    i_op    = ins[FOp +: 5];
+  wire [2:0]    i_rnd   = ins[FRnd +: 3];
+  wire [1:0]    i_satb  = ins[FSatB +: 2];   // saturate to i8/i16/i32 (1/2/3), 0: no
+  wire [5:0]    i_sh    = ins[FSh +: 6];
+  wire [AW-1:0] i_ab    = ins[FAB +: AW];
+  wire [AW-1:0] i_ars   = ins[FARs +: AW];
+  wire          i_acs   = ins[FACs];
+  wire [BW-1:0] i_bb    = ins[FBB +: BW];
+  wire [AW:0]   i_brs   = ins[FBRs +: AW + 1];
+  wire          i_bcs   = ins[FBCs];
+  wire          i_bsrc  = ins[FBSrc];
+  wire [AW-1:0] i_ob    = ins[FOB +: AW];
+  wire [AW-1:0] i_ors   = ins[FORs +: AW];
+  wire [AW-1:0] i_rows  = ins[FRows +: AW];
+  wire [AW-1:0] i_cols  = ins[FCols +: AW];
+  wire [XW-1:0] i_x     = ins[FX +: XW];
 
   wire is_reduce = (i_op == OpRsum) || (i_op == OpRmax) || (i_op == OpRabsmax) || (i_op == OpArgmax);
 
@@ -174,7 +175,7 @@ module trit_core #(
   // Newton unit registers.
   reg [31:0]        nr_m_q;        // mantissa in [2^30, 2^31)
   reg               nr_odd_q;      // rsqrt: odd exponent, M = 2m
-  wire [32:0]       nr_mm_q = nr_odd_q ? {nr_m_q, 1'b0} : {1'b0, nr_m_q};
+  wire [32:0]       nr_mm = nr_odd_q ? {nr_m_q, 1'b0} : {1'b0, nr_m_q};
   wire [32:0]       nr_sub = ((i_op == OpRecip) ? 33'h0_8000_0000 : 33'h0_C000_0000) - res_q[32:0];
   reg [4:0]         nr_e_q;        // floor(log2 x)
   reg signed [8:0]  nr_k_q;        // rsqrt exponent (even)
@@ -216,18 +217,18 @@ module trit_core #(
   // through the op decode it measured 44 ns, 22.7 MHz).
   wire [31:0] b_in = b_q;
   wire [31:0] b_rd = i_bsrc ? {dmem_rdata_i, lo16_q} : vr_data;   // operand B as it is read
-  reg  [32:0] add_x, add_y, add_x_q, add_y_q;
-  reg         add_c, add_c_q;
+  reg  [32:0] add_x_d, add_y_d, add_x_q, add_y_q;
+  reg         add_c_d, add_c_q;
   always @(*) begin
-    add_x = {a_q[31], a_q};
-    add_y = ~{b_rd[31], b_rd};
-    add_c = 1'b1;
+    add_x_d = {a_q[31], a_q};
+    add_y_d = ~{b_rd[31], b_rd};
+    add_c_d = 1'b1;
     case (i_op)
-      OpAdd:  begin add_y = {b_rd[31], b_rd}; add_c = 1'b0; end
-      OpRsub: begin add_x = {b_rd[31], b_rd}; add_y = ~{a_q[31], a_q}; end
+      OpAdd:  begin add_y_d = {b_rd[31], b_rd}; add_c_d = 1'b0; end
+      OpRsub: begin add_x_d = {b_rd[31], b_rd}; add_y_d = ~{a_q[31], a_q}; end
       OpNeg, OpAbs, OpRabsmax: begin
-        add_x = 33'd0; add_y = ~{a_q[31], a_q};
-        if ((i_op != OpNeg) && !a_q[31]) begin add_x = {1'b0, a_q}; add_y = 33'd0; add_c = 1'b0; end
+        add_x_d = 33'd0; add_y_d = ~{a_q[31], a_q};
+        if ((i_op != OpNeg) && !a_q[31]) begin add_x_d = {1'b0, a_q}; add_y_d = 33'd0; add_c_d = 1'b0; end
       end
       default: ;
     endcase
@@ -306,7 +307,7 @@ module trit_core #(
 
   // ---------------------------------------------------------------- the controller
   always @(posedge clk_i) begin
-    vw_en       <= 1'b0;
+    vw_en_q       <= 1'b0;
     dmem_we_o   <= 1'b0;
     mul_start_q <= 1'b0;
     mm_v1_q     <= 1'b0;
@@ -360,18 +361,18 @@ module trit_core #(
           else st_q <= SLoadLo;
         end
         SReset: begin
-          vw_en   <= 1'b1;
-          vw_addr <= StateBase[AW-1:0] + io_n_q;
-          vw_data <= 32'd0;
+          vw_en_q   <= 1'b1;
+          vw_addr_q <= StateBase[AW-1:0] + io_n_q;
+          vw_data_q <= 32'd0;
           io_n_q  <= io_n_q + 1'b1;
           if (io_n_q == StateCount[AW-1:0] - 1'b1) begin out_data_o <= Ack; st_q <= SSend; end
         end
         SIn: begin
           in_ready_o <= 1'b1;
           if (in_valid_i && in_ready_o) begin
-            vw_en   <= 1'b1;
-            vw_addr <= InBase[AW-1:0] + io_n_q;
-            vw_data <= in_data_i;
+            vw_en_q   <= 1'b1;
+            vw_addr_q <= InBase[AW-1:0] + io_n_q;
+            vw_data_q <= in_data_i;
             io_n_q  <= io_n_q + 1'b1;
             if (io_n_q == InCount[AW-1:0] - 1'b1) begin
               in_ready_o <= 1'b0; counting_q <= 1'b1; st_q <= SFetch;
@@ -421,7 +422,7 @@ module trit_core #(
         end
 
         // ---------------------------------------------------------- gather: row base from the id
-        SGa: begin vr_addr <= a_row_q; st_q <= SGb; end
+        SGa: begin vr_addr_q <= a_row_q; st_q <= SGb; end
         SGb: st_q <= SNext;
         SNext: begin
           // Row base = table + id · words per row, on the multiplier (no second one in LUTs).
@@ -438,12 +439,12 @@ module trit_core #(
 
         // ---------------------------------------------------------- operand reads
         SRa: begin
-          vr_addr     <= pa;
+          vr_addr_q     <= pa;
           dmem_addr_o <= pb[DAW-1:0];
           st_q        <= SRb;
         end
         SRb: begin
-          vr_addr     <= pb[AW-1:0];
+          vr_addr_q     <= pb[AW-1:0];
           dmem_addr_o <= pb[DAW-1:0] + 1'b1;
           st_q        <= SRc;
         end
@@ -456,9 +457,9 @@ module trit_core #(
           // Operand B, registered: the RAM outputs (SPRAM's especially) are too slow to feed the
           // operand mux and the adder in the same cycle (measured: 46 ns, 21 MHz).
           b_q     <= b_rd;
-          add_x_q <= add_x;
-          add_y_q <= add_y;
-          add_c_q <= add_c;
+          add_x_q <= add_x_d;
+          add_y_q <= add_y_d;
+          add_c_q <= add_c_d;
           st_q    <= SX;
         end
         SX: begin
@@ -520,9 +521,9 @@ module trit_core #(
           st_q  <= ret_q;
         end
         SCl: begin
-          vw_en   <= 1'b1;
-          vw_addr <= po;
-          vw_data <= clamped;
+          vw_en_q   <= 1'b1;
+          vw_addr_q <= po;
+          vw_data_q <= clamped;
           st_q    <= SRowEnd;
         end
 
@@ -669,7 +670,7 @@ module trit_core #(
             sh_q        <= 8'sd30;
             ret_q       <= SNr5;
             st_q        <= SMul;
-            if (i_op == OpRecip) begin mul_a_q <= nr_mm_q; mul_b_q <= nr_y_q; end
+            if (i_op == OpRecip) begin mul_a_q <= nr_mm; mul_b_q <= nr_y_q; end
             else begin mul_a_q <= nr_y_q; mul_b_q <= nr_y_q; end
           end
         end
@@ -681,7 +682,7 @@ module trit_core #(
             mul_a_q <= nr_y_q; mul_b_q <= nr_sub;     // y·(2 − m·y)
             ret_q   <= SNr6;
           end else if (!nr_half_q) begin
-            mul_a_q <= nr_mm_q; mul_b_q <= res_q[32:0];
+            mul_a_q <= nr_mm; mul_b_q <= res_q[32:0];
             nr_half_q <= 1'b1;
             ret_q   <= SNr5;
           end else begin
@@ -707,7 +708,7 @@ module trit_core #(
         SMm: begin
           // Issue one input and its weight word per cycle; the lanes add them two edges later.
           if (mm_issue_q) begin
-            vr_addr     <= a_row_q + mm_k_q;
+            vr_addr_q     <= a_row_q + mm_k_q;
             dmem_addr_o <= mm_wp_q;
             mm_wp_q     <= mm_wp_q + 1'b1;
             mm_v1_q     <= 1'b1;
@@ -719,9 +720,9 @@ module trit_core #(
           end
         end
         SMmWb: begin
-          vw_en   <= 1'b1;
-          vw_addr <= o_row_q + mm_g_q + {{(AW - 4){1'b0}}, mm_j_q};
-          vw_data <= acc_w;
+          vw_en_q   <= 1'b1;
+          vw_addr_q <= o_row_q + mm_g_q + {{(AW - 4){1'b0}}, mm_j_q};
+          vw_data_q <= acc_w;
           mm_j_q  <= mm_j_q + 1'b1;
           if (mm_j_q == LastLane || mm_g_q + {{(AW - 4){1'b0}}, mm_j_q} == n_out_m1) begin
             if ({1'b0, mm_g_q} + LanesW > {1'b0, n_out_m1}) begin
@@ -741,7 +742,7 @@ module trit_core #(
         end
 
         // ---------------------------------------------------------- results out, then the cycle count
-        SOut: begin vr_addr <= OutBase[AW-1:0] + io_n_q; st_q <= SOutWait; end
+        SOut: begin vr_addr_q <= OutBase[AW-1:0] + io_n_q; st_q <= SOutWait; end
         SOutWait: st_q <= SOutW;
         SOutW: begin
           out_data_o  <= vr_data;

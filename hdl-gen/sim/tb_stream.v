@@ -31,10 +31,10 @@ module tb_stream;
   initial trace = $test$plusargs("trace");
   always @(posedge clk) begin
     cyc <= cyc + 1;
-    if (trace && dut.u_core.vw_en)
-      $display("# w %0d = %h", dut.u_core.vw_addr, dut.u_core.vw_data);
+    if (trace && dut.u_core.vw_en_q)
+      $display("# w %0d = %h", dut.u_core.vw_addr_q, dut.u_core.vw_data_q);
     if (trace && dut.u_core.st_q == 6'd6)
-      $display("# pc %0d op %0d at cycle %0d", dut.u_core.pc_q, dut.u_core.ins_q[4:0], cyc);
+      $display("# pc %0d op %0d at cycle %0d", dut.u_core.pc_q, dut.u_core.ins[4:0], cyc);
   end
 
   always @(posedge clk) begin
