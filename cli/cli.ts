@@ -22,41 +22,31 @@ const INTRO = `A <model> is an ONNX file or a Hugging Face checkpoint directory 
 (config.json + model.safetensors, or shards + model.safetensors.index.json; F32/F16/BF16),
 such as ridger/MMfreeLM-370M, -1.3B or -2.7B.`;
 
-/** Words wrapped to `width` columns, every line indented by `indent`. */
-function wrap(text: string, indent: string, width = 100): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const w of text.split(/\s+/).filter(Boolean)) {
-    if (line && indent.length + line.length + 1 + w.length > width) {
-      lines.push(indent + line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  if (line) lines.push(indent + line);
-  return lines.join('\n');
-}
-
-/** Usage items (never broken inside) laid out like words: the first line at 2, the rest at 6. */
-function layout(items: string[], width = 100): string {
+/** Items (words, or usage items never broken inside) laid out in lines of at most `width`
+ *  columns: the first line indented by `first`, the others by `rest`. */
+function layout(items: string[], first: string, rest: string, width = 100): string {
   const lines: string[] = [];
   let line = '';
   for (const it of items) {
-    const indent = lines.length ? 6 : 2;
-    if (line && indent + line.length + 1 + it.length > width) {
-      lines.push(' '.repeat(indent) + line);
+    const indent = lines.length ? rest : first;
+    if (line && indent.length + line.length + 1 + it.length > width) {
+      lines.push(indent + line);
       line = it;
     } else line = line ? `${line} ${it}` : it;
   }
-  lines.push(' '.repeat(lines.length ? 6 : 2) + line);
+  if (line) lines.push((lines.length ? rest : first) + line);
   return lines.join('\n');
 }
+
+/** Words of a text wrapped at `width`, every line indented by `indent`. */
+const wrap = (text: string, indent: string) => layout(text.split(/\s+/).filter(Boolean), indent, indent);
 
 function verbUsage(v: Verb): string {
   return v.forms
     .map((f) => {
       const required = (f.required ?? []).map((n) => (f.fixed?.[n] ? `${flagName(n)} ${f.fixed[n]}` : usageOf(n, true)));
       const call = [`trit ${v.name}`, f.args, ...required, ...f.options.map((n) => usageOf(n))].filter(Boolean);
-      return `${layout(call)}\n${wrap(f.text, '      ')}`;
+      return `${layout(call, '  ', '      ')}\n${wrap(f.text, '      ')}`;
     })
     .join('\n');
 }

@@ -5,7 +5,7 @@
  * config, because the rules are eleven lines and need nothing installed.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -158,6 +158,5 @@ describe('the house rules (docs/ARCHITECTURE.md)', () => {
 
   it('the rules name only rooms that exist', () => {
     for (const [room] of RULES) expect(statSync(join(ROOT, room)).isDirectory(), room).toBe(true);
-    expect(relative(ROOT, ROOT)).toBe('');
   });
 });

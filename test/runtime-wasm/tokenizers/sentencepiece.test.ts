@@ -118,3 +118,15 @@ describe('the protobuf wire reader on corrupt files', () => {
     expect(parsed + refused).toBe(cases.length);
   });
 });
+
+describe('the protobuf wire reader', () => {
+  it('reads int32 as protobuf does: a negative value is ten bytes, and only its low 32 bits count', async () => {
+    const { fields, int } = await import('../../../runtime-wasm/host/proto-wire.js');
+    // field 1 = -1, field 2 = 150, field 3 = -2147483648, field 4 = 2147483647
+    const buf = Uint8Array.from([
+      0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x96, 0x01, 0x18, 0x80, 0x80, 0x80, 0x80, 0xf8, 0xff, 0xff, 0xff, 0xff,
+      0x01, 0x20, 0xff, 0xff, 0xff, 0xff, 0x07,
+    ]);
+    expect([...fields(buf)].map(int)).toEqual([-1, 150, -2147483648, 2147483647]);
+  });
+});
