@@ -20,3 +20,4 @@ export const RND_TRUNC: i32 = 1;
 export const RND_HALF_UP: i32 = 2;
 export const RND_HALF_EVEN: i32 = 3;
 export const RND_HALF_AWAY: i32 = 4;
+export const MAX_CHUNKS: i32 = 16;

@@ -1,3 +1,5 @@
+import { chunkCount } from './threads';
+
 // Ternary matrix × int8 activations without multiplies: a TL1 / T-MAC-style lookup-table kernel.
 //
 // Why this design: T-MAC's table lookup (Wei et al., EuroSys'25, arXiv 2407.00088) measured fastest in fixed SIMD
@@ -162,9 +164,11 @@ export function matmulLut(out: usize, tab: usize, w: usize, rows: i32, k: i32, n
   matmulLutShare(out, tab, 0, w, rows, k, n, 0, (k + 3) >> 2, 0);
 }
 
-/** After a split matmul: out += the partials of threads 1..n−1 (i32 adds, in thread order). */
-export function combine(out: usize, scratch: usize, count: i32, stride: i32, nthreads: i32): void {
-  for (let t = 1; t < nthreads; t++) {
+/** After a split matmul: out += the partials of chunks 1.. (i32 adds, in chunk order). The chunk
+ *  count is the one `fork` used for this job of `units` units on `nthreads` threads. */
+export function combine(out: usize, scratch: usize, count: i32, stride: i32, units: i32, nthreads: i32): void {
+  const parts = chunkCount(units, nthreads);
+  for (let t = 1; t < parts; t++) {
     const p = scratch + <usize>(t - 1) * (<usize>stride << 2);
     let i = 0;
     for (; i + 4 <= count; i += 4) {

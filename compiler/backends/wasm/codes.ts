@@ -1,6 +1,6 @@
 /**
  * @fileoverview The numbers the linker and the AssemblyScript kernels must agree on: the
- * elementwise kernels' op codes and the rounding-mode codes. This file is their one source;
+ * elementwise kernels' op codes, the rounding-mode codes and the most chunks a job is cut into. This file is their one source;
  * `runtime-wasm/assembly/codes.ts` is generated from it (`npm run build` runs tools/gen-codes.ts)
  * and test/architecture/codes.test.ts fails when the two differ.
  */
@@ -12,6 +12,10 @@ export const BINARY_CODES = { add: 0, sub: 1, max: 2, min: 3, mul: 4, divround: 
 export const UNARY_CODES = { neg: 0, abs: 1, shift: 2, sat: 3 } as const;
 /** Op codes of `reduce()` (runtime-wasm/assembly/reduce.ts). */
 export const REDUCE_CODES = { reduce_sum: 0, reduce_max: 1, reduce_absmax: 2, argmax: 3 } as const;
+
+/** Most chunks a shared matrix is cut into (runtime-wasm/assembly/threads.ts): the linker places
+ *  one partial-sum buffer for each but the first (layout.ts). */
+export const MAX_CHUNKS = 16;
 
 /** A rounding mode's code: its index in ROUND_MODES, the IR's own list. */
 export function roundCode(mode: RoundMode): number {
@@ -31,5 +35,6 @@ export function assemblyScriptCodes(): string {
   for (const [k, v] of Object.entries(UNARY_CODES)) L.push(`export const UN_${upper(k)}: i32 = ${v};`);
   for (const [k, v] of Object.entries(REDUCE_CODES)) L.push(`export const RED_${upper(k.replace('reduce_', ''))}: i32 = ${v};`);
   ROUND_MODES.forEach((m, i) => L.push(`export const RND_${upper(m)}: i32 = ${i};`));
+  L.push(`export const MAX_CHUNKS: i32 = ${MAX_CHUNKS};`);
   return L.join('\n') + '\n';
 }

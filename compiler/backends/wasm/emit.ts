@@ -14,7 +14,7 @@ export interface Schedule {
   ctl: number;
   commits: { state: number; staging: number; bytes: number }[];
   states: { offset: number; bytes: number }[];
-  /** Partial-sum buffers of threads 1.., one `stride` (elements) each. */
+  /** Partial-sum buffers of chunks 1.., one `stride` (elements) each. */
   scratch: number;
   stride: number;
 }
@@ -113,7 +113,7 @@ function addSchedule(m: binaryen.Module, fns: Fns, s: Schedule): void {
   );
 }
 
-/** runJob(job, tid, n): a br_table over the jobs; each runs units [u·tid/n, u·(tid+1)/n). */
+/** runJob(job, c, n): a br_table over the jobs; chunk c of n runs units [u·c/n, u·(c+1)/n). */
 function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
   const { i32, none } = binaryen;
   const job = () => m.local.get(0, i32),
@@ -126,7 +126,7 @@ function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
     const f = fns.get(jb.fn)!;
     let args: number[];
     if (jb.fn === 'matmulLutShare') {
-      // Thread 0 writes the result; thread t > 0 its partial buffer, which combine adds.
+      // Chunk 0 writes the result; chunk c > 0 its partial buffer, which combine adds.
       const [o, ...rest] = jb.fixed as number[];
       const outT = m.select(
         m.i32.eqz(tid()),

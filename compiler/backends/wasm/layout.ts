@@ -10,6 +10,7 @@ import { TritError } from '../../../common/errors.js';
 import type { DataSegment } from '../../../runtime-wasm/host/binary.js';
 import type { TensorSlot } from '../../../runtime-wasm/host/format.js';
 import { packLut } from './pack.js';
+import { MAX_CHUNKS } from './codes.js';
 
 /** The kernels' own static data sits below this address. */
 export const KERNEL_STATIC = 65536;
@@ -167,7 +168,7 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
   return { addr, inputs, states, commits, tableAddr };
 }
 
-/** Partial sums of threads 1..MAX_THREADS−1 for split matmuls: one `stride` (elements) per thread. */
+/** Partial sums of chunks 1..MAX_CHUNKS−1 for split matmuls: one `stride` (elements) per chunk. */
 export function placeScratch(
   g: IRGraph,
   L: Layout,
@@ -183,5 +184,5 @@ export function placeScratch(
     const rows = numel(xs) / xs.at(-1)!;
     if (rows * N * xs.at(-1)! >= minWeights) stride = Math.max(stride, align(rows * N, 4));
   }
-  return { scratch: L.alloc((MAX_THREADS - 1) * stride * 4, 64), stride };
+  return { scratch: L.alloc((MAX_CHUNKS - 1) * stride * 4, 64), stride };
 }

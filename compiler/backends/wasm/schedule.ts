@@ -20,9 +20,10 @@ export interface Call {
   args: Arg[];
 }
 /**
- * A share of matrix work, run by `runJob(job, tid, n)` on every thread. Lookup-table matmuls split
- * the inputs (`units` = groups of 4): thread t sums its groups into `out` (t = 0) or into its
- * partial buffer, which `combine` adds afterwards. The general kernel splits the outputs.
+ * Matrix work threads share, cut into chunks that any thread may claim (`runJob(job, chunk,
+ * chunks)`; runtime-wasm/assembly/threads.ts). Lookup-table matmuls split the inputs (`units` =
+ * groups of 4): chunk c sums its groups into `out` (c = 0) or into its partial buffer, which
+ * `combine` adds afterwards. The general kernel splits the outputs.
  */
 export interface Job {
   fn: 'matmulLutShare' | 'matmulGeneric';
@@ -191,7 +192,7 @@ function matmulCalls({ n, o, x, ctx, built }: Site): Call[] {
       units: N,
       weights: N * K * rows,
     }));
-    return [{ fn: 'fork', args: [ctx.ctl, job, threads] }];
+    return [{ fn: 'fork', args: [ctx.ctl, job, threads, N] }];
   }
   // The first matrix reading an input builds its sum tables (inside the job, each thread its own
   // share); later ones — the MLGRU's other projections, the GLU's up — reuse them.
@@ -204,8 +205,9 @@ function matmulCalls({ n, o, x, ctx, built }: Site): Call[] {
     weights: N * K * rows,
     build,
   }));
-  const calls: Call[] = [{ fn: 'fork', args: [ctx.ctl, job, threads] }];
-  if (forked) calls.push({ fn: 'combine', args: [o, ctx.scratch, rows * N, ctx.stride, 'n'] });
+  const units = Math.ceil(K / 4);
+  const calls: Call[] = [{ fn: 'fork', args: [ctx.ctl, job, threads, units] }];
+  if (forked) calls.push({ fn: 'combine', args: [o, ctx.scratch, rows * N, ctx.stride, units, 'n'] });
   return calls;
 }
 
