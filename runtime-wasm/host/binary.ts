@@ -1,6 +1,6 @@
 /**
  * @fileoverview Just enough of the wasm binary format to splice sections: LEB128, the section
- * list, the memory import's limits, data segments and custom sections.
+ * list, the memory import's limits, custom sections and the constants' segment table.
  *
  * Why hand-written: binaryen.js copies every byte of a module through its own heap, and a 370M
  * model's 150 MB of weights would cost several copies there; the compiler builds the code with
@@ -186,49 +186,84 @@ export function importedMemory(b: Uint8Array): { pages: number; shared: boolean 
   return { pages, shared };
 }
 
-/** An active data segment for memory 0. */
+/** Bytes for linear memory at `offset` (the model's constants). */
 export interface DataSegment {
   offset: number;
   bytes: Uint8Array;
 }
 
-/** Appends active data segments to the module's data section (creating it if needed). */
-export function appendData(b: Uint8Array, segs: DataSegment[]): Uint8Array {
-  const secs = readSections(b);
-  const data = secs.find((s) => s.id === 11);
-  const parts: Uint8Array[] = [];
-  let count = segs.length;
-  let oldBody = new Uint8Array(0);
-  if (data) {
-    const [c, p] = readUleb(b, data.body[0]);
-    count += c;
-    oldBody = b.subarray(p, data.body[1]) as Uint8Array<ArrayBuffer>;
-  }
-  parts.push(Uint8Array.from(uleb(count)), oldBody);
-  for (const s of segs) {
-    parts.push(Uint8Array.from([0x00, 0x41, ...sleb32(s.offset | 0), 0x0b, ...uleb(s.bytes.length)]), s.bytes);
-  }
-  const newData = section(11, concatBytes(parts));
-  // The data-count section, when present, must agree.
-  const out: Uint8Array[] = [];
-  let placed = false;
-  out.push(b.subarray(0, 8));
-  for (const s of secs) {
-    if (s.id === 12) {
-      out.push(section(12, uleb(count)));
-      continue;
+/**
+ * The payload of the constants' custom section (format.ts DATA_SECTION): a u32 count, then
+ * (offset, length) u32 pairs, then the bytes of every segment in order, all little-endian. Why
+ * not active data segments: an engine keeps a module's bytes as long as the module lives, so
+ * weights in data segments sit in memory twice (a 370M model: 209 MiB of module beside 227 MiB
+ * of linear memory); the host copies this section into memory itself and compiles only the rest.
+ */
+export function dataPayload(segs: DataSegment[]): Uint8Array[] {
+  const head = new DataView(new ArrayBuffer(4 + 8 * segs.length));
+  head.setUint32(0, segs.length, true);
+  segs.forEach((s, i) => {
+    head.setUint32(4 + 8 * i, s.offset, true);
+    head.setUint32(8 + 8 * i, s.bytes.length, true);
+  });
+  return [new Uint8Array(head.buffer), ...segs.map((s) => s.bytes)];
+}
+
+/** Reads `len` bytes at `pos` of a module file (a view of bytes in memory, or a read from disk). */
+export type ReadAt = (pos: number, len: number) => Uint8Array;
+
+/** A module split for loading: the code (every section but the constants) and where the
+ *  constants' segments sit in the file. */
+export interface SplitModule {
+  code: Uint8Array;
+  segments: { offset: number; length: number; at: number }[];
+}
+
+/**
+ * Walks a module of `size` bytes through `read` without holding it whole: sections are copied
+ * into `code` except the custom section `dataName`, whose segment table is read and checked to
+ * tile its payload exactly and to fit `memoryBytes(code)`.
+ */
+export function splitModule(size: number, read: ReadAt, dataName: string, memoryBytes: (code: Uint8Array) => number): SplitModule {
+  const head = read(0, Math.min(8, size));
+  readSections(head.length === 8 ? concatBytes([head]) : head); // magic and version, with their errors
+  const parts: Uint8Array[] = [head];
+  let data: [number, number] | null = null;
+  for (let pos = 8; pos < size;) {
+    const h = read(pos, Math.min(16, size - pos));
+    const [len, p] = readUleb(h, 1);
+    const start = pos + p,
+      end = start + len;
+    if (end > size) throw new WasmFormatError(`section ${h[0]} runs past the end of the file (truncated?)`);
+    if (h[0] === 0 && data === null) {
+      const nh = read(start, Math.min(len, 5 + dataName.length));
+      const [nlen, q] = readUleb(nh, 0);
+      if (nlen === dataName.length && new TextDecoder().decode(nh.subarray(q, q + nlen)) === dataName) data = [start + q + nlen, end];
     }
-    if (s.id === 11) {
-      out.push(newData);
-      placed = true;
-      continue;
-    }
-    if (!placed && s.id === 0 && secs.some((t) => t.id === 10) && s.start > secs.find((t) => t.id === 10)!.start) {
-      out.push(newData);
-      placed = true;
-    }
-    out.push(b.subarray(s.start, s.end));
+    if (data === null || data[1] !== end) parts.push(read(pos, end - pos));
+    pos = end;
   }
-  if (!placed) out.push(newData);
-  return concatBytes(out);
+  const code = concatBytes(parts);
+  return { code, segments: data ? segmentTable(read, data, memoryBytes(code)) : [] };
+}
+
+/** The (offset, length) table of the constants' section, checked against its payload and the memory. */
+function segmentTable(read: ReadAt, [from, to]: [number, number], memory: number): SplitModule['segments'] {
+  const bad = (why: string) => new WasmFormatError(`the constants section is corrupt: ${why}`);
+  if (to - from < 4) throw bad('no segment count');
+  const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength); // b may be a view (a Node Buffer)
+  const count = view(read(from, 4)).getUint32(0, true);
+  if (count > (to - from - 4) / 8) throw bad(`${count} segments do not fit its ${to - from} bytes`);
+  const table = view(read(from + 4, 8 * count));
+  const out: SplitModule['segments'] = [];
+  let at = from + 4 + 8 * count;
+  for (let i = 0; i < count; i++) {
+    const offset = table.getUint32(8 * i, true),
+      length = table.getUint32(8 * i + 4, true);
+    if (offset + length > memory) throw bad(`segment ${i} (${length} bytes at ${offset}) lies outside the ${memory} bytes of memory`);
+    out.push({ offset, length, at });
+    at += length;
+  }
+  if (at !== to) throw bad(`its segments hold ${at - from} bytes but the section ${to - from}`);
+  return out;
 }

@@ -12,8 +12,12 @@ export const TOKENIZER_SECTION = 'trit.tokenizer';
 /** Tokenizer files a model can carry: a SentencePiece `tokenizer.model` or a `tokenizer.json`. */
 export type TokenizerFormat = 'sentencepiece' | 'tokenizer.json';
 
+/** Custom section holding the constants (weights, tables, embeddings): segments the host copies
+ *  into linear memory before the first run (runtime-wasm/host/binary.ts dataPayload). */
+export const DATA_SECTION = 'trit.data';
+
 /** Bumped whenever the layout or the exports change incompatibly. */
-export const WASM_FORMAT = 2; // 2: the memory import is declared shared
+export const WASM_FORMAT = 3; // 2: the memory import is declared shared; 3: constants in DATA_SECTION
 
 /** A tensor the host reads or writes, at a fixed address. */
 export interface TensorSlot {

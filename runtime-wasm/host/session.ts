@@ -9,7 +9,8 @@
  */
 import { TritError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
-import { importedMemory, readCustom, setImportedMemory, setSharedFlagInPlace, WasmFormatError } from './binary.js';
+import { importedMemory, readCustom, setSharedFlagInPlace, WasmFormatError } from './binary.js';
+import { openModule, type OpenModule, type Source } from './load.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
@@ -61,8 +62,7 @@ export interface Classification {
   scores: Float32Array;
 }
 
-/** A model: its bytes, or a path (Node) or URL to fetch. */
-export type Source = Uint8Array | ArrayBuffer | string | URL;
+export type { Source } from './load.js';
 
 const now = () => (globalThis.performance ?? Date).now();
 
@@ -101,25 +101,6 @@ function checkMeta(raw: Uint8Array, name: string): WasmMeta {
     );
   }
   return meta;
-}
-
-async function readSource(src: Source): Promise<{ bytes: Uint8Array; name: string }> {
-  if (src instanceof Uint8Array) return { bytes: src, name: 'model.wasm' };
-  if (src instanceof ArrayBuffer) return { bytes: new Uint8Array(src), name: 'model.wasm' };
-  const s = String(src);
-  if (/^(https?|blob|data):/.test(s) || (!isNode() && typeof fetch === 'function')) {
-    const r = await fetch(s);
-    if (!r.ok) throw new TritError(`HTTP ${r.status} fetching the model`, { file: s });
-    return { bytes: new Uint8Array(await r.arrayBuffer()), name: s };
-  }
-  const fs = await importNode<typeof import('node:fs/promises')>('fs/promises');
-  const path = s.startsWith('file:') ? (await importNode<typeof import('node:url')>('url')).fileURLToPath(s) : s;
-  try {
-    const b = await fs.readFile(path);
-    return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), name: path };
-  } catch (e) {
-    throw new TritError(`cannot read the model: ${(e as Error).message}`, { file: path });
-  }
 }
 
 interface Pool {
@@ -170,10 +151,18 @@ export class TritSession {
       opts.sharedMemory !== false &&
       typeof SharedArrayBuffer === 'function' &&
       (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
-    const owned = !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer); // bytes we read ourselves
-    let { bytes } = await readSource(src);
-    const name = opts.name ?? (typeof src === 'string' ? src : src instanceof URL ? src.href : 'model.wasm');
-    const meta = readMeta(bytes, name);
+    const file = await openModule(src, opts.name);
+    try {
+      return await TritSession.load(file, want, canShare, opts);
+    } finally {
+      file.close();
+    }
+  }
+
+  private static async load(file: OpenModule, want: number, canShare: boolean, opts: LoadOptions): Promise<TritSession> {
+    const { name } = file;
+    let code = file.code;
+    const meta = readMeta(code, name);
     // Fewer threads than asked when more cannot help: without shared memory (a page that is not
     // cross-origin isolated), beyond what the model's buffers allow, or when no matrix is large
     // enough to share (the workers would have nothing to do, and the memory would be shared —
@@ -200,15 +189,15 @@ export class TritSession {
     // The carried tokenizer is parsed now (its parser is a separate, lazily imported module).
     let carried: Tokenizer | undefined;
     if (meta.tokenizer) {
-      const file = readCustom(bytes, TOKENIZER_SECTION);
-      if (!file)
+      const carriedFile = readCustom(code, TOKENIZER_SECTION);
+      if (!carriedFile)
         throw new TritError(
           `the metadata names a tokenizer (${meta.tokenizer.file}) but the module does not carry it`,
           { file: name },
           'the file is corrupt; compile it again',
         );
       const { parseCarriedTokenizer } = await import('./carried-tokenizer.js');
-      carried = parseCarriedTokenizer(meta.tokenizer.format, file, meta.tokenizer.file);
+      carried = parseCarriedTokenizer(meta.tokenizer.format, carriedFile, meta.tokenizer.file);
       const V = meta.outputs.find((o) => o.name === meta.primary)?.shape.at(-1) ?? Infinity;
       if (carried.size > V)
         throw new TritError(
@@ -217,22 +206,21 @@ export class TritSession {
           'the tokenizer is from another model',
         );
     }
-    let code = bytes;
-    const mem = importedMemory(bytes);
-    if (mem.shared !== shared) code = owned ? setSharedFlagInPlace(bytes, shared) : setImportedMemory(bytes, mem.pages, shared);
+    if (importedMemory(code).shared !== shared) setSharedFlagInPlace(code, shared);
     let module: WebAssembly.Module;
     try {
       module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
     } catch (e) {
       throw rejected(e, meta, name);
     }
-    bytes = code = new Uint8Array(0); // the engine has its own copy; let ours go before instantiating
+    code = new Uint8Array(0); // the engine has its own copy; let ours go before allocating memory
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: meta.pages, maximum: meta.pages, shared } as WebAssembly.MemoryDescriptor);
     } catch (e) {
       throw new TritError(`cannot allocate ${(meta.pages / 16).toFixed(0)} MiB of wasm memory: ${(e as Error).message}`, { file: name });
     }
+    file.fill(memory); // the constants, straight from the file: the module never held them
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = inst.exports as unknown as ModelExports;
     const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads, opts.workerUrl) : null;

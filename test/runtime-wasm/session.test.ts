@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { compileOnnx } from '../../compiler/compile.js';
 import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { TritSession } from '../../runtime-wasm/host/session.js';
-import { META_SECTION } from '../../runtime-wasm/host/format.js';
+import { DATA_SECTION, META_SECTION } from '../../runtime-wasm/host/format.js';
 import { concatBytes, customSection, readSections } from '../../runtime-wasm/host/binary.js';
 import { buildColumnsClassifier, buildMatmulFreeLM } from '../../fixtures/models.js';
 import { TritError } from '../../common/errors.js';
@@ -227,6 +227,31 @@ describe('bad .wasm files get clear errors', () => {
     for (let i = code.body[0] + 10; i < code.body[1]; i += 7) bad[i] ^= 0xff;
     await expectError(bad, /rejected the module|not a valid/);
   });
+  it('a constants section that lies about its segments', async () => {
+    // Rebuild the file with a forged trit.data payload: each forgery must be refused by name
+    // before anything is copied into memory.
+    const secs = readSections(good);
+    const nameOf = (sec: (typeof secs)[number]) => {
+      const n = good[sec.body[0]];
+      return new TextDecoder().decode(good.subarray(sec.body[0] + 1, sec.body[0] + 1 + n));
+    };
+    const forged = (payload: Uint8Array) =>
+      concatBytes([
+        good.subarray(0, 8),
+        ...secs.map((sec) =>
+          sec.id === 0 && nameOf(sec) === DATA_SECTION ? customSection(DATA_SECTION, payload) : good.subarray(sec.start, sec.end),
+        ),
+      ]);
+    const u32s = (...v: number[]) => new Uint8Array(Uint32Array.from(v).buffer);
+    await expectError(forged(u32s(0xffffff)), /constants section is corrupt: 16777215 segments do not fit/);
+    await expectError(forged(concatBytes([u32s(1, 2 ** 31, 4), u32s(7)])), /segment 0 \(4 bytes at 2147483648\) lies outside/);
+    await expectError(forged(concatBytes([u32s(1, 70000, 8), u32s(7)])), /its segments hold 20 bytes but the section 16/);
+    await expectError(forged(new Uint8Array(2)), /no segment count/);
+  });
+  it('a directory instead of a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trit-dir-'));
+    await expect(TritSession.create(dir)).rejects.toThrow(/not a regular file/);
+  });
   it('the CLI prints one line, no stack trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trit-bad-'));
     const f = join(dir, 'x.wasm');
@@ -266,7 +291,7 @@ describe('models that do not fit', () => {
   });
   it('are refused at compile time with the numbers (module size)', () => {
     expect(() => linkWasm(ir, { limits: { moduleBytes: 1000, device: 'a test engine' } })).toThrow(
-      /the \.wasm would be \d+ MiB; a test engine refuse modules over 0 MiB/,
+      /the \.wasm's code and metadata would be \d+ MiB; a test engine refuse modules over 0 MiB/,
     );
   });
 });

@@ -4,8 +4,9 @@
  * The module is the AssemblyScript kernels (runtime-wasm/assembly) plus generated functions:
  * `run` and `advance` — the schedule of one step as a straight list of kernel calls with every
  * address constant — `runJob`, the matrix work that worker threads share, and
- * `reset`/`worker`/`stop`. The weights and other constants are appended as active data segments
- * (binary.ts), and the metadata as the `trit` custom section (runtime-wasm/host/format.ts).
+ * `reset`/`worker`/`stop`. The weights and other constants go into the `trit.data` custom section,
+ * which the host copies into memory (runtime-wasm/host/load.ts), and the metadata into the `trit`
+ * custom section (runtime-wasm/host/format.ts).
  *
  * One file a phase: layout.ts (addresses), schedule.ts (the op table: kernel calls per IR op),
  * emit.ts (binaryen; the only file that imports it), meta.ts (the custom section); this file
@@ -14,16 +15,17 @@
  * Memory (one imported memory; min = max, so addresses never move):
  *   [0, 64 KiB)        the kernels' own static data
  *   control block      64 bytes, thread fork/join
- *   constants          packed ternary weights, gather tables, lookup tables (data segments)
- *   values             every IR value as i32 (f32 at edges), states, staging, sum tables,
- *                      the partial sums of threads 1..7 (docs/wasm.md §Threads)
+ *   constants          packed ternary weights, gather tables, lookup tables (the trit.data section)
+ *   values             inputs and states; an arena of node outputs and sum tables whose
+ *                      buffers are reused once dead (layout.ts placeValues); the partial sums
+ *                      of chunks 1..15 (docs/wasm.md §Threads)
  * Every integer value is stored as i32 whatever its dtype: exact, and one kernel per op.
  */
 import type { IRGraph } from '../../ir/graph.js';
 import type { TensorType } from '../../ir/types.js';
 import { TritError } from '../../../common/errors.js';
-import { appendData, customSection, concatBytes, setImportedMemory } from '../../../runtime-wasm/host/binary.js';
-import { META_SECTION, TOKENIZER_SECTION, type TokenizerFormat, type WasmMeta } from '../../../runtime-wasm/host/format.js';
+import { customSection, concatBytes, dataPayload, setImportedMemory } from '../../../runtime-wasm/host/binary.js';
+import { DATA_SECTION, META_SECTION, TOKENIZER_SECTION, type TokenizerFormat, type WasmMeta } from '../../../runtime-wasm/host/format.js';
 import { kernelBytes, type SimdFlavour } from './kernels.js';
 import { align, ConstPool, KERNEL_STATIC, Layout, MAX_THREADS, placeConstants, placeScratch, placeValues } from './layout.js';
 import { schedule, type Ctx } from './schedule.js';
@@ -57,7 +59,8 @@ export interface LinkedWasm {
 
 /** Largest memory a wasm32 module can declare: 65536 pages of 64 KiB. */
 export const WASM32_MAX_BYTES = 2 ** 32;
-/** Engines refuse larger modules (V8's kV8MaxWasmModuleSize is 1 GiB). */
+/** Engines refuse to compile larger modules (V8's kV8MaxWasmModuleSize is 1 GiB); the constants
+ *  are not compiled (they travel in DATA_SECTION), so this bounds code, metadata and tokenizer. */
 export const MAX_MODULE_BYTES = 2 ** 30;
 
 /** Links IR into a .wasm. */
@@ -74,7 +77,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
 
   placeConstants(g, pool, typeOf, progress);
   const activationStart = L.end;
-  const values = placeValues(g, L, pool, typeOf);
+  const values = placeValues(g, L, pool, typeOf, !opts.debug);
   const { scratch, stride } = placeScratch(g, L, pool, typeOf, minWeights);
   const ctx: Ctx = { pool, values, typeOf, ctl, scratch, stride, minWeights, jobs: [], jobFor: new Map(), matrices: new Set(), shared: new Set() };
   const { runCalls, advanceCalls } = schedule(g, ctx);
@@ -110,14 +113,20 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     meta.values = Object.fromEntries([...values.addr].map(([k, v]) => [k, { offset: v, n: typeOf(k).shape.reduce((a, b) => a * b, 1) }]));
   // Declared shared: where shared memory exists the host compiles the file untouched (streaming
   // from disk in Node); a page without cross-origin isolation gets it flipped to unshared.
-  let out = setImportedMemory(code, pages, true);
-  out = appendData(out, L.segments);
-  out = concatBytes([
-    out,
+  // The constants travel in their own custom section, which the host copies into memory: as data
+  // segments, the engine would keep them in the module's bytes beside the memory (binary.ts).
+  // Engines limit what they compile — everything but the constants.
+  const compiled = [
+    setImportedMemory(code, pages, true),
     customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta))),
     ...(opts.tokenizer ? [customSection(TOKENIZER_SECTION, opts.tokenizer.bytes)] : []),
-  ]);
-  checkModule(g, out.length, opts.limits);
+  ];
+  checkModule(
+    g,
+    compiled.reduce((n, b) => n + b.length, 0),
+    opts.limits,
+  );
+  const out = concatBytes([compiled[0], customSection(DATA_SECTION, concatBytes(dataPayload(L.segments))), ...compiled.slice(1)]);
   return { bytes: out, meta };
 }
 
@@ -136,8 +145,8 @@ function checkModule(g: IRGraph, bytes: number, limits: WasmOptions['limits']): 
   const limit = limits?.moduleBytes ?? MAX_MODULE_BYTES;
   if (bytes <= limit) return;
   throw new TritError(
-    `the .wasm would be ${(bytes / 2 ** 20).toFixed(0)} MiB; ${limits?.device ?? 'engines'} refuse modules over ${(limit / 2 ** 20).toFixed(0)} MiB${limits ? '' : ' (V8)'}`,
+    `the .wasm's code and metadata would be ${(bytes / 2 ** 20).toFixed(0)} MiB; ${limits?.device ?? 'engines'} refuse modules over ${(limit / 2 ** 20).toFixed(0)} MiB${limits ? '' : ' (V8)'}`,
     { file: g.name },
-    'a smaller model, or narrower embedding tables (--table-bits 8)',
+    'a smaller model, or a smaller vocabulary or tokenizer (the metadata carries them)',
   );
 }

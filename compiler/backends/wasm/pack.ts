@@ -42,3 +42,46 @@ export function packLut(w: ArrayLike<number>, N: number, K: number): Uint8Array 
 export function lutBytes(N: number, K: number): number {
   return Math.ceil(N / TILE) * Math.ceil(K / 4) * TILE;
 }
+
+/**
+ * A lossless 16-bit code for tables of i32 values with few significant bits — an embedding whose
+ * checkpoint values are BF16 (8 significant bits) or F16 (11) keeps at most that many in any
+ * fixed-point format, so 16 bits hold it exactly where i32 storage spent 32 (the 370M shape's
+ * 32000×1024 embedding: 125 MiB → 62.5 MiB). With `mant` = M mantissa bits and E = 15 − M
+ * exponent bits, code = sign·2^15 | e·2^M | m and
+ *   |v| = m                       when e = 0 (|v| < 2^M),
+ *   |v| = (2^M + m) · 2^(e − 1)   otherwise.
+ * runtime-wasm/assembly/data.ts `gather` decodes it. Null when some value has no such code for
+ * any M (then the table stays i32).
+ */
+export function shortCodes(values: ArrayLike<number>): { mant: number; codes: Uint16Array } | null {
+  let need = 0,
+    top = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (a === 0) continue;
+    if (a > 2 ** 31) return null;
+    const b = bitLength(a),
+      tz = 31 - Math.clz32((a & -a) >>> 0); // trailing zeros (a ≤ 2^31 fits 32 bits)
+    need = Math.max(need, b - tz - 1);
+    top = Math.max(top, b);
+  }
+  for (let M = need; M <= 14; M++) {
+    if (top - M > 2 ** (15 - M) - 1) continue;
+    const codes = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) codes[i] = shortCode(values[i], M);
+    return { mant: M, codes };
+  }
+  return null;
+}
+
+/** Bits of a positive integer ≤ 2^31. */
+const bitLength = (a: number): number => 32 - Math.clz32(a >>> 0);
+
+function shortCode(v: number, M: number): number {
+  const a = Math.abs(v),
+    sign = v < 0 ? 0x8000 : 0;
+  if (a < 2 ** M) return sign | a;
+  const e = bitLength(a) - M; // a in [2^(M+e-1), 2^(M+e))
+  return sign | (e << M) | (a / 2 ** (e - 1) - 2 ** M);
+}

@@ -35,8 +35,6 @@ export interface Job {
 
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
 const MAX_RUNS = 16;
-/** Bytes one element of a gather table takes. */
-const WIDTH = { i8: 1, i16: 2, i32: 4, f32: 4 } as const;
 
 /** What the op rules read and the matrix rule records. */
 export interface Ctx {
@@ -134,20 +132,10 @@ export const CALLS = {
   reduce_absmax: reduce,
   argmax: reduce,
   gather: ({ n, o, ctx }) => {
-    const T = ctx.pool.constOf(n.inputs[0]);
-    return [
-      {
-        fn: 'gather',
-        args: [
-          o,
-          ctx.pool.gatherTable(n.inputs[0]),
-          ctx.values.addr.get(n.inputs[1])!,
-          numel(ctx.typeOf(n.inputs[1]).shape),
-          T.type.shape[1],
-          WIDTH[T.type.dtype],
-        ],
-      },
-    ];
+    const T = ctx.pool.constOf(n.inputs[0]),
+      table = ctx.pool.gatherTable(n.inputs[0]);
+    const ids = ctx.values.addr.get(n.inputs[1])!;
+    return [{ fn: 'gather', args: [o, table.at, ids, numel(ctx.typeOf(n.inputs[1]).shape), T.type.shape[1], table.bytes, table.mant] }];
   },
   slice: ({ n, o, x, ctx }) => {
     const s = ctx.typeOf(n.inputs[0]).shape,
