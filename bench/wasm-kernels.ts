@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, timeIt } from './lib/machine.js';
-import { packLut } from '../compiler/backends/wasm/pack.js';
+import { packLut, packLutTiles } from '../compiler/backends/wasm/pack.js';
 
 interface K {
   buildTables(tab: number, x: number, rows: number, k: number): void;
@@ -102,7 +102,7 @@ for (const sh of SHAPES) {
   const variants: [string, K | null, () => void, Uint8Array][] = [
     ['LUT fixed (production)', fixed, () => fixed.matmulLut(OUT, TAB, WTS, 1, K, N), lut],
     ['LUT relaxed_swizzle', relaxed, () => relaxed!.matmulLut(OUT, TAB, WTS, 1, K, N), lut],
-    ['LUT fixed, one 16-row tile per pass', fixed, () => fixed.matmulLut16(OUT, TAB, WTS, K, N), lut],
+    ['LUT fixed, one 16-row tile per pass', fixed, () => fixed.matmulLut16(OUT, TAB, WTS, K, N), packLutTiles(W, N, K)],
   ];
   const rowPacked = packRow();
   variants.push(['DOT fixed (extend + dot_i16x8)', fixed, () => fixed.matmulDot(OUT, A16, sumA, WTS, K, N), rowPacked]);

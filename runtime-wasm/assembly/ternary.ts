@@ -10,7 +10,8 @@ import { chunkCount } from './threads';
 // w0·a0 + w1·a1, w ∈ {-1,0,1}, indexed by 3(w0+1)+(w1+1), as int16 split into a 16-byte low-byte
 // table and a 16-byte high-byte table (32 bytes per pair). Weights are packed by the linker
 // (compiler/backends/wasm/pack.ts) in tiles of 16 output rows: for every group of 4 inputs,
-// 16 bytes, byte r holding row r's index for pair 2g (low nibble) and pair 2g+1 (high nibble).
+// 16 bytes, byte r holding row r's index for pair 2g (low nibble) and pair 2g+1 (high nibble);
+// tiles 2p and 2p+1 interleaved group by group, as the kernel reads them (an odd last tile alone).
 // One i8x16.swizzle per table looks up 16 rows at once; the lo/hi bytes are re-zipped into i16
 // lanes and accumulated; |sum| ≤ 256 per pair, so 32 groups (64 pairs) fit i16 before widening.
 
@@ -24,24 +25,64 @@ export function buildTables(tab: usize, x: usize, rows: i32, k: i32): void {
   buildTablesRange(tab, x, rows, k, 0, (k + 3) >> 2);
 }
 
-/** The tables of groups [g0, g1) only (a thread's share of the inputs). */
+/** The tables of groups [g0, g1) only (a chunk's share of the inputs). */
 // @ts-ignore: decorator
 @inline function buildTablesRange(tab: usize, x: usize, rows: i32, k: i32, g0: i32, g1: i32): void {
   const groups = (k + 3) >> 2;
   const rowBytes = <usize>groups * 64;
+  // The last group may hold inputs past k: the scalar form pads them with zeros.
+  const full = min(g1, k >> 2);
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>(r * k) << 2);
-    let t = tab + <usize>r * rowBytes + (<usize>g0 << 6);
-    for (let p = g0 * 2; p < g1 * 2; p++, t += 32) {
-      const j = p * 2;
-      const a0: i32 = j < k ? load<i32>(xr + (<usize>j << 2)) : 0;
-      const a1: i32 = j + 1 < k ? load<i32>(xr + (<usize>(j + 1) << 2)) : 0;
-      // idx = 3(w0+1) + (w1+1) → w0·a0 + w1·a1; entries 9..15 are never indexed.
-      for (let idx = 0; idx < 9; idx++) {
-        const v = (idx / 3 - 1) * a0 + (idx % 3 - 1) * a1;
-        store<u8>(t + <usize>idx, <u8>v);
-        store<u8>(t + 16 + <usize>idx, <u8>(v >> 8));
-      }
+    const t = tab + <usize>r * rowBytes;
+    for (let g = g0; g < full; g++) tablesOfGroup(t + (<usize>g << 6), xr + (<usize>g << 4));
+    for (let g = max(g0, full); g < g1; g++) tablesOfGroupScalar(t + (<usize>g << 6), xr, g, k);
+  }
+}
+
+// Lane masks of the nine sums w0·a0 + w1·a1, entry idx = 3(w0+1) + (w1+1), for idx 0–7 (…Lo) and
+// 8–15 (…Hi; only idx 8 is a real entry): where a coefficient is nonzero, and where it is −1.
+const W0_NZ_LO = i16x8(-1, -1, -1, 0, 0, 0, -1, -1), W0_NEG_LO = i16x8(-1, -1, -1, 0, 0, 0, 0, 0);
+const W1_NZ_LO = i16x8(-1, 0, -1, -1, 0, -1, -1, 0), W1_NEG_LO = i16x8(-1, 0, 0, -1, 0, 0, -1, 0);
+const W0_NZ_HI = i16x8(-1, 0, 0, 0, 0, 0, 0, 0), W1_NZ_HI = i16x8(-1, 0, 0, 0, 0, 0, 0, 0);
+
+/** ±a on the lanes of `nz`, negated on the lanes of `neg`, 0 elsewhere: a · {−1, 0, 1} without a multiply. */
+// @ts-ignore: decorator
+@inline function signed(a: v128, nz: v128, neg: v128): v128 {
+  const v = v128.and(a, nz);
+  return i16x8.sub(v128.xor(v, neg), neg); // (v ^ −1) − (−1) = −v where neg
+}
+
+/**
+ * The two pair tables of one group of 4 inputs in SIMD: per pair, the nine sums as i16 lanes
+ * (computed with adds and sign flips), then their low bytes (16) and high bytes (16), as the
+ * scalar form below lays them out. Entries 9–15 are 0 (never indexed).
+ */
+// @ts-ignore: decorator
+@inline function tablesOfGroup(t: usize, x4: usize): void {
+  const xs = v128.load(x4); // four i32 inputs, each within int8
+  for (let p = 0; p < 2; p++) {
+    const a0 = i16x8.splat(<i16>(p == 0 ? i32x4.extract_lane(xs, 0) : i32x4.extract_lane(xs, 2)));
+    const a1 = i16x8.splat(<i16>(p == 0 ? i32x4.extract_lane(xs, 1) : i32x4.extract_lane(xs, 3)));
+    const lo = i16x8.add(signed(a0, W0_NZ_LO, W0_NEG_LO), signed(a1, W1_NZ_LO, W1_NEG_LO));
+    const hi = i16x8.add(v128.and(a0, W0_NZ_HI), v128.and(a1, W1_NZ_HI)); // idx 8: w0 = w1 = +1
+    const tp = t + (<usize>p << 5);
+    v128.store(tp, i8x16.shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+    v128.store(tp, i8x16.shuffle(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), 16);
+  }
+}
+
+/** The same for a group that runs past the last input (padded with zeros), one byte at a time. */
+function tablesOfGroupScalar(t: usize, xr: usize, g: i32, k: i32): void {
+  for (let p = g * 2; p < g * 2 + 2; p++, t += 32) {
+    const j = p * 2;
+    const a0: i32 = j < k ? load<i32>(xr + (<usize>j << 2)) : 0;
+    const a1: i32 = j + 1 < k ? load<i32>(xr + (<usize>(j + 1) << 2)) : 0;
+    // idx = 3(w0+1) + (w1+1) → w0·a0 + w1·a1; entries 9..15 are never indexed.
+    for (let idx = 0; idx < 16; idx++) {
+      const v = idx < 9 ? (idx / 3 - 1) * a0 + (idx % 3 - 1) * a1 : 0;
+      store<u8>(t + <usize>idx, <u8>v);
+      store<u8>(t + 16 + <usize>idx, <u8>(v >> 8));
     }
   }
 }
@@ -107,15 +148,15 @@ export function matmulLutShare(out: usize, tab: usize, x: usize, w: usize, rows:
     const outRow = out + (<usize>(r * n) << 2);
     let t = t0;
     for (; t + 1 < t1; t += 2) {
-      let wa = w + <usize>t * tileBytes + (<usize>g0 << 4);
+      let wa = w + <usize>t * tileBytes + (<usize>g0 << 5); // tiles t, t+1 interleaved: 32 bytes a group
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
       for (let c0 = g0; c0 < g1; c0 += 32) {
         const c1 = min(c0 + 32, g1);
         let sa0 = i16x8.splat(0), sa1 = i16x8.splat(0), sb0 = i16x8.splat(0), sb1 = i16x8.splat(0);
         let tp = tr + (<usize>c0 << 6);
-        for (let g = c0; g < c1; g++, wa += 16, tp += 64) {
-          const va = v128.load(wa), vb = v128.load(wa + tileBytes);
+        for (let g = c0; g < c1; g++, wa += 32, tp += 64) {
+          const va = v128.load(wa), vb = v128.load(wa, 16);
           const t0lo = v128.load(tp), t0hi = v128.load(tp, 16), t1lo = v128.load(tp, 32), t1hi = v128.load(tp, 48);
           let il = v128.and(va, mask), ih = i8x16.shr_u(va, 4);
           let lo = look(t0lo, il), hi = look(t0hi, il);

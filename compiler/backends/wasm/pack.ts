@@ -16,8 +16,26 @@ function pairIndex(w: ArrayLike<number>, base: number, k: number, K: number): nu
  * Packs a ternary [N, K] matrix for matmulLut: tiles of 16 rows; for each group of 4 inputs,
  * 16 bytes, byte r = row r's pair index for inputs 4g,4g+1 (low nibble) and 4g+2,4g+3 (high).
  * 4 bits per pair = 2 bits per weight; padding rows and inputs are zero weights (index 4).
+ * The kernel takes tiles two at a time, so tiles 2p and 2p+1 are interleaved group by group
+ * (32 bytes a group): one forward stream per pass instead of two 32-KiB-apart ones, which the
+ * hardware prefetcher follows better (bench/wasm-kernels.ts). An odd last tile stays alone.
  */
 export function packLut(w: ArrayLike<number>, N: number, K: number): Uint8Array {
+  const G = Math.ceil(K / 4),
+    T = Math.ceil(N / TILE);
+  const tiles = packLutTiles(w, N, K);
+  const out = new Uint8Array(tiles.length);
+  for (let t = 0; t + 1 < T; t += 2)
+    for (let g = 0; g < G; g++) {
+      out.set(tiles.subarray((t * G + g) * TILE, (t * G + g + 1) * TILE), (t * G + 2 * g) * TILE);
+      out.set(tiles.subarray(((t + 1) * G + g) * TILE, ((t + 1) * G + g + 1) * TILE), (t * G + 2 * g + 1) * TILE);
+    }
+  if (T % 2) out.set(tiles.subarray((T - 1) * G * TILE), (T - 1) * G * TILE);
+  return out;
+}
+
+/** The tiles one after another (each tile's groups contiguous): bench/wasm-kernels.ts's one-tile-a-pass variant. */
+export function packLutTiles(w: ArrayLike<number>, N: number, K: number): Uint8Array {
   const G = Math.ceil(K / 4),
     T = Math.ceil(N / TILE);
   const out = new Uint8Array(T * G * TILE);
