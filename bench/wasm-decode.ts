@@ -5,11 +5,14 @@
  *
  *   node dist/bench/wasm-decode.js [--onnx <model.onnx>]... [--wasm <model.wasm>]... [--steps 64]
  *        [--threads 1,2] [--table-bits 16] [--runtimes trit,ort-node,ort-web] [--load idle,busy]
+ *        [--repeat 1]
  *
  * `--load busy` measures each configuration again while one competing process (`nice -n 19`,
  * streaming through 64 MiB) keeps a core busy — a user's machine is never idle, and threaded code must not fall
  * apart when one of its threads is descheduled. `--wasm` measures an already compiled module
- * (trit only; e.g. a 370M-shape checkpoint compiled once).
+ * (trit only; e.g. a 370M-shape checkpoint compiled once). `--repeat N` measures every
+ * configuration N times in interleaved rounds and reports the median round with the range —
+ * on a shared VM, single runs of the same file differ by 30%.
  *
  * Default: the zoo's mmfree-shakespeare-char. Each model is compiled first (compile time and the
  * compiler's peak memory are reported). Writes bench/results/wasm-decode.{json,md}.
@@ -33,6 +36,7 @@ const { values: v } = parseArgs({
     runtimes: { type: 'string' },
     load: { type: 'string' },
     wasm: { type: 'string', multiple: true },
+    repeat: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -40,6 +44,7 @@ const models = v.onnx ?? (v.wasm ? [] : [join(ROOT, 'models/zoo/mmfree-shakespea
 const steps = Number(v.steps ?? 64);
 const threads = (v.threads ?? '1,2').split(',').map(Number);
 const runtimes = (v.runtimes ?? 'trit,ort-node,ort-web').split(',');
+const repeat = Math.max(1, Number(v.repeat ?? 1));
 const loads = (v.load ?? 'idle').split(',') as ('idle' | 'busy')[];
 for (const l of loads) if (l !== 'idle' && l !== 'busy') throw new Error(`--load takes idle and/or busy, not '${l}'`);
 
@@ -137,18 +142,33 @@ const inputs = [
   ...models.map((onnx) => ({ onnx, wasm: undefined as string | undefined })),
   ...(v.wasm ?? []).map((wasm) => ({ onnx: undefined, wasm })),
 ];
-for (const input of inputs) {
+// Compile first, then measure in rounds: each round runs every configuration once, so a noisy
+// neighbour (this VM's host) slows them alike; a row is the median round, with the range.
+const prepared = inputs.map((input) => {
   const { wasm, compileRow } = input.onnx
     ? compileForBench(input.onnx)
     : { wasm: input.wasm!, compileRow: { model: basename(input.wasm!, '.wasm'), precompiled: true } };
   const meta = JSON.parse(run([CLI, 'inspect', wasm, '--json']).stdout);
-  const V = meta.outputs.find((o: { name: string }) => o.name === meta.primary).shape.at(-1);
-  for (const rt of input.onnx ? runtimes : runtimes.filter((r) => r === 'trit'))
-    for (const load of loads)
-      for (const t of threads) {
-        const res = measure(rt, rt === 'trit' ? wasm : input.onnx!, t, load, V);
-        rows.push({ ...res, model: compileRow.model, compile: compileRow });
-      }
+  return { input, wasm, compileRow, V: meta.outputs.find((o: { name: string }) => o.name === meta.primary).shape.at(-1) as number };
+});
+const runsOf = new Map<string, Record<string, unknown>[]>();
+for (let round = 0; round < repeat; round++)
+  for (const { input, wasm, compileRow, V } of prepared)
+    for (const rt of input.onnx ? runtimes : runtimes.filter((r) => r === 'trit'))
+      for (const load of loads)
+        for (const t of threads) {
+          const res = measure(rt, rt === 'trit' ? wasm : input.onnx!, t, load, V);
+          const key = `${compileRow.model}|${rt}|${load}|${t}`;
+          runsOf.set(key, [...(runsOf.get(key) ?? []), { ...res, model: compileRow.model, compile: compileRow }]);
+        }
+for (const runs of runsOf.values()) {
+  const ok = runs.filter((r) => typeof r.tokensPerSecond === 'number').sort((a, b) => (a.tokensPerSecond as number) - (b.tokensPerSecond as number));
+  if (!ok.length) {
+    rows.push(runs[0]);
+    continue;
+  }
+  const tps = ok.map((r) => r.tokensPerSecond as number);
+  rows.push({ ...ok[Math.floor((ok.length - 1) / 2)], rounds: ok.length, tokensPerSecondRange: [tps[0], tps.at(-1)] });
 }
 
 const report = {
@@ -156,20 +176,21 @@ const report = {
   steps,
   method:
     'measured: batch-1 decode, one token per step, median/p90 over steps after warm-up; peak RSS from /usr/bin/time; ' +
+    `the median of ${repeat} interleaved round(s) per configuration, with the range; ` +
     "load 'busy': one competing `nice -n 19` process streaming through 64 MiB during the measurement",
   rows,
 };
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'wasm-decode.json'), JSON.stringify(report, null, 2) + '\n');
 const md = [
-  `Measured ${report.machine.date} on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}; ${steps} decode steps after warm-up.`,
+  `Measured ${report.machine.date} on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}; ${steps} decode steps after warm-up; median of ${repeat} interleaved round(s).`,
   '',
-  '| model | runtime | threads | load | tokens/s | ms/token (median) | ms/token (p90) | peak RSS MiB | note |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| model | runtime | threads | load | tokens/s (median round) | range over rounds | ms/token (median) | ms/token (p90) | peak RSS MiB | note |',
+  '|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows)
   md.push(
-    `| ${r.model} | ${r.runtime} | ${r.threads} | ${r.load} | ${r.tokensPerSecond ?? r.error} | ${r.msPerTokenMedian ?? ''} | ${r.msPerTokenP90 ?? ''} | ${r.peakRssMiB ?? ''} | ${r.note ?? ''} |`,
+    `| ${r.model} | ${r.runtime} | ${r.threads} | ${r.load} | ${r.tokensPerSecond ?? r.error} | ${(r.tokensPerSecondRange as number[] | undefined)?.join('–') ?? ''} | ${r.msPerTokenMedian ?? ''} | ${r.msPerTokenP90 ?? ''} | ${r.peakRssMiB ?? ''} | ${r.note ?? ''} |`,
   );
 writeFileSync(join(outDir, 'wasm-decode.md'), md.join('\n') + '\n');
 process.stdout.write(md.join('\n') + '\n');
