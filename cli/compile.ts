@@ -4,7 +4,7 @@ import { dirname, join, basename } from 'node:path';
 import { TritError } from '../common/errors.js';
 import { besideModel, compileFile, isCheckpointDir, progress, tokenizerFor, vocabFor } from '../compiler/node.js';
 import { fInfo } from '../compiler/float/graph.js';
-import { linkWasm, type LinkedWasm } from '../compiler/backends/wasm/link.js';
+import type { LinkedWasm } from '../compiler/backends/wasm/link.js';
 import { buildVerilog } from '../hdl-gen/src/build.js';
 import { deviceByName } from '../hdl-gen/src/device.js';
 import { intFlag, LOWER, lowerFlags, numFlag, oneOf, str, type Flags } from './options.js';
@@ -39,7 +39,7 @@ export const compile: Verb = {
 };
 
 /** ONNX → IR → wasm, with progress on stderr. */
-export function buildWasm(model: string, v: Flags): LinkedWasm {
+export async function buildWasm(model: string, v: Flags): Promise<LinkedWasm> {
   const t0 = Date.now();
   const simd = oneOf(v, 'simd', ['fixed', 'relaxed'] as const, 'fixed');
   const c = compileFile(model, str(v, 'calibration'), lowerFlags(v));
@@ -55,6 +55,9 @@ export function buildWasm(model: string, v: Flags): LinkedWasm {
       'the tokenizer is from another model',
     );
   }
+  // Imported here, not at the top: binaryen alone costs ~110 MiB of memory, which `trit run` on a
+  // .wasm, `inspect` and `--help` never need.
+  const { linkWasm } = await import('../compiler/backends/wasm/link.js');
   const linked = linkWasm(c.ir, {
     simd,
     vocab: tokenizer ? undefined : vocabFor(model, str(v, 'vocab')),
@@ -75,7 +78,7 @@ async function compileModel(model: string, v: Flags): Promise<number> {
       ? join(dirname(model), basename(model.replace(/\/+$/, '')) + '.wasm')
       : join(dirname(model), basename(model).replace(/\.onnx$/, '') + '.wasm'));
   const t0 = Date.now();
-  const linked = buildWasm(model, v);
+  const linked = await buildWasm(model, v);
   mkdirSync(dirname(out) || '.', { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   try {

@@ -31,7 +31,7 @@ export const run: Verb = {
 
 async function loadModel(model: string, v: Flags): Promise<TritSession> {
   const threads = intFlag(v, 'threads', 1, 1);
-  if (model.endsWith('.onnx') || isCheckpointDir(model)) return TritSession.create(buildWasm(model, v).bytes, { threads, name: model });
+  if (model.endsWith('.onnx') || isCheckpointDir(model)) return TritSession.create((await buildWasm(model, v)).bytes, { threads, name: model });
   return TritSession.create(model, { threads, name: model });
 }
 
