@@ -11,6 +11,7 @@ import { TritError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
 import { importedMemory, readCustom, setSharedFlagInPlace, WasmFormatError } from './binary.js';
 import { openModule, type OpenModule, type Source } from './load.js';
+import { checkMetaShape } from './meta-check.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
@@ -69,8 +70,10 @@ const now = () => (globalThis.performance ?? Date).now();
 /** Reads the metadata of a .wasm without instantiating it (and checks it is a usable trit model). */
 export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
   let raw: Uint8Array | null;
+  let pages = 0;
   try {
     raw = readCustom(bytes, META_SECTION);
+    if (raw) pages = importedMemory(bytes).pages;
   } catch (e) {
     if (e instanceof WasmFormatError)
       throw new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`');
@@ -82,24 +85,28 @@ export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
       { file: name },
       'compile the ONNX model with `trit compile <model.onnx> --target wasm`',
     );
-  return checkMeta(raw, name);
+  return checkMeta(raw, pages, name);
 }
 
 /** Parses the metadata section and checks this runtime can run what it describes. */
-function checkMeta(raw: Uint8Array, name: string): WasmMeta {
+function checkMeta(raw: Uint8Array, importPages: number, name: string): WasmMeta {
   let meta: WasmMeta;
   try {
     meta = JSON.parse(new TextDecoder().decode(raw)) as WasmMeta;
   } catch {
     throw new TritError(`the '${META_SECTION}' section is corrupt`, { file: name }, 'recompile the model');
   }
-  if (meta.format !== WASM_FORMAT || !compatible(meta.tritVersion, VERSION)) {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    throw new TritError(`the '${META_SECTION}' section is not an object`, { file: name }, 'the file is corrupt; compile the model again');
+  const version = typeof meta.tritVersion === 'string' ? meta.tritVersion : JSON.stringify(meta.tritVersion);
+  if (meta.format !== WASM_FORMAT || !compatible(version, VERSION)) {
     throw new TritError(
-      `compiled by trit ${meta.tritVersion} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
+      `compiled by trit ${version} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
       { file: name },
       'recompile the ONNX model with this version of trit',
     );
   }
+  checkMetaShape(meta, importPages, name);
   return meta;
 }
 

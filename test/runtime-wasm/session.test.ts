@@ -221,6 +221,38 @@ describe('bad .wasm files get clear errors', () => {
     ]);
     await expectError(old, /compiled by trit 0\.0\.1.*recompile/s);
   });
+  it('forged metadata: every field the host trusts is checked first', async () => {
+    const secs = readSections(good);
+    const isMeta = (sec: (typeof secs)[number]) =>
+      sec.id === 0 &&
+      good[sec.body[0]] === META_SECTION.length &&
+      new TextDecoder().decode(good.subarray(sec.body[0] + 1, sec.body[0] + 1 + META_SECTION.length)) === META_SECTION;
+    const metaSec = secs.find(isMeta)!;
+    const meta = JSON.parse(new TextDecoder().decode(good.subarray(metaSec.body[0] + 1 + META_SECTION.length, metaSec.body[1])));
+    const withMeta = (m: unknown) =>
+      concatBytes([
+        good.subarray(0, 8),
+        ...secs.filter((sec) => !isMeta(sec)).map((sec) => good.subarray(sec.start, sec.end)),
+        customSection(META_SECTION, new TextEncoder().encode(JSON.stringify(m))),
+      ]);
+    const slot0 = meta.inputs[0];
+    const cases: [unknown, RegExp][] = [
+      [null, /section is not an object/],
+      [[1], /section is not an object/],
+      [{ ...meta, tritVersion: 7 }, /compiled by trit 7/],
+      [{ ...meta, inputs: null }, /inputs is not a list of tensors/],
+      [{ ...meta, inputs: [{ ...slot0, offset: -4 }] }, /inputs\[0\] .*lie outside the memory/],
+      [{ ...meta, inputs: [{ ...slot0, offset: meta.pages * 65536 }] }, /lie outside the memory/],
+      [{ ...meta, inputs: [{ ...slot0, shape: [1, -3] }] }, /shape \[1,-3\]/],
+      [{ ...meta, outputs: [{ ...meta.outputs[0], storage: 'i64' }] }, /storage "i64"/],
+      [{ ...meta, pages: 1 }, /pages 1 but the module imports a memory of/],
+      [{ ...meta, primary: 'nope' }, /primary "nope" is not an output/],
+      [{ ...meta, ctl: 2 ** 40 }, /ctl .* outside the memory/],
+      [{ ...meta, states: [{ offset: 0, bytes: 2 ** 40 }] }, /states\[0\] lies outside/],
+      [{ ...meta, vocab: [1, 2] }, /vocab is not a list of strings/],
+    ];
+    for (const [m, re] of cases) await expectError(withMeta(m), re);
+  });
   it('corrupt bytes in the code', async () => {
     const bad = good.slice();
     const code = readSections(bad).find((s) => s.id === 10)!;
