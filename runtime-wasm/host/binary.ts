@@ -21,19 +21,6 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-export function sleb32(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
 /** Reads an unsigned LEB128 at pos; returns [value, next position]. */
 export function readUleb(b: Uint8Array, pos: number): [number, number] {
   let v = 0,
@@ -226,7 +213,7 @@ export interface SplitModule {
  */
 export function splitModule(size: number, read: ReadAt, dataName: string, memoryBytes: (code: Uint8Array) => number): SplitModule {
   const head = read(0, Math.min(8, size));
-  readSections(head.length === 8 ? concatBytes([head]) : head); // magic and version, with their errors
+  readSections(head); // checks the magic number and version, with their errors
   const parts: Uint8Array[] = [head];
   let data: [number, number] | null = null;
   for (let pos = 8; pos < size;) {
