@@ -28,7 +28,7 @@ declare function runJob(job: i32, chunk: i32, chunks: i32): void;
 // with elementwise work in between, and waking a sleeping thread costs tens of microseconds.
 const SPIN: i32 = 1 << 21;
 const LOCKED: i64 = 0x7fffffff;
-const HIGH: i64 = 1 << 32;
+const HIGH: i64 = (<i64>1) << 32; // one in the claim word's high half
 // MAX_CHUNKS (codes.ts, from compiler/backends/wasm/codes.ts): the linker places a partial-sum
 // buffer for every chunk of a split matmul but the first.
 

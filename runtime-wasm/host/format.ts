@@ -56,7 +56,7 @@ export interface WasmMeta {
   pages: number;
   /** Address of the thread control block. */
   ctl: number;
-  /** Most threads the model's partial-sum buffers allow. */
+  /** Most threads the model runs with (its jobs are cut into at most 16 chunks). */
   maxThreads: number;
   /** Matrix steps (ternary matmuls) per step, and how many of them threads share: only those of at
    *  least `minWeights` weights (smaller ones cost more to share than to compute). */

@@ -33,7 +33,8 @@ interface DiskFile {
   close(): void;
 }
 
-const notWasm = (e: unknown, name: string): unknown =>
+/** A WasmFormatError as the user sees it: the file named, what to do. Other errors pass through. */
+export const notWasm = (e: unknown, name: string): unknown =>
   e instanceof WasmFormatError
     ? new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`')
     : e;

@@ -9,8 +9,8 @@
  */
 import { TritError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
-import { importedMemory, readCustom, setSharedFlagInPlace, WasmFormatError } from './binary.js';
-import { openModule, type OpenModule, type Source } from './load.js';
+import { importedMemory, readCustom, setSharedFlagInPlace } from './binary.js';
+import { notWasm, openModule, type OpenModule, type Source } from './load.js';
 import { checkMetaShape } from './meta-check.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
@@ -75,9 +75,7 @@ export function readMeta(bytes: Uint8Array, name = 'model.wasm'): WasmMeta {
     raw = readCustom(bytes, META_SECTION);
     if (raw) pages = importedMemory(bytes).pages;
   } catch (e) {
-    if (e instanceof WasmFormatError)
-      throw new TritError(`not a valid .wasm: ${e.message}`, { file: name }, 'recompile it with `trit compile <model.onnx> --target wasm`');
-    throw e;
+    throw notWasm(e, name);
   }
   if (!raw)
     throw new TritError(
@@ -171,7 +169,7 @@ export class TritSession {
     let code = file.code;
     const meta = readMeta(code, name);
     // Fewer threads than asked when more cannot help: without shared memory (a page that is not
-    // cross-origin isolated), beyond what the model's buffers allow, or when no matrix is large
+    // cross-origin isolated), beyond the model's most (meta.maxThreads), or when no matrix is large
     // enough to share (the workers would have nothing to do, and the memory would be shared —
     // committed up front — for nothing).
     let threads = Math.min(want, meta.maxThreads);
@@ -186,7 +184,7 @@ export class TritSession {
       threads = 1;
       threadsNote = `none of the model's ${meta.threading.matrices} matrices reaches the ${meta.threading.minWeights.toLocaleString('en-US')} weights worth sharing between threads`;
     } else if (want > threads) {
-      threadsNote = `this model's buffers allow at most ${meta.maxThreads} threads`;
+      threadsNote = `this model runs at most ${meta.maxThreads} threads (its matrices are cut into at most 16 chunks)`;
     }
     // Shared memory only when threads need it: engines commit a shared memory's pages up front,
     // a plain one as they are touched. The file declares its memory shared; the flag is one byte,

@@ -1,6 +1,7 @@
 /**
  * @fileoverview The numbers the linker and the AssemblyScript kernels must agree on: the
- * elementwise kernels' op codes, the rounding-mode codes and the most chunks a job is cut into. This file is their one source;
+ * elementwise kernels' op codes, the rounding-mode codes and the most chunks a job is cut into.
+ * This file is their one source;
  * `runtime-wasm/assembly/codes.ts` is generated from it (`npm run build` runs tools/gen-codes.ts)
  * and test/architecture/codes.test.ts fails when the two differ.
  */

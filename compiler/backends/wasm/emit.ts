@@ -117,9 +117,10 @@ function addSchedule(m: binaryen.Module, fns: Fns, s: Schedule): void {
 function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
   const { i32, none } = binaryen;
   const job = () => m.local.get(0, i32),
-    tid = () => m.local.get(1, i32),
-    nt = () => m.local.get(2, i32);
-  const share = (units: number, which: number) => m.i32.div_u(m.i32.mul(m.i32.const(units), which ? m.i32.add(tid(), m.i32.const(1)) : tid()), nt());
+    chunk = () => m.local.get(1, i32),
+    chunks = () => m.local.get(2, i32);
+  const share = (units: number, which: number) =>
+    m.i32.div_u(m.i32.mul(m.i32.const(units), which ? m.i32.add(chunk(), m.i32.const(1)) : chunk()), chunks());
   const labels = s.jobs.map((_, i) => `j${i}`);
   let cur = m.block(labels[0] ?? 'jdef', [m.switch(labels, 'jdef', job())]);
   s.jobs.forEach((jb, i) => {
@@ -129,9 +130,9 @@ function runJobBody(m: binaryen.Module, fns: Fns, s: Schedule): number {
       // Chunk 0 writes the result; chunk c > 0 its partial buffer, which combine adds.
       const [o, ...rest] = jb.fixed as number[];
       const outT = m.select(
-        m.i32.eqz(tid()),
+        m.i32.eqz(chunk()),
         m.i32.const(o),
-        m.i32.add(m.i32.const(s.scratch), m.i32.mul(m.i32.sub(tid(), m.i32.const(1)), m.i32.const(s.stride * 4))),
+        m.i32.add(m.i32.const(s.scratch), m.i32.mul(m.i32.sub(chunk(), m.i32.const(1)), m.i32.const(s.stride * 4))),
       );
       args = [outT, ...rest.map((a, k) => konst(m, a, f.params[k + 1])), share(jb.units, 0), share(jb.units, 1), m.i32.const(jb.build ?? 0)];
     } else {

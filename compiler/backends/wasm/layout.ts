@@ -14,7 +14,8 @@ import { MAX_CHUNKS } from './codes.js';
 
 /** The kernels' own static data sits below this address. */
 export const KERNEL_STATIC = 65536;
-/** Threads a model can be run with (the partial-sum buffers are sized for this many). */
+/** Most threads a model runs with: its jobs are cut into at most MAX_CHUNKS (16) chunks, 4 per
+ *  thread, so more threads would find too few chunks to balance. */
 export const MAX_THREADS = 8;
 
 export const align = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -174,10 +175,12 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
   const buffers = lifetimes(g, typeOf);
   const arena = new Arena();
   const at = new Map<string, number>();
-  const ending = new Map<number, string[]>();
-  for (const [key, b] of buffers) ending.set(b.last, [...(ending.get(b.last) ?? []), key]);
-  const starting = new Map<number, string[]>();
-  for (const [key, b] of buffers) starting.set(b.first, [...(starting.get(b.first) ?? []), key]);
+  const starting = new Map<number, string[]>(),
+    ending = new Map<number, string[]>();
+  for (const [key, b] of buffers) {
+    starting.set(b.first, (starting.get(b.first) ?? []).concat(key));
+    ending.set(b.last, (ending.get(b.last) ?? []).concat(key));
+  }
   for (let i = 0; i <= g.nodes.length; i++) {
     for (const key of starting.get(i) ?? []) at.set(key, arena.alloc(buffers.get(key)!.bytes));
     if (reuse) for (const key of ending.get(i) ?? []) arena.free(at.get(key)!, buffers.get(key)!.bytes);
