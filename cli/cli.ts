@@ -6,15 +6,18 @@
  * usage and exit code 2; anything else escaping is a bug in trit, reported as such with exit code 70.
  */
 import { parseArgs } from 'node:util';
+import { setMaxElements } from '../common/budget.js';
 import { TritError } from '../common/errors.js';
+import { printable } from '../common/text.js';
 import { VERSION } from '../common/version.js';
 import { bench } from './bench.js';
 import { compile } from './compile.js';
 import { inspect } from './inspect.js';
-import { COMMON, flagName, OPTIONS, parseSpec, usageOf, type Flags, type OptionName, type OptionSpec } from './options.js';
+import { COMMON, flagName, intFlag, numFlag, OPTIONS, parseSpec, str, usageOf, type Flags, type OptionName, type OptionSpec } from './options.js';
 import { run } from './run.js';
 import { optionsOf, type Verb } from './verb.js';
 import { verify } from './verify.js';
+import { inSandbox, sandboxed } from './watchdog.js';
 
 export const VERBS: Verb[] = [inspect, verify, compile, run, bench];
 
@@ -99,12 +102,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage(verb));
     return 0;
   }
+  const restore = printableOutput();
   try {
+    const maxElements = str(flags, 'max-elements');
+    if (maxElements !== undefined) setMaxElements(intFlag(flags, 'max-elements', 0, 1));
     const [model, ...extra] = pos;
     if (!verb.takesModel && model) throw new TritError(`${verb.name} takes no model; unexpected '${model}'`);
     if (extra.length) throw new TritError(`unexpected arguments: ${extra.join(' ')}`);
     if (verb.takesModel && !model)
       throw new TritError(`${verb.name} needs a model: trit ${verb.name} ${verb.forms[0].args} … (trit ${verb.name} --help)`);
+    // A .wasm is code from a file: its steps run in a worker this thread can stop (watchdog.ts).
+    if ((verb.name === 'run' || verb.name === 'verify') && model.endsWith('.wasm') && !inSandbox())
+      return await sandboxed(argv, numFlag(flags, 'timeout', 60), model);
     return await verb.run(model, flags);
   } catch (e) {
     if (e instanceof TritError) {
@@ -113,5 +122,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`trit: internal error — this is a bug in trit, please report it with the command you ran:\n${(e as Error).stack ?? e}\n`);
     return 70;
+  } finally {
+    restore();
   }
+}
+
+/** Everything the verbs print goes through printable(): names in reports come from files. */
+function printableOutput(): () => void {
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((s) => s.write);
+  for (const [i, s] of streams.entries()) {
+    const w = writes[i];
+    s.write = ((chunk: unknown, ...rest: unknown[]) =>
+      (w as (...a: unknown[]) => boolean).call(s, typeof chunk === 'string' ? printable(chunk) : chunk, ...rest)) as typeof s.write;
+  }
+  return () => streams.forEach((s, i) => (s.write = writes[i]));
 }

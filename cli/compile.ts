@@ -1,5 +1,6 @@
 /** @fileoverview `trit compile`: a model to one self-contained SIMD WebAssembly module, or to Verilog for the trit core with a bitstream or a resource estimate. */
-import { writeFileSync, renameSync, existsSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { checkOutput, writeOutput } from '../compiler/util/outputs.js';
 import { dirname, join, basename } from 'node:path';
 import { TritError } from '../common/errors.js';
 import { besideModel, compileFile, isCheckpointDir, progress, tokenizerFor, vocabFor } from '../compiler/node.js';
@@ -47,7 +48,11 @@ export async function buildWasm(model: string, v: Flags): Promise<LinkedWasm> {
   process.stderr.write(`compiled to IR in ${((t1 - t0) / 1000).toFixed(1)} s; linking wasm…\n`);
   const classes = str(v, 'classes')?.split(',');
   const tokenizer = tokenizerFor(model, str(v, 'tokenizer'));
-  const V = c.float.outputs.length ? fInfo(c.float).get(c.float.outputs[0].value)?.shape.at(-1) : undefined;
+  // The tokenizer must fit the logits (as the runtime picks them: 'logits', else the first output
+  // that is not a state), not whatever output happens to come first.
+  const stateOuts = new Set(c.float.states.map((x) => x.output));
+  const primary = c.float.outputs.find((o) => o.name === 'logits') ?? c.float.outputs.find((o) => !stateOuts.has(o.name));
+  const V = primary ? fInfo(c.float).get(primary.value)?.shape.at(-1) : undefined;
   if (tokenizer && V !== undefined && tokenizer.size > V) {
     throw new TritError(
       `the tokenizer has ${tokenizer.size} tokens but the model's output has ${V}`,
@@ -80,13 +85,7 @@ async function compileModel(model: string, v: Flags): Promise<number> {
   const t0 = Date.now();
   const linked = await buildWasm(model, v);
   mkdirSync(dirname(out) || '.', { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, linked.bytes);
-    renameSync(tmp, out);
-  } finally {
-    if (existsSync(tmp)) rmSync(tmp);
-  }
+  writeOutput(out, linked.bytes, (l) => process.stderr.write(`${l}\n`));
   const m = linked.meta,
     st = m.stats ?? {};
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
@@ -127,7 +126,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
   const dev = deviceByName(v.device);
   const outDir = str(v, 'output') ?? 'build';
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new TritError('-o must be a folder for --target verilog', { file: outDir });
+  checkOutput(outDir, 'dir');
   const t0 = Date.now();
   const c = compileFile(model, str(v, 'calibration'), lowerFlags(v), 'fpga');
   process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -1,5 +1,5 @@
 /** @fileoverview `trit inspect`: a model's IR summary and per-inference operation counts, or a compiled module's metadata. */
-import { writeFileSync, renameSync, existsSync, rmSync } from 'node:fs';
+import { writeOutput } from '../compiler/util/outputs.js';
 import { join } from 'node:path';
 import { compileFile, isCheckpointDir, readInput, tokenizerFor } from '../compiler/node.js';
 import { nodeCheckpointIO } from '../compiler/frontends/hf/node-io.js';
@@ -28,15 +28,7 @@ function inspectModel(path: string, v: Flags): number {
   if (path.endsWith('.wasm')) return inspectWasm(path, v.json === true);
   const c = compileFile(path, str(v, 'calibration'), lowerFlags(v));
   const ir = str(v, 'ir');
-  if (ir) {
-    const tmp = `${ir}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, printGraph(c.ir));
-      renameSync(tmp, ir);
-    } finally {
-      if (existsSync(tmp)) rmSync(tmp);
-    }
-  }
+  if (ir) writeOutput(ir, printGraph(c.ir), (l) => process.stderr.write(`${l}\n`));
   const s = c.stats;
   if (v.json) {
     const { opCounts, ...stats } = s;

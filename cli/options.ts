@@ -70,6 +70,12 @@ export const OPTIONS = {
   big: { type: 'string', value: '<370M dir>', help: 'bench: the 370M-shape model folder (default: generated once)' },
   'no-big': { type: 'boolean', help: 'bench: skip the 370M-shape model' },
   fpga: { type: 'string', value: 'auto|skip|rebuild', help: 'bench: reuse, skip or rebuild the UP5K builds' },
+  'max-elements': {
+    type: 'string',
+    value: 'N',
+    help: 'the most elements of one tensor a model may make trit build beyond its own bytes (folded constants, activations); default 16,777,216 (docs/security.md)',
+  },
+  timeout: { type: 'string', value: 'S', help: 'the longest one step of a .wasm may run before it is stopped (default 60 s)' },
   'watts-per-core': { type: 'string', value: 'W', help: 'bench: the per-core power for the modelled CPU energy when no meter is readable' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -78,7 +84,7 @@ export type OptionName = keyof typeof OPTIONS;
 export type Flags = Partial<Record<OptionName, string | boolean>>;
 
 /** The options every verb takes. */
-export const COMMON: OptionName[] = ['help', 'json'];
+export const COMMON: OptionName[] = ['help', 'json', 'max-elements'];
 
 /** parseArgs' option table for a set of option names. */
 export function parseSpec(names: readonly OptionName[]) {

@@ -2,6 +2,7 @@
 import { TritError } from '../common/errors.js';
 import { isCheckpointDir } from '../compiler/node.js';
 import { readMnistTest } from '../compiler/formats/idx.js';
+import { watchdog } from './watchdog.js';
 import { TritSession } from '../runtime-wasm/host/session.js';
 import { buildWasm } from './compile.js';
 import { intFlag, LOWER, numFlag, type Flags } from './options.js';
@@ -14,7 +15,7 @@ export const run: Verb = {
     {
       args: '<model.wasm|model>',
       required: ['prompt'],
-      options: ['max-tokens', 'seed', 'temperature', 'top-k', 'threads', 'json', 'simd', 'tokenizer', 'vocab', ...LOWER],
+      options: ['max-tokens', 'seed', 'temperature', 'top-k', 'threads', 'timeout', 'json', 'simd', 'tokenizer', 'vocab', ...LOWER],
       text:
         'Generate text with a language model (a directory or .onnx is compiled first); prints the text, then tokens/s on stderr. ' +
         'SentencePiece models start the prompt with <s> and stop at </s>.',
@@ -22,7 +23,7 @@ export const run: Verb = {
     {
       args: '<classifier.wasm|.onnx>',
       required: ['mnist'],
-      options: ['limit', 'threads', 'json'],
+      options: ['limit', 'threads', 'timeout', 'json'],
       text: 'Classify the MNIST test set; prints accuracy and images/s.',
     },
   ],
@@ -31,8 +32,9 @@ export const run: Verb = {
 
 async function loadModel(model: string, v: Flags): Promise<TritSession> {
   const threads = intFlag(v, 'threads', 1, 1);
-  if (model.endsWith('.onnx') || isCheckpointDir(model)) return TritSession.create((await buildWasm(model, v)).bytes, { threads, name: model });
-  return TritSession.create(model, { threads, name: model });
+  if (model.endsWith('.onnx') || isCheckpointDir(model))
+    return TritSession.create((await buildWasm(model, v)).bytes, { threads, name: model, guard: watchdog() });
+  return TritSession.create(model, { threads, name: model, guard: watchdog() });
 }
 
 async function runModel(model: string, v: Flags): Promise<number> {

@@ -3,6 +3,7 @@ import { TritError } from '../common/errors.js';
 import { CALIBRATION_FILE, compileFile, readInput } from '../compiler/node.js';
 import { readGolden, verifyGolden, verifyRunner, DECISIVE_GAP, DEFAULT_TOLERANCES, type VerifyReport } from '../compiler/verify.js';
 import { numel } from '../compiler/ir/types.js';
+import { watchdog } from './watchdog.js';
 import { TritSession } from '../runtime-wasm/host/session.js';
 import { intFlag, LOWER, lowerFlags, numFlag, str, type Flags } from './options.js';
 import type { Verb } from './verb.js';
@@ -14,7 +15,7 @@ export const verify: Verb = {
     {
       args: '<model|model.wasm>',
       required: ['golden'],
-      options: ['json', 'min-agreement', 'max-rel-error', 'threads', ...LOWER],
+      options: ['json', 'min-agreement', 'max-rel-error', 'threads', 'timeout', ...LOWER],
       text: 'Run the IR interpreter (or, for a .wasm, the compiled module) on golden vectors; print per-output and per-layer errors and argmax agreement; exit 1 when outside the tolerances.',
     },
   ],
@@ -32,7 +33,7 @@ async function verifyModel(path: string, v: Flags): Promise<number> {
   let r: VerifyReport;
   let irMeta: Record<string, string> = {};
   if (path.endsWith('.wasm')) {
-    const s = await TritSession.create(path, { threads: intFlag(v, 'threads', 1, 1), name: path });
+    const s = await TritSession.create(path, { threads: intFlag(v, 'threads', 1, 1), name: path, guard: watchdog() });
     irMeta = s.meta.irMeta ?? {};
     try {
       r = verifyRunner(

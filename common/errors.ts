@@ -16,6 +16,8 @@ export interface ErrorSite {
 export class TritError extends Error {
   readonly site: ErrorSite;
   readonly hint?: string;
+  /** The message without its site and hint. */
+  readonly detail: string;
   constructor(message: string, site: ErrorSite = {}, hint?: string) {
     const where = [site.file ? `${site.file}` : '', site.node ? `node '${site.node}'` : '', site.tensor ? `tensor '${site.tensor}'` : '']
       .filter(Boolean)
@@ -24,6 +26,12 @@ export class TritError extends Error {
     this.name = 'TritError';
     this.site = site;
     this.hint = hint;
+    this.detail = message;
+  }
+
+  /** The same error, saying which file it is about when it did not yet. */
+  inFile(file: string | undefined): TritError {
+    return this.site.file || !file ? this : new TritError(this.detail, { ...this.site, file }, this.hint);
   }
 }
 

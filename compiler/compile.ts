@@ -3,6 +3,7 @@
  * directory) → canonicalise → calibrate → lower →
  * validate → prove ranges. Each stage is one call so a reader (or a test) can stop after any.
  */
+import { TritError } from '../common/errors.js';
 import { importOnnx } from './frontends/onnx/import.js';
 import { openCheckpoint, type CheckpointIO } from './frontends/hf/checkpoint.js';
 import { importHgrnBit } from './frontends/hf/hgrn-bit.js';
@@ -94,6 +95,14 @@ export function compileCheckpoint(dir: string, io: CheckpointIO, opts: CompileOp
 
 /** The shared back half: calibrate → lower → merge twins → validate → prove ranges. */
 function compileFloat(float: FGraph, sourceSha256: string, opts: CompileOptions): Compiled {
+  try {
+    return lowerFloat(float, sourceSha256, opts);
+  } catch (e) {
+    throw e instanceof TritError ? e.inFile(opts.file) : e;
+  }
+}
+
+function lowerFloat(float: FGraph, sourceSha256: string, opts: CompileOptions): Compiled {
   const progress = opts.onProgress ?? (() => {});
   const seqs = opts.calibration ?? defaultCalibration(float, opts.calibrationSteps ?? defaultSteps(float), 64);
   const ranges = calibrate(float, seqs, (d, t) => progress('calibrate', d, t));
@@ -110,7 +119,18 @@ function compileFloat(float: FGraph, sourceSha256: string, opts: CompileOptions)
   // Twins the lowering emitted (each BitLinear normalises a shared input again) merge exactly.
   const renamed = eliminateCommonSubexpressions(ir);
   for (const v of valueMap.values()) v.value = renamed.get(v.value) ?? v.value;
-  validate(ir);
+  try {
+    validate(ir);
+  } catch (e) {
+    // The lowering checks what it emits; anything the validator still finds is a model trit
+    // cannot represent exactly, said with the file and what to try.
+    if (!(e instanceof TritError)) throw e;
+    throw new TritError(
+      `trit cannot represent this model in its fixed-point IR (${e.message.replace(/^.*?invalid IR: /, '')})`,
+      { node: e.site.node },
+      'usually a value far outside what the model computes elsewhere (an extreme constant or activation scale); rescale it before export, or report it with the model',
+    );
+  }
   analyzeRanges(ir);
   progress('lower', 1, 1);
   // `sat` marks formats sized from calibration, except a state's shift and divround's int8 clamp.

@@ -4,9 +4,10 @@
  * stderr), and find the files that belong to a model (vocabulary, tokenizer). The CLI, the demo's
  * build and the benchmarks call these; browser code uses `compile.ts` directly.
  */
-import { readFileSync, existsSync, statSync, openSync, readSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join, basename, isAbsolute, normalize, sep } from 'node:path';
+import { budget } from '../common/budget.js';
 import { TritError } from '../common/errors.js';
+import { exists, isDirectory, openRegular, readJson, readRegular, type OpenFile } from './util/files.js';
 import { compileCheckpoint, compileOnnx, type Compiled, type CompileOptions } from './compile.js';
 import { nodeCheckpointIO } from './frontends/hf/node-io.js';
 import { readCalibration } from './verify.js';
@@ -16,12 +17,10 @@ import { loadSentencePiece } from '../runtime-wasm/host/sentencepiece.js';
 import { loadTokenizerJson } from '../runtime-wasm/host/tokenizer-json.js';
 import type { TokenizerFormat } from '../runtime-wasm/host/format.js';
 
-/** A whole input file as bytes, or an error naming it. */
+/** A whole input file as bytes (a regular file: refused by name otherwise), or an error naming it. */
 export function readInput(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new TritError(`no such file`, { file: path }, `check the path of the ${what}`);
-  if (statSync(path).isDirectory()) throw new TritError(`is a directory, expected a ${what} file`, { file: path });
-  const b = readFileSync(path); // a view, not a copy: model files can be gigabytes
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  // 2 GiB: protobuf's own limit for an .onnx (bigger models keep their weights in external data).
+  return readRegular(path, what, 2 ** 31 - 1);
 }
 
 /** The file trit reads calibration inputs from when it sits beside the model (or in its directory). */
@@ -29,7 +28,7 @@ export const CALIBRATION_FILE = 'calibration.safetensors';
 
 /** Where calibration comes from: the flag, else calibration.safetensors beside the model, else random. */
 function resolveCalibration(model: string, flag?: string): { seqs?: CalibSequence[]; source: string; file?: string } {
-  const file = flag ?? (existsSync(besideModel(model, CALIBRATION_FILE)) ? besideModel(model, CALIBRATION_FILE) : undefined);
+  const file = flag ?? (exists(besideModel(model, CALIBRATION_FILE)) ? besideModel(model, CALIBRATION_FILE) : undefined);
   if (!file) return { source: 'random' };
   const seqs = readCalibration(readInput(file, 'calibration .safetensors'), file);
   return { seqs, file, source: basename(file) };
@@ -66,31 +65,31 @@ export function progress() {
   };
 }
 
-/** ONNX external data: files named by the tensors, beside the model; read slice by slice. */
+/** ONNX external data: files named by the tensors, beside the model (never outside its folder);
+ *  read slice by slice, each slice checked against the file's size before it is allocated. */
 function externalReader(model: string) {
-  const fds = new Map<string, number>();
+  const files = new Map<string, OpenFile>();
   return (location: string, offset: number, length: number): Uint8Array => {
+    const site = { file: model };
+    if (isAbsolute(location) || normalize(location).split(sep).includes('..'))
+      throw new TritError(`external data location '${location}' leaves the model's folder`, site, 'external data files must sit beside the model');
     const p = join(dirname(model), location);
-    let fd = fds.get(p);
-    if (fd === undefined) {
-      if (!existsSync(p)) throw new TritError(`external data file '${location}' is missing`, { file: model }, `put ${location} beside the model`);
-      fds.set(p, (fd = openSync(p, 'r')));
-    }
-    const buf = new Uint8Array(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n <= 0)
-        throw new TritError(`external data file '${location}' ends before offset ${offset + length}`, { file: model }, 'the .data file is truncated');
-      got += n;
-    }
-    return buf;
+    let f = files.get(p);
+    if (!f && !exists(p)) throw new TritError(`external data file '${location}' is missing`, site, `put ${location} beside the model`);
+    if (!f) files.set(p, (f = openRegular(p, `external data (named by ${model})`, `put ${location} beside the model`)));
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > f.size)
+      throw new TritError(
+        `external data asks for bytes ${offset}–${offset + length} of '${location}', which has ${f.size}`,
+        site,
+        'the .data file is truncated or does not belong to this model',
+      );
+    return f.read(offset, length);
   };
 }
 
 /** A model path that is a directory: a Hugging Face checkpoint (config.json + safetensors). */
 export function isCheckpointDir(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
+  return isDirectory(path);
 }
 
 /** A file that belongs to the model: inside a checkpoint directory, else beside the model file. */
@@ -122,16 +121,11 @@ export function compileFile(path: string, calibration?: string, lower?: Partial<
 /** Vocabulary: --vocab, else vocab.json beside the model (undefined when there is none). */
 export function vocabFor(model: string, flag?: string): string[] | undefined {
   const path = flag ?? besideModel(model, 'vocab.json');
-  if (!flag && !existsSync(path)) return undefined;
-  const raw = readInput(path, 'vocab .json');
-  let v: unknown;
-  try {
-    v = JSON.parse(new TextDecoder().decode(raw));
-  } catch {
-    throw new TritError('not valid JSON', { file: path }, 'expected a JSON array of strings, one per token id');
-  }
+  if (!flag && !exists(path)) return undefined;
+  const v = readJson(path, 'vocab .json', budget().textBytes);
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
     throw new TritError('expected a JSON array of strings, one per token id', { file: path });
+  if (v.length > budget().vocab) throw new TritError(`${v.length} tokens; a vocabulary holds at most ${budget().vocab}`, { file: path });
   return v as string[];
 }
 
@@ -142,20 +136,21 @@ export function tokenizerFor(
   model: string,
   flag?: string,
 ): { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean; size: number } | undefined {
-  const path = flag ?? [besideModel(model, 'tokenizer.model'), besideModel(model, 'tokenizer.json')].find((p) => existsSync(p));
+  const path = flag ?? [besideModel(model, 'tokenizer.model'), besideModel(model, 'tokenizer.json')].find((p) => exists(p));
   if (!path) return undefined;
-  const bytes = readInput(path, 'tokenizer.model or tokenizer.json');
+  const bytes = readRegular(path, 'tokenizer.model or tokenizer.json', budget().textBytes);
   const format: TokenizerFormat = path.endsWith('.json') ? 'tokenizer.json' : 'sentencepiece';
   const tk = format === 'sentencepiece' ? loadSentencePiece(bytes, path) : loadTokenizerJson(new TextDecoder().decode(bytes), path);
   // add_bos_token from tokenizer_config.json (Llama/Mistral tokenizers default to true).
   let addBos = tk.bos >= 0;
   const cfgPath = join(dirname(path), 'tokenizer_config.json');
-  if (existsSync(cfgPath)) {
-    try {
-      addBos = JSON.parse(readFileSync(cfgPath, 'utf8')).add_bos_token !== false && tk.bos >= 0;
-    } catch {
-      throw new TritError('not valid JSON', { file: cfgPath });
-    }
+  if (exists(cfgPath)) {
+    const cfg = readJson(cfgPath, 'tokenizer_config.json', budget().textBytes);
+    if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new TritError('expected a JSON object', { file: cfgPath });
+    const flagBos = (cfg as Record<string, unknown>).add_bos_token;
+    if (flagBos !== undefined && flagBos !== null && typeof flagBos !== 'boolean')
+      throw new TritError(`"add_bos_token" must be true or false, got ${JSON.stringify(flagBos)}`, { file: cfgPath });
+    addBos = flagBos !== false && tk.bos >= 0;
   }
   return { format, file: basename(path), bytes, addBos, size: tk.size };
 }

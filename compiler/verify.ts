@@ -75,13 +75,28 @@ export function readGolden(bytes: Uint8Array, file = '<golden>'): Golden {
     layers = pick('layer.');
   if (outputs.size === 0) throw new TritError('golden file has no output.* tensors', { file }, 'see docs/golden-format.md');
   const all = [...inputs.values(), ...outputs.values(), ...layers.values()];
-  const S = all[0].shape[0];
+  const S = all[0].shape[0] ?? 0;
   for (const [k, t] of [...tensors]) {
-    if (k !== 'reset' && t.shape[0] !== S) throw new TritError(`has ${t.shape[0]} steps, others have ${S}`, { file, tensor: k });
+    if (k !== 'reset' && (t.shape.length < 1 || t.shape[0] !== S))
+      throw new TritError(
+        `has ${t.shape[0] ?? 'no'} steps, others have ${S}`,
+        { file, tensor: k },
+        'every tensor is [steps, …] (docs/golden-format.md)',
+      );
   }
+  if (S === 0) throw new TritError('golden file has no steps', { file }, 'see docs/golden-format.md');
+  checkFinite(inputs, 'input.', file);
   const reset = tensors.get('reset')?.data ?? Float64Array.from({ length: S }, (_, i) => (i === 0 ? 1 : 0));
   if (reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
   return { steps: S, inputs, outputs, layers, reset };
+}
+
+/** Inputs must be finite numbers: a NaN would flow through calibration into every format. */
+function checkFinite(inputs: Map<string, STensor>, prefix: string, file: string): void {
+  for (const [k, t] of inputs)
+    for (let i = 0; i < t.data.length; i++)
+      if (!Number.isFinite(t.data[i]))
+        throw new TritError(`holds ${t.data[i]} at element ${i}`, { file, tensor: prefix + k }, 'inputs must be finite numbers');
 }
 
 /** Calibration inputs from a safetensors file in the golden layout: `input.<name>` [S, …] and
@@ -92,12 +107,10 @@ export function readCalibration(bytes: Uint8Array, file = '<calibration>'): Cali
   if (inputs.length === 0)
     throw new TritError('calibration file has no input.* tensors', { file }, 'see docs/golden-format.md (calibration files hold inputs only)');
   const S = inputs[0][1].shape[0];
-  for (const [k, t] of inputs) if (t.shape[0] !== S) throw new TritError(`has ${t.shape[0]} steps, others have ${S}`, { file, tensor: `input.${k}` });
-  for (const [k, t] of inputs) {
-    for (let i = 0; i < t.data.length; i++)
-      if (!Number.isFinite(t.data[i]))
-        throw new TritError(`holds ${t.data[i]} at element ${i}`, { file, tensor: `input.${k}` }, 'calibration inputs must be finite numbers');
-  }
+  for (const [k, t] of inputs)
+    if (t.shape.length < 1 || t.shape[0] !== S)
+      throw new TritError(`has ${t.shape[0] ?? 'no'} steps, others have ${S}`, { file, tensor: `input.${k}` });
+  checkFinite(new Map(inputs), 'input.', file);
   const reset = tensors.get('reset')?.data;
   if (reset && reset.length !== S) throw new TritError(`reset has ${reset.length} entries for ${S} steps`, { file, tensor: 'reset' });
   const seqs: CalibSequence[] = [];

@@ -27,18 +27,32 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
   } catch {
     throw new TritError('safetensors header is not valid JSON', { file }, 'the file is truncated or corrupt');
   }
+  if (!isObject(header)) throw new TritError('safetensors header is not a JSON object', { file }, 'the file is truncated or corrupt');
   const base = 8 + hlen;
   const tensors = new Map<string, STensor>();
-  const meta = (header.__metadata__ ?? {}) as Record<string, string>;
+  const rawMeta = header.__metadata__ ?? {};
+  if (!isObject(rawMeta)) throw new TritError('"__metadata__" is not an object', { file }, 'the file is corrupt');
+  // Metadata values are strings by the format's definition; anything else is dropped, not trusted.
+  const meta = Object.fromEntries(Object.entries(rawMeta).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   for (const [name, e] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (!isObject(e)) throw new TritError('the header entry is not an object', { file, tensor: name }, 'the file is corrupt');
     const { dtype, shape, data_offsets } = e as { dtype: STensor['dtype']; shape: number[]; data_offsets: [number, number] };
-    const size = SIZE[dtype];
-    if (!size) throw new TritError(`dtype ${dtype} is not supported`, { file, tensor: name });
+    const size = typeof dtype === 'string' && Object.hasOwn(SIZE, dtype) ? SIZE[dtype] : 0;
+    if (!size) throw new TritError(`dtype ${JSON.stringify(dtype)} is not supported`, { file, tensor: name });
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new TritError('bad shape', { file, tensor: name });
     const n = shape.reduce((p, d) => p * d, 1);
-    const [a, b] = data_offsets ?? [];
-    if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && a >= 0 && b >= a && base + b <= bytes.length && b - a === n * size)) {
+    const [a, b]: unknown[] = Array.isArray(data_offsets) ? data_offsets : [];
+    if (!(
+      typeof a === 'number' &&
+      typeof b === 'number' &&
+      Number.isSafeInteger(a) &&
+      Number.isSafeInteger(b) &&
+      a >= 0 &&
+      b >= a &&
+      base + b <= bytes.length &&
+      b - a === n * size
+    )) {
       throw new TritError(
         `data offsets [${a}, ${b}] do not fit the file or the shape [${shape}] of ${dtype}`,
         { file, tensor: name },
@@ -52,6 +66,8 @@ export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): { te
   }
   return { tensors, meta };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** IEEE half-precision bits → their exact value. */
 export function halfToNumber(h: number): number {

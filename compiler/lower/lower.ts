@@ -111,6 +111,16 @@ class Lowering {
     );
   }
 
+  /** Fixed point holds values within about 2^±62 of one: an extreme constant, an infinity or a
+   *  division by zero in the model asks for a format beyond that. */
+  private checkFrac(frac: number): void {
+    if (Number.isInteger(frac) && Math.abs(frac) <= 62) return;
+    this.fail(
+      `a value here needs ${Number.isFinite(frac) ? `2^${-frac}` : 'infinite'} scale, beyond the ±2^62 trit's fixed point holds`,
+      'the model multiplies or adds an extreme constant (beyond about 1e18 or below 1e-18), an infinity, or divides by a zero constant; rescale or remove it before export',
+    );
+  }
+
   private name(base: string): string {
     let b = base.replace(/[^A-Za-z0-9_.:/-]/g, '_') || 'v';
     if (this.names.has(b)) {
@@ -123,6 +133,7 @@ class Lowering {
   }
 
   private emit(op: OpName, inputs: string[], attrs: Attrs, t: TensorType, base: string): string {
+    this.checkFrac(t.frac);
     const out = this.name(base);
     this.ir.nodes.push({ out, op, inputs, attrs, type: t });
     return out;
@@ -136,6 +147,7 @@ class Lowering {
     const key = data.length <= 4096 ? `${dtype}|${shape}|${frac}|${ternary}|${data.join(',')}` : null;
     const hit = key ? this.constKeys.get(key) : undefined;
     if (hit) return hit;
+    this.checkFrac(frac);
     const name = '@' + this.name(base);
     this.ir.consts.set(name, { name, type: { dtype, shape, frac }, ternary, data });
     if (key) this.constKeys.set(key, name);

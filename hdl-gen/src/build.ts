@@ -4,6 +4,7 @@
  * estimate. Everything is written into a scratch folder first and moved into place only when
  * the whole build succeeded, so a failure leaves no partial output behind.
  */
+import { checkOutput, releaseTemp, sweepLeftovers, tempBeside, trackTemp } from '../../compiler/util/outputs.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -79,8 +80,12 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     `program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
       `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`,
   );
+  checkOutput(o.outDir, 'dir');
   mkdirSync(o.outDir, { recursive: true });
-  const tmp = mkdtempSync(join(o.outDir, '.trit-build-'));
+  for (const n of sweepLeftovers(o.outDir)) log(`removed ${join(o.outDir, n)}, left by an earlier trit run that was killed`);
+  const tmp = tempBeside(join(o.outDir, 'build'), 'build');
+  mkdirSync(tmp);
+  trackTemp(tmp);
   try {
     const rtl = join(tmp, 'rtl');
     mkdirSync(rtl);
@@ -158,5 +163,6 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     return report;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    releaseTemp(tmp);
   }
 }

@@ -39,6 +39,36 @@ export function checkMetaShape(meta: unknown, importPages: number, name: string)
   });
   if (m.vocab !== undefined && (!Array.isArray(m.vocab) || m.vocab.some((v) => typeof v !== 'string'))) bad('vocab is not a list of strings');
   if (m.classes !== undefined && (!Array.isArray(m.classes) || m.classes.some((v) => typeof v !== 'string'))) bad('classes is not a list of strings');
+  checkFacts(m, bad);
+}
+
+/** The fields reports print: strings where strings are expected, counts that are counts. */
+function checkFacts(m: Record<string, unknown>, bad: (what: string) => never): void {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  for (const k of ['model', 'sourceSha256'] as const) if (typeof m[k] !== 'string') bad(`${k} is not a string`);
+  if (!['lm', 'classifier', 'other'].includes(m.kind as string)) bad(`kind ${JSON.stringify(m.kind)}`);
+  if (m.simd !== 'fixed' && m.simd !== 'relaxed') bad(`simd ${JSON.stringify(m.simd)}`);
+  const sizes = m.sizes;
+  if (!isObj(sizes) || !['weights', 'tables', 'activations', 'kernels'].every((k) => count(sizes[k]))) bad('sizes is not four byte counts');
+  (m.states as { name?: unknown }[]).forEach((s, i) => typeof s.name !== 'string' && bad(`states[${i}] has no name`));
+  const tk = m.tokenizer;
+  if (tk !== undefined) {
+    if (
+      !isObj(tk) ||
+      !['sentencepiece', 'tokenizer.json'].includes(tk.format as string) ||
+      typeof tk.file !== 'string' ||
+      !count(tk.bytes) ||
+      typeof tk.addBos !== 'boolean'
+    )
+      bad('tokenizer is not {format, file, bytes, addBos}');
+  }
+  const th = m.threading;
+  if (th !== undefined && (!isObj(th) || !count(th.matrices) || !count(th.shared) || !count(th.minWeights))) bad('threading is not three counts');
+  if (m.stats !== undefined && (!isObj(m.stats) || !Object.values(m.stats).every((v) => typeof v === 'number')))
+    bad('stats is not a table of numbers');
+  if (m.irMeta !== undefined && (!isObj(m.irMeta) || !Object.values(m.irMeta).every((v) => typeof v === 'string')))
+    bad('irMeta is not a table of strings');
 }
 
 function checkSlot(t: unknown, where: string, memBytes: number, bad: (what: string) => never): void {

@@ -12,6 +12,7 @@
  * (test/runtime-wasm/tokenizers/sentencepiece.test.ts).
  */
 import { fields, float, int, message, str } from './proto-wire.js';
+import { budget } from '../../common/budget.js';
 import { TritError } from '../../common/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -93,6 +94,7 @@ export function loadSentencePiece(bytes: Uint8Array, file = 'tokenizer.model'): 
   const pieces = m.pieces;
   if (!pieces.length)
     throw new TritError('the SentencePiece model has no pieces', { file }, 'expected the tokenizer.model that came with the checkpoint');
+  if (pieces.length > budget().vocab) throw new TritError(`${pieces.length} pieces; trit reads at most ${budget().vocab}`, { file });
   const ts = m.trainerSpec,
     ns = m.normalizerSpec;
   const modelType = ts.modelType || 1; // UNIGRAM when unset

@@ -7,9 +7,10 @@
  * are started. One .wasm serves one thread or many: the host patches the memory import to
  * shared before compiling when it starts workers.
  */
+import { budget } from '../../common/budget.js';
 import { TritError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
-import { importedMemory, readCustom, setSharedFlagInPlace } from './binary.js';
+import { importedMemory, readCustom, readSections, setSharedFlagInPlace } from './binary.js';
 import { notWasm, openModule, type OpenModule, type Source } from './load.js';
 import { checkMetaShape } from './meta-check.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
@@ -34,6 +35,9 @@ export interface LoadOptions {
   /** The thread worker script (runtime-wasm/host/worker.js), when a bundler moved it; default:
    *  `worker.js` beside this module. */
   workerUrl?: string | URL;
+  /** Runs every call into the module (each step, reset); a host can bound its time with it — the
+   *  CLI passes a watchdog (cli/watchdog.ts). A module is code from a file: it can loop. */
+  guard?: <T>(call: () => T) => T;
 }
 
 export interface GenerateOptions extends SampleOptions {
@@ -96,7 +100,7 @@ function checkMeta(raw: Uint8Array, importPages: number, name: string): WasmMeta
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
     throw new TritError(`the '${META_SECTION}' section is not an object`, { file: name }, 'the file is corrupt; compile the model again');
-  const version = typeof meta.tritVersion === 'string' ? meta.tritVersion : JSON.stringify(meta.tritVersion);
+  const version = typeof meta.tritVersion === 'string' ? meta.tritVersion : String(JSON.stringify(meta.tritVersion));
   if (meta.format !== WASM_FORMAT || !compatible(version, VERSION)) {
     throw new TritError(
       `compiled by trit ${version} (format ${meta.format}); this runtime is trit ${VERSION} (format ${WASM_FORMAT})`,
@@ -111,6 +115,63 @@ function checkMeta(raw: Uint8Array, importPages: number, name: string): WasmMeta
 interface Pool {
   workers: { terminate(): unknown }[];
   n: number;
+}
+
+/** What a trit module imports and exports: the memory in, the step functions out. A module with
+ *  anything else — another import, its own memory, a start function — is not one trit wrote, and
+ *  is refused before it runs a single instruction. */
+const EXPORTS = ['run', 'advance', 'reset', 'worker', 'stop'] as const;
+function checkInterface(module: WebAssembly.Module, name: string): void {
+  const imports = WebAssembly.Module.imports(module);
+  const odd = imports.find((i) => !(i.module === 'env' && i.name === 'memory' && i.kind === 'memory'));
+  const hint = 'this .wasm was not written by trit compile (or was altered); compile the model again';
+  if (odd || imports.length !== 1)
+    throw new TritError(
+      `the module imports ${odd ? `'${odd.module}.${odd.name}' (${odd.kind})` : `${imports.length} things`}; a trit module imports only its memory`,
+      { file: name },
+      hint,
+    );
+  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  const missing = EXPORTS.find((e) => exports.get(e) !== 'function');
+  if (missing) throw new TritError(`the module does not export the function '${missing}'`, { file: name }, hint);
+}
+
+/** A start function would run at instantiation, before any guard; an own memory is not ours. */
+function checkSections(code: Uint8Array, name: string): void {
+  let ids: Set<number>;
+  try {
+    ids = new Set(readSections(code).map((s) => s.id));
+  } catch (e) {
+    throw notWasm(e, name);
+  }
+  const what = ids.has(8) ? 'a start function' : ids.has(5) ? 'its own memory' : '';
+  if (what)
+    throw new TritError(
+      `the module declares ${what}; trit modules have none`,
+      { file: name },
+      'this .wasm was not written by trit compile (or was altered); compile the model again',
+    );
+}
+
+/** The module's calls, each through the host's guard, with a trap turned into an error naming the file. */
+function guarded(ex: ModelExports, name: string, guard = <T>(f: () => T): T => f()): ModelExports {
+  const wrap =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      try {
+        guard(() => f(...a));
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError)
+          throw new TritError(
+            `the module trapped: ${e.message}`,
+            { file: name },
+            'the .wasm is corrupt or not written by trit; compile the model again',
+          );
+        throw e;
+      }
+    };
+  // worker and stop run on the thread workers and at close; a guard there would stop a pool mid-job.
+  return { run: wrap(ex.run), advance: wrap(ex.advance), reset: wrap(ex.reset), worker: ex.worker, stop: ex.stop };
 }
 
 function rejected(e: unknown, meta: WasmMeta | null, name: string): TritError {
@@ -201,8 +262,14 @@ export class TritSession {
           { file: name },
           'the file is corrupt; compile it again',
         );
+      if (carriedFile.length > budget().textBytes)
+        throw new TritError(
+          `the tokenizer it carries is ${carriedFile.length} bytes, over the ${budget().textBytes}-byte budget`,
+          { file: name },
+          'the file is corrupt or forged',
+        );
       const { parseCarriedTokenizer } = await import('./carried-tokenizer.js');
-      carried = parseCarriedTokenizer(meta.tokenizer.format, carriedFile, meta.tokenizer.file);
+      carried = parseCarriedTokenizer(meta.tokenizer.format, carriedFile, `${name} (the ${meta.tokenizer.file} it carries)`);
       const V = meta.outputs.find((o) => o.name === meta.primary)?.shape.at(-1) ?? Infinity;
       if (carried.size > V)
         throw new TritError(
@@ -212,12 +279,14 @@ export class TritSession {
         );
     }
     if (importedMemory(code).shared !== shared) setSharedFlagInPlace(code, shared);
+    checkSections(code, name);
     let module: WebAssembly.Module;
     try {
       module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
     } catch (e) {
       throw rejected(e, meta, name);
     }
+    checkInterface(module, name);
     code = new Uint8Array(0); // the engine has its own copy; let ours go before allocating memory
     let memory: WebAssembly.Memory;
     try {
@@ -227,7 +296,7 @@ export class TritSession {
     }
     file.fill(memory); // the constants, straight from the file: the module never held them
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
-    const ex = inst.exports as unknown as ModelExports;
+    const ex = guarded(inst.exports as unknown as ModelExports, name, opts.guard);
     const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads, opts.workerUrl) : null;
     const s = new TritSession(meta, ex, memory, pool, threadsNote, carried);
     if (meta.simd === 'relaxed') s.selfTest();

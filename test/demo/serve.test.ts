@@ -1,11 +1,11 @@
 /**
  * The demo server (demo/serve.ts): the cross-origin-isolation headers (with them, pages get
  * SharedArrayBuffer and threads; without, the one-thread fallback), MIME types, and refusals:
- * paths outside the site, other methods, a port in use. And `npm run demo`'s flag checks.
+ * paths outside the site (symlinks included), FIFOs, other methods, a port in use. And `npm run demo`'s flag checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -36,6 +36,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'site/index.html'), '<p>hi</p>');
   writeFileSync(join(dir, 'site/models/m.wasm'), new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
   writeFileSync(join(dir, 'secret.txt'), 'outside the site');
+  symlinkSync(join(dir, 'secret.txt'), join(dir, 'site/link-out.txt'));
+  symlinkSync(join(dir, 'site/index.html'), join(dir, 'site/link-in.html'));
+  execFileSync('mkfifo', [join(dir, 'site/fifo.js')]);
   on = await serveDemo({ root: join(dir, 'site'), port: 0 });
   off = await serveDemo({ root: join(dir, 'site'), port: 0, isolation: false });
 });
@@ -76,6 +79,15 @@ describe('demo server', () => {
       expect(r.status, p).toBe(404);
       expect(r.body).not.toContain('outside the site');
     }
+  });
+
+  it('follows symlinks only inside the site, and lives on through files it cannot serve', async () => {
+    const out = await rawGet(on.url, '/link-out.txt');
+    expect(out.status).toBe(403);
+    expect(out.body).not.toContain('outside the site');
+    expect(await (await fetch(on.url + 'link-in.html')).text()).toBe('<p>hi</p>');
+    expect((await rawGet(on.url, '/fifo.js')).status).toBe(404); // opened without blocking, then refused
+    expect((await fetch(on.url + 'index.html')).status).toBe(200); // still serving
   });
 
   it('answers only GET and HEAD', async () => {

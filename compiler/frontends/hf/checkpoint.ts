@@ -8,6 +8,7 @@
  * when asked for — a 2.7B-parameter checkpoint is 5.4 GB, more than one Node buffer may hold.
  * File access goes through `CheckpointIO` so the reader itself has no Node dependency.
  */
+import { budget } from '../../../common/budget.js';
 import { TritError } from '../../../common/errors.js';
 import { Sha256 } from '../../util/hash.js';
 import { halfToNumber } from '../../formats/safetensors.js';
@@ -68,7 +69,10 @@ export function openCheckpoint(dir: string, io: CheckpointIO): Checkpoint {
         : 'a Hugging Face model directory has config.json beside its .safetensors files',
     );
   }
-  const cfgBytes = io.read(cfgPath, 0, io.size(cfgPath));
+  const cfgSize = io.size(cfgPath);
+  if (cfgSize < 0 || cfgSize > budget().textBytes)
+    throw new TritError(cfgSize < 0 ? 'not a regular file' : `${cfgSize} bytes: too large for a config.json`, { file: cfgPath });
+  const cfgBytes = io.read(cfgPath, 0, cfgSize);
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(new TextDecoder().decode(cfgBytes));
@@ -113,8 +117,11 @@ export function openCheckpoint(dir: string, io: CheckpointIO): Checkpoint {
 /** The index's weight map: every shard it names must exist and hold exactly the tensors mapped to it. */
 function readIndex(path: string, at: (f: string) => string, io: CheckpointIO, tensors: Map<string, StoredTensor>): string[] {
   let index: { weight_map?: Record<string, string> };
+  const size = io.size(path);
+  if (size < 0 || size > budget().textBytes)
+    throw new TritError(size < 0 ? 'not a regular file' : `${size} bytes: too large for an index`, { file: path });
   try {
-    index = JSON.parse(new TextDecoder().decode(io.read(path, 0, io.size(path))));
+    index = JSON.parse(new TextDecoder().decode(io.read(path, 0, size)));
   } catch (e) {
     throw new TritError(`not valid JSON: ${(e as Error).message}`, { file: path });
   }

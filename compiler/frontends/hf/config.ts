@@ -62,6 +62,15 @@ export function hgrnBitShape(cfg: Record<string, unknown>, file: string): HgrnBi
   };
 }
 
+/** How many tensors and elements `expectedTensors(s)` lists, computed without listing them: a
+ *  config.json is checked against the checkpoint with these before anything is built from it
+ *  (a config with a million layers would otherwise build a million-entry list first). */
+export function expectedSize(s: HgrnBitShape): { tensors: number; elements: number } {
+  const { vocab: V, hidden: d, layers: L, intermediate: I } = s;
+  const perLayer = d + 3 * (d * d + d) + d + d * d + d + d + 2 * I * d + d + d * I + I;
+  return { tensors: 1 + (s.useLowerBound ? 1 : 0) + 15 * L + 3, elements: 2 * V * d + (s.useLowerBound ? L * d : 0) + L * perLayer + 2 * d };
+}
+
 /** Every tensor the checkpoint must hold, with its shape, in upstream's state-dict order. */
 export function expectedTensors(s: HgrnBitShape): Map<string, number[]> {
   const { vocab: V, hidden: d, layers: L, intermediate: I } = s;

@@ -25,7 +25,7 @@ import { broadcastShapes } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
 import type { FAttrs, FConst, FGraph, FNode, FOp } from '../../float/graph.js';
 import type { Checkpoint } from './checkpoint.js';
-import { expectedTensors, hgrnBitShape, type HgrnBitShape } from './config.js';
+import { expectedSize, expectedTensors, hgrnBitShape, type HgrnBitShape } from './config.js';
 import { ternarize } from './quantize.js';
 
 /** The activation-scale floor and the BitLinear RMSNorm eps upstream really uses (matmulfree.md §2.2). */
@@ -96,6 +96,16 @@ export function importHgrnBit(ck: Checkpoint, onTensor?: (done: number, total: n
 
 /** Names the first missing, mis-shaped or unexpected tensor. */
 function checkTensors(ck: Checkpoint, s: HgrnBitShape): void {
+  // A config.json far larger than the checkpoint (a million layers) is refused before its tensor
+  // list is built; a near miss goes on to the list, which names the first tensor that is wrong.
+  const need = expectedSize(s);
+  if (need.tensors > 2 * ck.tensors.size + 16)
+    throw new TritError(
+      `config.json (${s.layers} layers, hidden_size ${s.hidden}, vocab_size ${s.vocab}) describes ${need.tensors.toLocaleString('en-US')} tensors ` +
+        `of ${need.elements.toLocaleString('en-US')} parameters, but the checkpoint holds ${ck.tensors.size} tensors`,
+      { file: `${ck.dir}/config.json` },
+      'the weights and config.json are from different models, or shards are missing',
+    );
   const want = expectedTensors(s);
   for (const [name, shape] of want) {
     const t = ck.tensors.get(name);

@@ -1,9 +1,11 @@
 /**
  * @fileoverview CheckpointIO on Node's file system (positioned reads; one descriptor per file,
- * kept open while a compile reads a shard tensor by tensor).
+ * kept open while a compile reads a shard tensor by tensor). Files go through the one reading path
+ * (common/files.ts): a directory, FIFO or device where a file should be is refused by name.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { TritError } from '../../../common/errors.js';
+import { exists, openRegular, type OpenFile } from '../../util/files.js';
 import type { CheckpointIO } from './checkpoint.js';
 
 export interface NodeCheckpointIO extends CheckpointIO {
@@ -11,29 +13,26 @@ export interface NodeCheckpointIO extends CheckpointIO {
 }
 
 export function nodeCheckpointIO(): NodeCheckpointIO {
-  const fds = new Map<string, number>();
+  const files = new Map<string, OpenFile>();
+  const open = (p: string) => {
+    let f = files.get(p);
+    if (!f) files.set(p, (f = openRegular(p, 'checkpoint')));
+    return f;
+  };
   return {
-    exists: (p) => existsSync(p),
-    size: (p) => {
-      const s = statSync(p);
-      return s.isFile() ? s.size : -1;
-    },
-    list: (d) => readdirSync(d),
-    read(p, offset, length) {
-      let fd = fds.get(p);
-      if (fd === undefined) fds.set(p, (fd = openSync(p, 'r')));
-      const buf = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, buf, got, Math.min(length - got, 1 << 30), offset + got);
-        if (n <= 0) throw new TritError(`ends before byte ${offset + length}`, { file: p }, 'the file is truncated');
-        got += n;
+    exists,
+    size: (p) => open(p).size,
+    list: (d) => {
+      try {
+        return readdirSync(d);
+      } catch (e) {
+        throw new TritError(`cannot list the folder: ${(e as Error).message}`, { file: d });
       }
-      return buf;
     },
+    read: (p, offset, length) => open(p).read(offset, length),
     close() {
-      for (const fd of fds.values()) closeSync(fd);
-      fds.clear();
+      for (const f of files.values()) f.close();
+      files.clear();
     },
   };
 }

@@ -14,6 +14,7 @@
  * Values are float64 arrays (exact for every integer up to 2^53 and every float32); Int8Array
  * for INT8 data (ternary weights: one byte each).
  */
+import { budget } from '../../../common/budget.js';
 import { TritError, type ErrorSite } from '../../../common/errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
 import { bIndex } from '../../ir/broadcast.js';
@@ -107,6 +108,8 @@ interface Ctx {
   A: ReturnType<typeof readAttrs>;
   opset: number;
   site: ErrorSite;
+  /** The most elements a result may hold: the budget, or the largest input (no growth). */
+  limit: number;
   fail(msg: string, hint?: string): never;
 }
 
@@ -130,7 +133,7 @@ function axisOf(a: number, rank: number, c: Ctx): number {
 }
 
 function alloc(shape: number[], c: Ctx): Float64Array {
-  return new Float64Array(checkedNumel(shape, c.site));
+  return new Float64Array(checkedNumel(shape, c.site, c.limit));
 }
 
 /** Elementwise over broadcast inputs; `t` is the result type. */
@@ -536,6 +539,11 @@ export const FOLD: Record<string, Folder> = {
     const X = need(x, 'input', c),
       reps = ints(need(r, 'repeats', c));
     if (reps.length !== X.shape.length || reps.some((k) => k < 0)) c.fail(`Tile repeats [${reps}] do not fit rank ${X.shape.length}`);
+    checkedNumel(
+      X.shape.map((d, i) => d * reps[i]),
+      c.site,
+      c.limit,
+    );
     return [
       pick(
         X,
@@ -550,7 +558,7 @@ export const FOLD: Record<string, Folder> = {
       dl = need(d, 'delta', c).data[0];
     if (!dl) c.fail('Range with delta 0');
     const n = Math.max(Math.ceil((lim - a) / dl), 0);
-    checkedNumel([n], c.site);
+    checkedNumel([n], c.site, c.limit);
     return [
       mk(
         s!.dtype,
@@ -649,6 +657,7 @@ export function foldNode(node: NodeProto, ins: (CT | undefined)[], opset: number
     node,
     opset,
     site,
+    limit: Math.max(budget().elements, ...ins.map((x) => (x ? x.data.length : 0))),
     A: readAttrs(node),
     fail: (msg, hint) => {
       throw new TritError(msg, site, hint);

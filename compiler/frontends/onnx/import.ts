@@ -6,6 +6,7 @@
  * keys on names or exact op sequences: a MatMul/Gemm/MatMulInteger whose constant operand, after
  * folding, takes only the values {−c, 0, +c} becomes a ternary matmul with scale c.
  */
+import { budget, checkElements } from '../../../common/budget.js';
 import { TritError } from '../../../common/errors.js';
 import { broadcastShapes, numel } from '../../ir/types.js';
 import { evalNode } from '../../float/eval.js';
@@ -46,6 +47,8 @@ class Importer {
   g: FGraph;
   info = new Map<string, { shape: number[]; int: boolean; dtype: number }>();
   counter = 0;
+  /** Elements built beyond the file's own bytes so far (see account). */
+  created = 0;
   node: NodeProto | null = null;
   /** For folded constants: the initializer they were computed from (for error messages). */
   origin = new Map<string, string>();
@@ -115,6 +118,8 @@ class Importer {
     for (const vo of graph.output ?? []) {
       const name = vo.name ?? '';
       if (!this.info.has(name)) this.fail(`output '${name}' is not produced by any node`, undefined, name);
+      if (this.g.outputs.some((o) => o.name === name))
+        this.fail(`output '${name}' is listed twice`, 'each graph output must have its own name', name);
       this.g.outputs.push({ name, value: name });
     }
     if (this.g.outputs.length === 0) this.fail('the graph has no outputs');
@@ -181,13 +186,23 @@ class Importer {
       this.site(outs[0]),
     );
     if (!r) return false;
+    const largest = Math.max(...present.map((x) => this.g.consts.get(x)!.data.length));
     r.forEach((t, i) => {
       if (!outs[i]) return;
+      this.account(t.data.length - largest, outs[i]);
       this.addConst(outs[i], { shape: t.shape, data: t.data, int: !isFloatType(t.dtype) }, t.dtype);
       const big = present.reduce((p, x) => (numel(this.g.consts.get(x)!.shape) > numel(this.g.consts.get(p)!.shape) ? x : p));
       this.origin.set(outs[i], this.origin.get(big) ?? big);
     });
     return true;
+  }
+
+  /** Counts what the model makes trit build beyond its own bytes (activations, constants folded
+   *  larger than their inputs) against the model's total budget. */
+  account(grown: number, name: string): void {
+    if (grown <= 0) return;
+    this.created += grown;
+    checkElements(this.created, 'the activations and computed constants of this model together', this.site(name), budget().totalElements);
   }
 
   fresh(base: string): string {
@@ -209,9 +224,11 @@ class Importer {
   /** Adds a node, or folds it into a constant when every input is constant. Returns the value's name. */
   emit(op: FOp, inputs: string[], a: FAttrs, shape: number[], int: boolean, out?: string): string {
     const name = out ?? this.fresh(this.node?.output?.[0] || op);
-    checkedNumel(shape, this.site(name));
+    const folds = inputs.length > 0 && inputs.every((x) => this.g.consts.has(x));
+    const largest = folds ? Math.max(...inputs.map((x) => this.g.consts.get(x)!.data.length)) : 0;
+    this.account(checkedNumel(shape, this.site(name), Math.max(budget().elements, largest)) - largest, name);
     const node: FNode = { out: name, op, inputs, attrs: a, shape, int, src: this.node?.name || this.node?.opType || op };
-    if (inputs.length > 0 && inputs.every((x) => this.g.consts.has(x))) {
+    if (folds) {
       const data = evalNode(
         node,
         inputs.map((x) => this.g.consts.get(x)!.data),
@@ -725,6 +742,7 @@ function onShape(im: Importer, { n, o, x }: Site): void {
 function onConstantOfShape(im: Importer, { A, o, x }: Site): void {
   const shape = Array.from(im.constOf(x, 'ConstantOfShape shape').data);
   const n2 = checkedNumel(shape, im.site(o));
+  im.account(n2, o);
   const t = A.tensor('value');
   const v = t ? readTensor(t, { file: im.file, tensor: o }, im.external) : { data: Float64Array.of(0), int: false };
   im.addConst(o, { shape, data: new Float64Array(n2).fill(v.data[0] ?? 0), int: v.int });

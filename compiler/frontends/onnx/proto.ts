@@ -5,6 +5,7 @@
  * so a corrupt or hostile file gets a TritError naming the tensor instead of an out-of-memory.
  */
 import onnxProto from 'onnx-proto';
+import { budget, checkElements } from '../../../common/budget.js';
 import { TritError } from '../../../common/errors.js';
 
 export const { onnx } = onnxProto;
@@ -59,15 +60,21 @@ export function defaultOpset(m: ModelProto, file: string): number {
   return v;
 }
 
-/** Checks a list of dims and returns their element count, before any allocation. */
-export function checkedNumel(dims: number[], site: { file?: string; tensor?: string }): number {
+/**
+ * Checks a list of dims and returns their element count, before any allocation. `limit` is the
+ * budget for a tensor whose size comes from numbers (default); a tensor read from the file's own
+ * bytes passes MAX_ELEMENTS, as its bytes are checked to be present.
+ */
+export function checkedNumel(dims: number[], site: { file?: string; tensor?: string; node?: string }, limit = budget().elements): number {
   let n = 1;
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new TritError(`bad dimension ${d} in [${dims}]`, site);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new TritError(`bad dimension ${d} in [${dims}]`, site, 'the file is corrupt, or its shapes are computed wrong');
     n *= d;
     if (n > MAX_ELEMENTS)
       throw new TritError(`shape [${dims}] has more than 2^31 elements`, site, 'the file is corrupt, or the model is far beyond what trit targets');
   }
+  checkElements(n, `shape [${dims}]`, site, limit);
   return n;
 }
 
@@ -114,7 +121,7 @@ export type ExternalReader = (location: string, offset: number, length: number) 
 /** Decodes a TensorProto's payload, checking its declared size against the bytes present. */
 export function readTensor(t: TensorProto, site: { file?: string; tensor?: string }, external?: ExternalReader): RawTensor {
   const dims = (t.dims ?? []).map(toNum);
-  const n = checkedNumel(dims, site);
+  const n = checkedNumel(dims, site, MAX_ELEMENTS);
   const dt = t.dataType ?? 0;
   const bytesPer = ELEM_BYTES[dt];
   if (!bytesPer) throw new TritError(`tensor element type ${typeName(dt)} is not supported`, site);
@@ -226,25 +233,49 @@ export function bf16ToFloat(b: number): number {
 /** Attribute reader for one node. */
 export function attrs(node: NodeProto) {
   const map = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
+  const site = { node: node.name || node.opType || '?' };
+  /** The attribute, checked to be of ONNX type `want` (an exporter that leaves `type` unset is
+   *  trusted to have filled the field for it): a STRING keepdims must not read as 0. */
+  const typed = (k: string, want: number): AttributeProto | undefined => {
+    const a = map.get(k);
+    if (a && a.type && a.type !== want)
+      throw new TritError(
+        `attribute '${k}' is ${ATTR_TYPES[a.type] ?? `type ${a.type}`}; ONNX defines it as ${ATTR_TYPES[want]}`,
+        site,
+        'the file was written wrong (or damaged); re-export the model',
+      );
+    return a;
+  };
   return {
     has: (k: string) => map.has(k),
     int: (k: string, d?: number): number => {
-      const a = map.get(k);
+      const a = typed(k, 2);
       if (!a) {
-        if (d === undefined) throw new TritError(`missing attribute '${k}'`, { node: node.name || node.opType || '?' });
+        if (d === undefined) throw new TritError(`missing attribute '${k}'`, site);
         return d;
       }
       return toNum(a.i);
     },
     float: (k: string, d: number): number => {
-      const a = map.get(k);
+      const a = typed(k, 1);
       return a ? (a.f ?? d) : d;
     },
     ints: (k: string): number[] | undefined => {
-      const a = map.get(k);
+      const a = typed(k, 7);
       return a ? (a.ints ?? []).map(toNum) : undefined;
     },
-    tensor: (k: string): TensorProto | undefined => map.get(k)?.t ?? undefined,
+    tensor: (k: string): TensorProto | undefined => typed(k, 4)?.t ?? undefined,
     get: (k: string): AttributeProto | undefined => map.get(k),
   };
 }
+
+const ATTR_TYPES: Record<number, string> = {
+  1: 'a FLOAT',
+  2: 'an INT',
+  3: 'a STRING',
+  4: 'a TENSOR',
+  5: 'a GRAPH',
+  6: 'FLOATS',
+  7: 'INTS',
+  8: 'STRINGS',
+};
