@@ -33,10 +33,14 @@ const { values: v } = parseArgs({
 export function summarise(results: Result[]) {
   const per: Record<string, Record<string, number>> = {};
   for (const r of results) {
-    per[r.format] ??= { cases: 0, clean: 0, accepted: 0, crash: 0, hang: 0, memory: 0, unclean: 0 };
-    per[r.format].cases++;
-    per[r.format][r.verdict]++;
+    per[r.format] ??= { cases: 0, clean: 0, accepted: 0, crash: 0, hang: 0, memory: 0, unclean: 0, 'mean ms': 0, 'max MiB': 0 };
+    const p = per[r.format];
+    p['mean ms'] = (p['mean ms'] * p.cases + r.ms) / (p.cases + 1);
+    p.cases++;
+    p[r.verdict]++;
+    p['max MiB'] = Math.max(p['max MiB'], r.peakMiB);
   }
+  for (const p of Object.values(per)) p['mean ms'] = Math.round(p['mean ms']);
   return { perFormat: per, failures: results.filter((r) => BAD.includes(r.verdict)) };
 }
 

@@ -323,6 +323,17 @@ export function regressions(a: Assets): Regression[] {
     /needs infinite scale/,
   );
   add(
+    'a Div with one input (fuzz onnx:5:41)',
+    {
+      'm.onnx': graph((b) => {
+        b.nodes.push({ opType: 'Div', input: [b.input('x', [1, 4])], output: ['y'], name: 'div1' });
+        b.output('y', [1, 4]);
+      }),
+    },
+    ['inspect', '{}/m.onnx'],
+    /node 'div1': Div takes at least 2 inputs, got 1/,
+  );
+  add(
     'an output listed twice',
     {
       'm.onnx': graph((b) => {

@@ -295,6 +295,13 @@ class Importer {
     const o = outs[0];
     const x = ins[0];
     if (ins.length === 0 && !['Constant'].includes(n.opType ?? '')) this.fail(`${n.opType} has no inputs`);
+    if (outs.length === 0 || !o) this.fail(`${n.opType} has no output`, 'every node names its output');
+    const need = MIN_INPUTS[n.opType ?? ''] ?? 1;
+    if (ins.slice(0, need).some((i) => !i) || ins.length < need)
+      this.fail(
+        `${n.opType} takes at least ${need} inputs, got ${ins.filter(Boolean).length}`,
+        'the graph is incomplete (an input name is empty or missing)',
+      );
     for (const i of ins) if (i) this.shapeOf(i);
     if (this.tryFold(n, ins, outs)) return;
     const rule = Object.hasOwn(TRANSLATE, n.opType ?? '') ? TRANSLATE[n.opType!] : undefined;
@@ -747,6 +754,35 @@ function onConstantOfShape(im: Importer, { A, o, x }: Site): void {
   const v = t ? readTensor(t, { file: im.file, tensor: o }, im.external) : { data: Float64Array.of(0), int: false };
   im.addConst(o, { shape, data: new Float64Array(n2).fill(v.data[0] ?? 0), int: v.int });
 }
+
+/** Inputs ONNX requires for the ops that take more than one (onnx.ai/onnx/operators); 1 otherwise. */
+const MIN_INPUTS: Record<string, number> = {
+  Add: 2,
+  Sub: 2,
+  Mul: 2,
+  Div: 2,
+  Pow: 2,
+  Max: 1,
+  Min: 1,
+  MatMul: 2,
+  MatMulInteger: 2,
+  Gemm: 2,
+  DequantizeLinear: 2,
+  QuantizeLinear: 2,
+  LayerNormalization: 2,
+  Gather: 2,
+  Reshape: 2,
+  Slice: 3,
+  Expand: 2,
+  Tile: 2,
+  Where: 3,
+  Equal: 2,
+  Greater: 2,
+  Less: 2,
+  Range: 3,
+  CumSum: 2,
+  Constant: 0,
+};
 
 /** The ONNX front-end's op table: every op type read on run-time values, and its float-graph form. */
 const TRANSLATE: Record<string, Rule> = {
