@@ -3,11 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { checkOutput, writeOutput } from '../compiler/util/outputs.js';
 import { dirname, join, basename } from 'node:path';
 import { TritError } from '../common/errors.js';
-import { besideModel, compileFile, isCheckpointDir, progress, tokenizerFor, vocabFor } from '../compiler/node.js';
-import { fInfo } from '../compiler/float/graph.js';
+import { isDirectory } from '../compiler/util/files.js';
 import type { LinkedWasm } from '../compiler/backends/wasm/link.js';
-import { buildVerilog } from '../hdl-gen/src/build.js';
-import { deviceByName } from '../hdl-gen/src/device.js';
 import { intFlag, LOWER, lowerFlags, numFlag, oneOf, str, type Flags } from './options.js';
 import { fmt, type Verb } from './verb.js';
 
@@ -41,6 +38,10 @@ export const compile: Verb = {
 
 /** ONNX → IR → wasm, with progress on stderr. */
 export async function buildWasm(model: string, v: Flags): Promise<LinkedWasm> {
+  // The compiler is imported when a verb needs it: `trit run x.wasm`, `--help` and the sandbox
+  // worker (watchdog.ts) start without it.
+  const { besideModel, compileFile, progress, tokenizerFor, vocabFor } = await import('../compiler/node.js');
+  const { fInfo } = await import('../compiler/float/graph.js');
   const t0 = Date.now();
   const simd = oneOf(v, 'simd', ['fixed', 'relaxed'] as const, 'fixed');
   const c = compileFile(model, str(v, 'calibration'), lowerFlags(v));
@@ -76,7 +77,7 @@ export async function buildWasm(model: string, v: Flags): Promise<LinkedWasm> {
 
 async function compileModel(model: string, v: Flags): Promise<number> {
   if (oneOf(v, 'target', ['wasm', 'verilog'] as const, 'wasm') === 'verilog') return compileVerilog(model, v);
-  const dirModel = isCheckpointDir(model);
+  const dirModel = isDirectory(model);
   const out =
     str(v, 'output') ??
     (dirModel
@@ -124,6 +125,9 @@ async function compileModel(model: string, v: Flags): Promise<number> {
 async function compileVerilog(model: string, v: Flags): Promise<number> {
   if (typeof v.device !== 'string')
     throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
+  const { compileFile } = await import('../compiler/node.js');
+  const { buildVerilog } = await import('../hdl-gen/src/build.js');
+  const { deviceByName } = await import('../hdl-gen/src/device.js');
   const dev = deviceByName(v.device);
   const outDir = str(v, 'output') ?? 'build';
   checkOutput(outDir, 'dir');

@@ -1,11 +1,7 @@
 /** @fileoverview `trit inspect`: a model's IR summary and per-inference operation counts, or a compiled module's metadata. */
 import { writeOutput } from '../compiler/util/outputs.js';
 import { join } from 'node:path';
-import { compileFile, isCheckpointDir, readInput, tokenizerFor } from '../compiler/node.js';
-import { nodeCheckpointIO } from '../compiler/frontends/hf/node-io.js';
-import { openCheckpoint } from '../compiler/frontends/hf/checkpoint.js';
-import { hgrnBitShape } from '../compiler/frontends/hf/config.js';
-import { printGraph } from '../compiler/ir/text.js';
+import { isDirectory, readInput } from '../compiler/util/files.js';
 import { typeToString } from '../compiler/ir/types.js';
 import { readMeta } from '../runtime-wasm/host/session.js';
 import { LOWER, lowerFlags, str, type Flags } from './options.js';
@@ -24,8 +20,11 @@ export const inspect: Verb = {
   run: (model, v) => inspectModel(model!, v),
 };
 
-function inspectModel(path: string, v: Flags): number {
+async function inspectModel(path: string, v: Flags): Promise<number> {
   if (path.endsWith('.wasm')) return inspectWasm(path, v.json === true);
+  // The compiler is imported here, not at the top: `trit inspect x.wasm` and the other verbs start without it.
+  const { compileFile } = await import('../compiler/node.js');
+  const { printGraph } = await import('../compiler/ir/text.js');
   const c = compileFile(path, str(v, 'calibration'), lowerFlags(v));
   const ir = str(v, 'ir');
   if (ir) writeOutput(ir, printGraph(c.ir), (l) => process.stderr.write(`${l}\n`));
@@ -51,8 +50,8 @@ function inspectModel(path: string, v: Flags): number {
     return 0;
   }
   const L: string[] = [];
-  if (isCheckpointDir(path)) {
-    L.push(...describeCheckpoint(path));
+  if (isDirectory(path)) {
+    L.push(...(await describeCheckpoint(path)));
     L.push(`${path}: ${c.ir.name}  (sha256 of config + tensors ${c.ir.meta.source_sha256.slice(0, 16)}…)`);
   } else {
     L.push(`${path}: ${c.ir.name}  (sha256 ${c.ir.meta.source_sha256.slice(0, 16)}…, opset ${c.ir.meta.opset})`);
@@ -86,7 +85,11 @@ function inspectModel(path: string, v: Flags): number {
 }
 
 /** What a checkpoint directory holds: files, dtypes, parameters, config, tokenizer (headers only). */
-function describeCheckpoint(dir: string): string[] {
+async function describeCheckpoint(dir: string): Promise<string[]> {
+  const { nodeCheckpointIO } = await import('../compiler/frontends/hf/node-io.js');
+  const { openCheckpoint } = await import('../compiler/frontends/hf/checkpoint.js');
+  const { hgrnBitShape } = await import('../compiler/frontends/hf/config.js');
+  const { tokenizerFor } = await import('../compiler/node.js');
   const io = nodeCheckpointIO();
   try {
     const ck = openCheckpoint(dir, io);

@@ -1,10 +1,8 @@
 /** @fileoverview `trit run`: generate text with a language model, or classify MNIST with a classifier (a model that is not yet a .wasm is compiled first). */
 import { TritError } from '../common/errors.js';
-import { isCheckpointDir } from '../compiler/node.js';
-import { readMnistTest } from '../compiler/formats/idx.js';
+import { isDirectory } from '../compiler/util/files.js';
 import { watchdog } from './watchdog.js';
 import { TritSession } from '../runtime-wasm/host/session.js';
-import { buildWasm } from './compile.js';
 import { intFlag, LOWER, numFlag, type Flags } from './options.js';
 import type { Verb } from './verb.js';
 
@@ -32,15 +30,15 @@ export const run: Verb = {
 
 async function loadModel(model: string, v: Flags): Promise<TritSession> {
   const threads = intFlag(v, 'threads', 1, 1);
-  if (model.endsWith('.onnx') || isCheckpointDir(model))
-    return TritSession.create((await buildWasm(model, v)).bytes, { threads, name: model, guard: watchdog() });
+  if (model.endsWith('.onnx') || isDirectory(model))
+    return TritSession.create((await (await import('./compile.js')).buildWasm(model, v)).bytes, { threads, name: model, guard: watchdog() });
   return TritSession.create(model, { threads, name: model, guard: watchdog() });
 }
 
 async function runModel(model: string, v: Flags): Promise<number> {
   const s = await loadModel(model, v);
   try {
-    if (v.mnist !== undefined) return runMnist(s, v);
+    if (v.mnist !== undefined) return await runMnist(s, v);
     if (v.prompt === undefined)
       throw new TritError(s.meta.kind === 'classifier' ? 'a classifier needs --mnist <dir>' : 'run needs --prompt "<text>"');
     if (s.meta.kind !== 'lm') throw new TritError('this model is not a language model (it has no recurrent state and token input)', { file: model });
@@ -79,7 +77,8 @@ async function runModel(model: string, v: Flags): Promise<number> {
   }
 }
 
-function runMnist(s: TritSession, v: Flags): number {
+async function runMnist(s: TritSession, v: Flags): Promise<number> {
+  const { readMnistTest } = await import('../compiler/formats/idx.js');
   const { images, labels } = readMnistTest(v.mnist as string, intFlag(v, 'limit', 10000, 1));
   let correct = 0;
   const t0 = performance.now();

@@ -1,7 +1,7 @@
 /** @fileoverview `trit verify`: the interpreter (or a compiled module) against golden vectors, with per-layer errors and a hint on failure. */
 import { TritError } from '../common/errors.js';
-import { CALIBRATION_FILE, compileFile, readInput } from '../compiler/node.js';
-import { readGolden, verifyGolden, verifyRunner, DECISIVE_GAP, DEFAULT_TOLERANCES, type VerifyReport } from '../compiler/verify.js';
+import { readInput } from '../compiler/util/files.js';
+import { CALIBRATION_FILE, readGolden, verifyGolden, verifyRunner, DECISIVE_GAP, DEFAULT_TOLERANCES, type VerifyReport } from '../compiler/verify.js';
 import { numel } from '../compiler/ir/types.js';
 import { watchdog } from './watchdog.js';
 import { TritSession } from '../runtime-wasm/host/session.js';
@@ -56,6 +56,7 @@ async function verifyModel(path: string, v: Flags): Promise<number> {
       await s.close();
     }
   } else {
+    const { compileFile } = await import('../compiler/node.js');
     const c = compileFile(path, str(v, 'calibration'), lowerFlags(v));
     irMeta = c.ir.meta;
     r = verifyGolden(c, golden, tol);

@@ -7,24 +7,19 @@
 import { dirname, join, basename, isAbsolute, normalize, sep } from 'node:path';
 import { budget } from '../common/budget.js';
 import { TritError } from '../common/errors.js';
-import { exists, isDirectory, openRegular, readJson, readRegular, type OpenFile } from './util/files.js';
+import { exists, isDirectory, openRegular, readInput, readJson, readRegular, type OpenFile } from './util/files.js';
 import { compileCheckpoint, compileOnnx, type Compiled, type CompileOptions } from './compile.js';
 import { nodeCheckpointIO } from './frontends/hf/node-io.js';
-import { readCalibration } from './verify.js';
+import { CALIBRATION_FILE, readCalibration } from './verify.js';
 import type { CalibSequence } from './lower/calibrate.js';
 import type { LowerOptions } from './lower/lower.js';
 import { loadSentencePiece } from '../runtime-wasm/host/sentencepiece.js';
 import { loadTokenizerJson } from '../runtime-wasm/host/tokenizer-json.js';
 import type { TokenizerFormat } from '../runtime-wasm/host/format.js';
 
-/** A whole input file as bytes (a regular file: refused by name otherwise), or an error naming it. */
-export function readInput(path: string, what: string): Uint8Array {
-  // 2 GiB: protobuf's own limit for an .onnx (bigger models keep their weights in external data).
-  return readRegular(path, what, 2 ** 31 - 1);
-}
+export { readInput } from './util/files.js';
 
-/** The file trit reads calibration inputs from when it sits beside the model (or in its directory). */
-export const CALIBRATION_FILE = 'calibration.safetensors';
+export { CALIBRATION_FILE } from './verify.js';
 
 /** Where calibration comes from: the flag, else calibration.safetensors beside the model, else random. */
 function resolveCalibration(model: string, flag?: string): { seqs?: CalibSequence[]; source: string; file?: string } {

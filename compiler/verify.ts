@@ -57,6 +57,9 @@ export interface VerifyReport {
   tolerances: Tolerances;
 }
 
+/** The file trit reads calibration inputs from when it sits beside the model (or in its directory). */
+export const CALIBRATION_FILE = 'calibration.safetensors';
+
 /** Golden data decoded from bytes. */
 export interface Golden {
   steps: number;

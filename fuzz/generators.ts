@@ -7,7 +7,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { onnx } from '../compiler/frontends/onnx/proto.js';
-import { customSection, readSections, section, uleb } from '../runtime-wasm/host/binary.js';
+import { concatBytes, customSection, readSections, readUleb, section, uleb } from '../runtime-wasm/host/binary.js';
 import { META_SECTION, TOKENIZER_SECTION } from '../runtime-wasm/host/format.js';
 import { rng } from '../common/rng.js';
 import type { Assets } from './assets.js';
@@ -200,7 +200,8 @@ function safetensorsHeader(b: Uint8Array): { header: Record<string, unknown>; bo
   const n = Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true));
   return { header: JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + n))), body: b.subarray(8 + n) };
 }
-function withHeader(header: unknown, body: Uint8Array, lengthOverride?: number): Uint8Array {
+/** Safetensors bytes from a header (any JSON) and a body; the length field may lie. */
+export function withHeader(header: unknown, body: Uint8Array = new Uint8Array(0), lengthOverride?: number): Uint8Array {
   const hb = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(8 + hb.length + body.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(lengthOverride ?? hb.length), true);
@@ -283,13 +284,16 @@ function goldenCase(r: R, a: Assets, id: string): Case {
     new DataView(b.buffer).setFloat32(hb + first.data_offsets[0], pick(r, [NaN, Infinity, -Infinity, 1e30]), true);
     g = b;
   } else g = strange(r, a.lmGolden);
-  const flag = pick(r, ['--golden', '--calibration']);
+  // verify an .onnx (the interpreter) or a .wasm (the runtime, in its sandbox), or calibrate with it
+  const use = pick(r, ['onnx', 'wasm', 'calibration'] as const);
   return {
     id,
     format: 'golden',
-    files: { 'm.onnx': a.lmOnnx, 'g.safetensors': g },
+    files: { 'm.onnx': a.lmOnnx, 'm.wasm': a.lmWasm, 'g.safetensors': g },
     argv:
-      flag === '--golden' ? ['verify', '{}/m.onnx', '--golden', '{}/g.safetensors'] : ['inspect', '{}/m.onnx', '--calibration', '{}/g.safetensors'],
+      use === 'calibration'
+        ? ['inspect', '{}/m.onnx', '--calibration', '{}/g.safetensors']
+        : ['verify', `{}/m.${use}`, '--golden', '{}/g.safetensors'],
   };
 }
 
@@ -303,34 +307,20 @@ export function forgeWasm(b: Uint8Array, replace: Record<string, Uint8Array | nu
   secs.forEach((s, i) => {
     if (i === at) parts.push(...extra);
     if (s.id === 0) {
-      const [n, p] = readUlebName(b, s.body[0]);
+      const [n] = readUlebName(b, s.body[0]);
       if (n in replace) {
         const v = replace[n];
         if (v) parts.push(customSection(n, v));
         return;
       }
-      void p;
     }
     parts.push(b.subarray(s.start, s.end));
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
+/** A custom section's name and where its payload starts. */
 function readUlebName(b: Uint8Array, pos: number): [string, number] {
-  let len = 0,
-    shift = 0,
-    p = pos;
-  for (;;) {
-    const x = b[p++];
-    len |= (x & 0x7f) << shift;
-    if (!(x & 0x80)) break;
-    shift += 7;
-  }
+  const [len, p] = readUleb(b, pos);
   return [new TextDecoder().decode(b.subarray(p, p + len)), p + len];
 }
 export function metaOf(b: Uint8Array): Record<string, unknown> {
@@ -370,13 +360,7 @@ export function forgedModule(meta: Record<string, unknown>, run: 'loop' | 'trap'
     section(10, [5, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]),
     customSection(META_SECTION, enc(JSON.stringify(meta))),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function wasmCase(r: R, a: Assets, id: string): Case {
@@ -426,7 +410,71 @@ export function mutateTokenizerJson(r: R, text: string): string {
   return JSON.stringify(t);
 }
 
+// tokenizer.model: a SentencePiece ModelProto written field by field, so that every field can be
+// given a hostile value (sentencepiece_model.proto: pieces 1 {piece 1, score 2, type 3},
+// trainer_spec 2 {model_type 3, byte_fallback 35}, normalizer_spec 3 {name 1, add_dummy_prefix 3}).
+const tag = (no: number, wire: number) => uleb(no * 8 + wire);
+const lenField = (no: number, body: ArrayLike<number>) => [...tag(no, 2), ...uleb(body.length), ...Array.from(body)];
+const varField = (no: number, v: number) => [...tag(no, 0), ...uleb(v)];
+const f32Field = (no: number, v: number) => [...tag(no, 5), ...new Uint8Array(Float32Array.of(v).buffer)];
+
+/** A BPE tokenizer.model over the LM's 64 tokens (unk, <s>, </s>, then letters and merges). */
+export function tinySentencePiece(
+  edit?: (pieces: { piece: string; score: number; type: number }[]) => void,
+  spec = { modelType: 2, name: 'identity' },
+): Uint8Array {
+  const letters = [...'abcdefghijklmnopqrstuvwxyz\u2581ABCDEFGHIJKLMNOPQRSTUVWXYZ.,'];
+  const pieces = [
+    { piece: '<unk>', score: 0, type: 2 },
+    { piece: '<s>', score: 0, type: 3 },
+    { piece: '</s>', score: 0, type: 3 },
+    ...['th', 'he', 'an', 'in', '\u2581t'].map((p, i) => ({ piece: p, score: -i, type: 1 })),
+    ...letters.map((p, i) => ({ piece: p, score: -10 - i, type: 1 })),
+  ].slice(0, 64);
+  edit?.(pieces);
+  const bytes = [
+    ...pieces.flatMap((p) => lenField(1, [...lenField(1, enc(p.piece)), ...f32Field(2, p.score), ...varField(3, p.type)])),
+    ...lenField(2, varField(3, spec.modelType)),
+    ...lenField(3, [...lenField(1, enc(spec.name)), ...varField(3, 1), ...varField(5, 1)]),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+function sentencePieceModel(r: R): Uint8Array {
+  const k = int(r, 8);
+  if (k === 0) return bitflip(r, tinySentencePiece());
+  if (k === 1) return truncate(r, tinySentencePiece());
+  if (k === 2) return tinySentencePiece(undefined, { modelType: pick(r, [0, 1, 3, 4, 99, 2 ** 31]), name: 'identity' });
+  if (k === 3) return tinySentencePiece(undefined, { modelType: 2, name: pick(r, ['nmt_nfkc', '', '\u001b[31m', 'x'.repeat(1000)]) });
+  if (k === 4) return tinySentencePiece((ps) => void (pick(r, ps).type = pick(r, [0, 4, 5, 6, 7, 99, 2 ** 32 - 1])));
+  if (k === 5) return tinySentencePiece((ps) => void (pick(r, ps).score = pick(r, [NaN, Infinity, -Infinity, 1e38])));
+  if (k === 6) return tinySentencePiece((ps) => void (pick(r, ps).piece = pick(r, ['', ...CONTROL_NAMES, '\ud800'])));
+  // a length that runs past the end, a wire type no field has
+  const good = Array.from(tinySentencePiece());
+  return Uint8Array.from(r() < 0.5 ? [...tag(1, 2), ...uleb(2 ** 31), ...good] : [...tag(1, 7), ...good]);
+}
+
 function tokenizerCase(r: R, a: Assets, id: string): Case {
+  if (r() < 0.3) {
+    // tokenizer.model, carried in a module (parsed at load) or named by --tokenizer
+    const sp = sentencePieceModel(r);
+    if (r() < 0.7) {
+      const meta = { ...metaOf(a.lmWasmTok) };
+      meta.tokenizer = { format: 'sentencepiece', file: 'tokenizer.model', bytes: sp.length, addBos: true };
+      return {
+        id,
+        format: 'tokenizer',
+        files: { 'm.wasm': forgeWasm(a.lmWasmTok, { [META_SECTION]: enc(JSON.stringify(meta)), [TOKENIZER_SECTION]: sp }) },
+        argv: ['run', '{}/m.wasm', '--prompt', 'then', '--max-tokens', '2'],
+      };
+    }
+    return {
+      id,
+      format: 'tokenizer',
+      files: { 'm.onnx': a.lmOnnx, 'tokenizer.model': r() < 0.1 ? strange(r, sp) : sp },
+      argv: ['compile', '{}/m.onnx', '--target', 'wasm', '--tokenizer', '{}/tokenizer.model', '-o', '{}/o.wasm'],
+    };
+  }
   const text = mutateTokenizerJson(r, a.tokenizerJson);
   // The carried path (a module whose tokenizer section is the mutated file) is fast; the compile
   // path (--tokenizer) reads the file from disk, so it also gets the strange-file forms.

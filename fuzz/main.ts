@@ -46,12 +46,16 @@ export function summarise(results: Result[]) {
 
 const a = await assets();
 const seed = Number(v.seed);
-const cases = v.only
-  ? v.only.split(',').map((id) => {
+const formats = v.formats!.split(',') as Format[];
+const per = Number(v.cases);
+const only = v.only?.split(',');
+const cases = only
+  ? only.map((id) => {
       const [f, s, i] = id.split(':');
       return generate(f as Format, Number(s), Number(i), a);
     })
-  : (v.formats!.split(',') as Format[]).flatMap((f) => Array.from({ length: Number(v.cases) }, (_, i) => generate(f, seed, i, a)));
+  : { count: formats.length * per, make: (k: number) => generate(formats[Math.floor(k / per)], seed, k % per, a) };
+const total = Array.isArray(cases) ? cases.length : cases.count;
 const t0 = Date.now();
 let done = 0;
 const results = await runCases(cases, {
@@ -61,7 +65,7 @@ const results = await runCases(cases, {
   onResult: (r) => {
     done++;
     if (BAD.includes(r.verdict)) process.stderr.write(`\n${r.verdict.toUpperCase()} ${r.id}: ${r.line}\n`);
-    if (done % 50 === 0 || done === cases.length) process.stderr.write(`\r${done}/${cases.length} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   },
 });
 process.stderr.write('\n');

@@ -8,7 +8,7 @@ import { onnx } from '../compiler/frontends/onnx/proto.js';
 import { META_SECTION, TOKENIZER_SECTION } from '../runtime-wasm/host/format.js';
 import { GraphBuilder } from '../fixtures/onnx-builder.js';
 import type { Assets } from './assets.js';
-import { forgedModule, forgeWasm, metaOf } from './generators.js';
+import { forgedModule, forgeWasm, metaOf, withHeader } from './generators.js';
 import type { Case, FileSpec } from './runner.js';
 
 export interface Regression extends Case {
@@ -31,15 +31,6 @@ function graph(f: (b: GraphBuilder) => void): Uint8Array {
   const b = new GraphBuilder('hostile');
   f(b);
   return b.encode();
-}
-
-function withHeader(header: unknown, body = new Uint8Array(0)): Uint8Array {
-  const hb = enc(JSON.stringify(header));
-  const out = new Uint8Array(8 + hb.length + body.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(hb.length), true);
-  out.set(hb, 8);
-  out.set(body, 8 + hb.length);
-  return out;
 }
 
 function tokenizerWith(a: Assets, edit: (t: Record<string, unknown>, model: Record<string, unknown>) => unknown): string {

@@ -90,7 +90,11 @@ class Worker {
   }
   start(): void {
     this.proc = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: ['--stack-size=984'] });
-    this.ready = new Promise((res) => this.proc.once('message', () => res()));
+    // A worker that dies before it is ready (a broken build) must fail the run, not stall it.
+    this.ready = new Promise((res, rej) => {
+      this.proc.once('message', () => res());
+      this.proc.once('exit', (code) => rej(new Error(`a fuzz worker exited (${code}) before it was ready: run it alone, node ${CHILD.pathname}`)));
+    });
     this.runs = 0;
   }
   kill(): void {
@@ -148,18 +152,20 @@ class Worker {
   }
 }
 
-/** Runs every case; results in the order the cases came. */
-export async function runCases(cases: Case[], opts: RunOptions = {}): Promise<Result[]> {
+/** Runs every case; results in the order the cases came. `cases` may be a list or a count and a
+ *  function making case i on demand (ten thousand cases with their files would not fit in memory). */
+export async function runCases(cases: Case[] | { count: number; make: (i: number) => Case }, opts: RunOptions = {}): Promise<Result[]> {
+  const { count, make } = Array.isArray(cases) ? { count: cases.length, make: (i: number) => cases[i] } : cases;
   const root = mkdtempSync(join(tmpdir(), 'trit-fuzz-'));
   const workers = Array.from({ length: opts.jobs ?? 2 }, () => new Worker(root));
-  const out: Result[] = new Array(cases.length);
+  const out: Result[] = new Array(count);
   let next = 0;
   try {
     await Promise.all(
       workers.map(async (w) => {
-        while (next < cases.length) {
+        while (next < count) {
           const i = next++;
-          out[i] = await w.run(cases[i], opts.timeoutMs ?? 20_000, opts.memoryMiB ?? 1024);
+          out[i] = await w.run(make(i), opts.timeoutMs ?? 20_000, opts.memoryMiB ?? 1024);
           opts.onResult?.(out[i]);
         }
       }),

@@ -121,6 +121,12 @@ export function readRegular(path: string, what: string, maxBytes = Infinity, hin
   }
 }
 
+/** A model, golden or calibration file: at most 2 GiB, protobuf's own limit for an .onnx (bigger
+ *  models keep their weights in external data). */
+export function readInput(path: string, what: string): Uint8Array {
+  return readRegular(path, what, 2 ** 31 - 1);
+}
+
 /** A small text file (JSON configs, tokenizers, vocabularies) as a string. */
 export function readText(path: string, what: string, maxBytes: number): string {
   return new TextDecoder().decode(readRegular(path, what, maxBytes));

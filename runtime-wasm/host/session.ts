@@ -10,9 +10,10 @@
 import { budget } from '../../common/budget.js';
 import { TritError } from '../../common/errors.js';
 import { VERSION } from '../../common/version.js';
-import { importedMemory, readCustom, readSections, setSharedFlagInPlace } from './binary.js';
+import { importedMemory, readCustom, setSharedFlagInPlace } from './binary.js';
 import { notWasm, openModule, type OpenModule, type Source } from './load.js';
 import { checkMetaShape } from './meta-check.js';
+import { checkInterface, checkSections, guarded } from './untrusted.js';
 import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExports, type TensorSlot, type WasmMeta } from './format.js';
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
@@ -117,63 +118,6 @@ interface Pool {
   n: number;
 }
 
-/** What a trit module imports and exports: the memory in, the step functions out. A module with
- *  anything else — another import, its own memory, a start function — is not one trit wrote, and
- *  is refused before it runs a single instruction. */
-const EXPORTS = ['run', 'advance', 'reset', 'worker', 'stop'] as const;
-function checkInterface(module: WebAssembly.Module, name: string): void {
-  const imports = WebAssembly.Module.imports(module);
-  const odd = imports.find((i) => !(i.module === 'env' && i.name === 'memory' && i.kind === 'memory'));
-  const hint = 'this .wasm was not written by trit compile (or was altered); compile the model again';
-  if (odd || imports.length !== 1)
-    throw new TritError(
-      `the module imports ${odd ? `'${odd.module}.${odd.name}' (${odd.kind})` : `${imports.length} things`}; a trit module imports only its memory`,
-      { file: name },
-      hint,
-    );
-  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
-  const missing = EXPORTS.find((e) => exports.get(e) !== 'function');
-  if (missing) throw new TritError(`the module does not export the function '${missing}'`, { file: name }, hint);
-}
-
-/** A start function would run at instantiation, before any guard; an own memory is not ours. */
-function checkSections(code: Uint8Array, name: string): void {
-  let ids: Set<number>;
-  try {
-    ids = new Set(readSections(code).map((s) => s.id));
-  } catch (e) {
-    throw notWasm(e, name);
-  }
-  const what = ids.has(8) ? 'a start function' : ids.has(5) ? 'its own memory' : '';
-  if (what)
-    throw new TritError(
-      `the module declares ${what}; trit modules have none`,
-      { file: name },
-      'this .wasm was not written by trit compile (or was altered); compile the model again',
-    );
-}
-
-/** The module's calls, each through the host's guard, with a trap turned into an error naming the file. */
-function guarded(ex: ModelExports, name: string, guard = <T>(f: () => T): T => f()): ModelExports {
-  const wrap =
-    <A extends unknown[]>(f: (...a: A) => void) =>
-    (...a: A) => {
-      try {
-        guard(() => f(...a));
-      } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError)
-          throw new TritError(
-            `the module trapped: ${e.message}`,
-            { file: name },
-            'the .wasm is corrupt or not written by trit; compile the model again',
-          );
-        throw e;
-      }
-    };
-  // worker and stop run on the thread workers and at close; a guard there would stop a pool mid-job.
-  return { run: wrap(ex.run), advance: wrap(ex.advance), reset: wrap(ex.reset), worker: ex.worker, stop: ex.stop };
-}
-
 function rejected(e: unknown, meta: WasmMeta | null, name: string): TritError {
   return new TritError(
     `the engine rejected the module: ${(e as Error).message}`,
@@ -273,8 +217,8 @@ export class TritSession {
       const V = meta.outputs.find((o) => o.name === meta.primary)?.shape.at(-1) ?? Infinity;
       if (carried.size > V)
         throw new TritError(
-          `the tokenizer has ${carried.size} tokens but the model only ${V}`,
-          { file: meta.tokenizer.file },
+          `the tokenizer it carries (${meta.tokenizer.file}) has ${carried.size} tokens but the model only ${V}`,
+          { file: name },
           'the tokenizer is from another model',
         );
     }
