@@ -6,38 +6,37 @@
  * Ctrl-C and SIGTERM included. A kill -9 cannot be caught: the temporaries carry the writer's pid,
  * and the next run that writes beside them removes those whose process is gone.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TritError } from '../../common/errors.js';
 
-const temps = new Set<string>();
-let hooked = false;
+const janitors = new Map<string, ChildProcess>();
 
-function cleanup(): void {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-  temps.clear();
-}
+// Watches its parent and removes a folder when the parent is gone without having removed it.
+const JANITOR = `const [pid, path] = process.argv.slice(1);
+setInterval(() => {
+  try { process.kill(Number(pid), 0); } catch { require('fs').rmSync(path, { recursive: true, force: true }); process.exit(0); }
+}, 250);`;
 
-/** Removes `path` (file or folder) on exit and on SIGINT/SIGTERM/SIGHUP unless released first. */
+/**
+ * Makes sure `path` (a build folder) is removed however this process ends. Errors remove it in a
+ * `finally`; but a signal — Ctrl-C, SIGTERM, kill -9 — ends Node at once, and a JavaScript handler
+ * could not run anyway while Yosys or nextpnr (WebAssembly, synchronous) holds the thread for
+ * minutes. So a small janitor process watches this one and removes the folder when it dies;
+ * releaseTemp() sends the janitor away once the folder is gone or renamed into place.
+ */
 export function trackTemp(path: string): void {
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', cleanup);
-    for (const [sig, n] of [
-      ['SIGINT', 2],
-      ['SIGTERM', 15],
-      ['SIGHUP', 1],
-    ] as const)
-      process.once(sig, () => {
-        cleanup();
-        process.exit(128 + n);
-      });
-  }
-  temps.add(path);
+  const j = spawn(process.execPath, ['-e', JANITOR, String(process.pid), path], { stdio: 'ignore', detached: true });
+  j.unref();
+  janitors.set(path, j);
 }
 
 /** The temporary is gone (renamed into place or removed): no longer ours to clean. */
-export const releaseTemp = (path: string): void => void temps.delete(path);
+export function releaseTemp(path: string): void {
+  janitors.get(path)?.kill();
+  janitors.delete(path);
+}
 
 /** A temporary name beside `target`, tagged with this process's id. */
 export function tempBeside(target: string, tag = 'tmp'): string {
@@ -110,13 +109,13 @@ export function checkOutput(path: string, kind: 'file' | 'dir'): void {
 export function writeOutput(path: string, bytes: Uint8Array | string, log: (line: string) => void = () => {}): void {
   checkOutput(path, 'file');
   for (const n of sweepLeftovers(dirname(path) || '.')) log(`removed ${join(dirname(path), n)}, left by an earlier trit run that was killed`);
+  // Written and renamed in one synchronous stretch: only a kill -9 in between leaves the
+  // temporary, and the next write into this folder removes it.
   const tmp = tempBeside(path);
-  trackTemp(tmp);
   try {
     writeFileSync(tmp, bytes, { flag: 'wx' });
     renameSync(tmp, path);
   } finally {
     rmSync(tmp, { force: true });
-    releaseTemp(tmp);
   }
 }

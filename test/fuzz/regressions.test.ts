@@ -6,7 +6,9 @@
  * blow-up fails its case instead of stalling the suite.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assets } from '../../fuzz/assets.js';
@@ -80,6 +82,29 @@ describe('the reading and writing paths', () => {
       expect(expectedSize(s)).toEqual({ tensors: list.size, elements });
     }
   });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
+    'a Verilog build stopped by %s leaves no build folder behind',
+    async (sig) => {
+      const out = join(dir, `v-${sig}`);
+      const cli = join(import.meta.dirname, '../../dist/cli/main.js');
+      const model = join(import.meta.dirname, '../../models/zoo/random-columns-tiny/model.onnx');
+      const p = spawn(process.execPath, [cli, 'compile', model, '--target', 'verilog', '--device', 'up5k', '--no-synth', '-o', out], {
+        stdio: 'ignore',
+      });
+      // Wait for the build folder, then stop the build while it is in there.
+      const t0 = Date.now();
+      while (!(existsSync(out) && readdirSync(out).some((n) => n.includes('.trit-build-'))) && Date.now() - t0 < 60_000) await sleep(20);
+      expect(readdirSync(out).some((n) => n.includes('.trit-build-'))).toBe(true);
+      p.kill(sig);
+      expect(await new Promise((r) => p.once('exit', (_c, s) => r(s)))).toBe(sig); // ends at once, as a signal should
+      // The janitor (compiler/util/outputs.ts) removes the folder within a quarter second or so.
+      const t1 = Date.now();
+      while (readdirSync(out).length && Date.now() - t1 < 10_000) await sleep(50);
+      expect(readdirSync(out)).toEqual([]);
+    },
+    120_000,
+  );
 
   it.sequential('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
