@@ -399,7 +399,8 @@ export function mutateTokenizerJson(r: R, text: string): string {
   else if (k === 2) model.merges = pick(r, [null, 'a b', [1, 2], [['a', 'b', 'c']], ['a'], [null]]);
   else if (k === 3) t.added_tokens = pick(r, [null, [null], [{ id: 'x' }], [{ id: 2 ** 40, content: 'x' }], [{ id: 1 }], 'x']);
   else if (k === 4) t.normalizer = pick(r, [{ type: 'Sequence', normalizers: null }, { type: 'Replace' }, { type: 'Foo' }, 'x', 1]);
-  else if (k === 5) {
+  else if (k === 5 && r() < 0.3) {
+    // Huge vocabularies cost seconds each to parse: a third of this branch (3% of cases).
     const big: Record<string, number> = {};
     const n = r() < 0.1 ? 2_000_000 : pick(r, [140_000, 300_000]); // 2M: refused by count after a ~9 s parse
     for (let i = 0; i < n; i++) big[`t${i}`] = i;
@@ -458,7 +459,7 @@ function tokenizerCase(r: R, a: Assets, id: string): Case {
   if (r() < 0.3) {
     // tokenizer.model, carried in a module (parsed at load) or named by --tokenizer
     const sp = sentencePieceModel(r);
-    if (r() < 0.7) {
+    if (r() < 0.85) {
       const meta = { ...metaOf(a.lmWasmTok) };
       meta.tokenizer = { format: 'sentencepiece', file: 'tokenizer.model', bytes: sp.length, addBos: true };
       return {
@@ -478,7 +479,7 @@ function tokenizerCase(r: R, a: Assets, id: string): Case {
   const text = mutateTokenizerJson(r, a.tokenizerJson);
   // The carried path (a module whose tokenizer section is the mutated file) is fast; the compile
   // path (--tokenizer) reads the file from disk, so it also gets the strange-file forms.
-  if (r() < 0.75)
+  if (r() < 0.85)
     return {
       id,
       format: 'tokenizer',
@@ -518,8 +519,8 @@ function idxCase(r: R, a: Assets, id: string): Case {
   if (k === 0) images = raw(255, [16, 28, 28]);
   else if (k === 1) images = raw(3, [pick(r, [2 ** 32 - 1, 2 ** 31, 0, 1]), pick(r, [28, 0, 2 ** 16]), 28]);
   else if (k === 2) labels = raw(1, [pick(r, [2 ** 32 - 1, 0, 1e9])]);
-  else if (k === 3)
-    images = zeroBomb(pick(r, [64, 256, 1024])); // inflates far past its size
+  else if (k === 3 && r() < 0.4)
+    images = zeroBomb(pick(r, [64, 256, 1024])); // inflates far past its size (a second each: 6% of cases)
   else if (k === 4) images = bitflip(r, a.idxImages);
   else if (k === 5) images = truncate(r, a.idxImages);
   else images = strange(r, a.idxImages);
