@@ -13,10 +13,16 @@ import { TritError } from '../../common/errors.js';
 
 const janitors = new Map<string, ChildProcess>();
 
-// Watches its parent and removes a folder when the parent is gone without having removed it.
+// Watches its parent and removes a folder when the parent is gone without having removed it. It
+// tries again until the folder stays gone: tools the build started (make, g++) can outlive trit
+// for a moment and write into the folder while it is being removed.
 const JANITOR = `const [pid, path] = process.argv.slice(1);
+const fs = require('fs');
+const t0 = Date.now();
 setInterval(() => {
-  try { process.kill(Number(pid), 0); } catch { require('fs').rmSync(path, { recursive: true, force: true }); process.exit(0); }
+  try { process.kill(Number(pid), 0); return; } catch {}
+  try { fs.rmSync(path, { recursive: true, force: true }); } catch {}
+  if (!fs.existsSync(path) || Date.now() - t0 > 600000) process.exit(0);
 }, 250);`;
 
 /**
