@@ -325,6 +325,19 @@ export function regressions(a: Assets): Regression[] {
     /node 'div1': Div takes at least 2 inputs, got 1/,
   );
   add(
+    'a node that defines a tensor a second time (fuzz onnx:1:1047)',
+    {
+      'm.onnx': graph((b) => {
+        const x = b.input('x', [1, 4]);
+        b.nodes.push({ opType: 'Relu', input: [x], output: ['y'], name: 'first' });
+        b.nodes.push({ opType: 'Neg', input: [x], output: ['y'], name: 'dup' });
+        b.output('y', [1, 4]);
+      }),
+    },
+    ['inspect', '{}/m.onnx'],
+    /node 'dup', tensor 'y': tensor 'y' is defined twice/,
+  );
+  add(
     'an output listed twice',
     {
       'm.onnx': graph((b) => {

@@ -303,6 +303,15 @@ class Importer {
         'the graph is incomplete (an input name is empty or missing)',
       );
     for (const i of ins) if (i) this.shapeOf(i);
+    // ONNX graphs are in single-assignment form: a name defined twice would let a later node
+    // read a value an earlier one was still using.
+    const twice = outs.find((x) => x && (this.info.has(x) || outs.indexOf(x) !== outs.lastIndexOf(x)));
+    if (twice !== undefined)
+      this.fail(
+        `tensor '${twice}' is defined twice (by this node and an initializer, input or earlier node)`,
+        'each tensor name must be produced once',
+        twice,
+      );
     if (this.tryFold(n, ins, outs)) return;
     const rule = Object.hasOwn(TRANSLATE, n.opType ?? '') ? TRANSLATE[n.opType!] : undefined;
     if (!rule) this.unsupported(n);
