@@ -178,6 +178,17 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
   } else {
     L.push(`wrote the design to ${join(outDir, 'rtl')}; ${cyc}${r.cyclesPerInference === null ? '' : ` (${r.cyclesSource})`}`);
   }
+  const byOp = (report as { cyclesByOp?: Record<string, number> | null }).cyclesByOp;
+  if (byOp) L.push(`  cycles by op      ${splitLine(byOp, Number(r.cyclesPerInference))}`);
   process.stdout.write(L.join('\n') + '\n');
   return 0;
+}
+
+/** "matmul 25% · mul 31% · …", largest first. */
+function splitLine(byOp: Record<string, number>, total: number): string {
+  return Object.entries(byOp)
+    .sort((a, b) => b[1] - a[1])
+    .filter(([, n]) => n / total >= 0.005)
+    .map(([op, n]) => `${op} ${((100 * n) / total).toFixed(0)}%`)
+    .join(' · ');
 }

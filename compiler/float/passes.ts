@@ -15,6 +15,8 @@
  *   T(div(q, s))            -> div(T(q), s)        same; T = ternary_matmul
  *   add(x, sub(y, x))       -> y                   (a straight-through estimator: x + (q − x).detach())
  *   op(c1, c2, …)           -> c                   every input constant (rules above can make such nodes)
+ *   op(identity(x), …)      -> op(x, …)            so the rules above see through the identities
+ *                                                  the straight-through rule leaves
  *   identity(x)             -> x
  * followed by dead-code elimination.
  */
@@ -57,6 +59,12 @@ const RULES: Record<string, Rule> = {
       int: n.int,
     });
     return [];
+  },
+  bypassIdentity(n, c) {
+    // Rules match on the producer of an input; an identity in between (a straight-through
+    // estimator just replaced, an exporter's Identity) would hide it until the very end.
+    const ins = n.inputs.map((x) => (c.def.get(x)?.op === 'identity' ? c.def.get(x)!.inputs[0] : x));
+    return ins.some((x, i) => x !== n.inputs[i]) ? [{ ...n, inputs: ins }] : null;
   },
   straightThrough(n, c) {
     // x + (y − x) is y in exact arithmetic; exporters write a straight-through estimator this way

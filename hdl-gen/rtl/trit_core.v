@@ -40,6 +40,13 @@ module trit_core #(
   parameter [31:0]  Signature  = 32'h0,
   parameter         ProgramFile = "program.hex",
   parameter integer ProgramLen = 1,
+  // Bit k set: opcode k occurs in the program (hdl-gen/src/program.ts `opsUsed`). A unit whose
+  // opcodes are all absent is never entered, so Yosys removes it: the core is specialised to the
+  // model (docs/verilog.md §A core per model). All ones builds every unit.
+  parameter [31:0]  Ops = 32'hFFFF_FFFF,
+  // 1: the operands of the next element of a simple elementwise op are read while the current
+  // one is computed (docs/verilog.md §Where the cycles go); 0: one element at a time.
+  parameter integer Overlap = 1,
   // Derived: instruction layout (mirrored by hdl-gen/src/isa.ts).
   parameter integer FOp   = 0,
   parameter integer FRnd  = 5,
@@ -80,6 +87,21 @@ module trit_core #(
 `include "trit_isa.vh"
   localparam [31:0] Ack = 32'h7472_6974; // "trit"
 
+  // ---------------------------------------------------------------- units this program uses
+  localparam HasMul     = Ops[OpMul];
+  localparam HasLut     = Ops[OpLut];
+  localparam HasRecip   = Ops[OpRecip];
+  localparam HasRsqrt   = Ops[OpRsqrt];
+  localparam HasNewton  = HasRecip || HasRsqrt;
+  localparam HasGather  = Ops[OpGather];
+  localparam HasSat     = Ops[OpSat];
+  localparam HasMinMax  = Ops[OpMax] || Ops[OpMin];
+  localparam HasRsum    = Ops[OpRsum];
+  localparam HasArgmax  = Ops[OpArgmax];
+  localparam HasReduce  = HasRsum || Ops[OpRmax] || Ops[OpRabsmax] || HasArgmax;
+  localparam HasMatmul  = Ops[OpMatmul];
+  localparam HasMul32   = HasMul || HasLut || HasNewton || HasGather;  // users of trit_mul32
+
   // ---------------------------------------------------------------- states
   localparam [5:0]
     SCmd = 6'd0, SLoadLo = 6'd1, SLoadHi = 6'd2, SReset = 6'd3, SIn = 6'd4, SFetch = 6'd5,
@@ -88,12 +110,15 @@ module trit_core #(
     SRowEnd = 6'd18, SGa = 6'd19, SGb = 6'd20, SLut1 = 6'd21, SLut2 = 6'd22, STab = 6'd23,
     SRed = 6'd24, SNr0 = 6'd25, SNr1 = 6'd26, SNr2 = 6'd27, SNr3 = 6'd28, SNr4 = 6'd29,
     SNr5 = 6'd30, SNr6 = 6'd31, SMm = 6'd32, SMmWb = 6'd33, SOut = 6'd34, SOutW = 6'd35,
-    SSend = 6'd36, SNext = 6'd37, SFetch2 = 6'd38, SOutWait = 6'd39, SShL = 6'd40, SGc = 6'd41, SRd = 6'd42;
+    SSend = 6'd36, SNext = 6'd37, SFetch2 = 6'd38, SOutWait = 6'd39, SShL = 6'd40, SGc = 6'd41, SRd = 6'd42,
+    SPw = 6'd43, SMx = 6'd44;
 
   reg [5:0] st_q, ret_q;
 
   // ---------------------------------------------------------------- program and vram
-  reg [IW-1:0] prog [0:ProgramLen-1];
+  // In EBR even when short: a ROM in logic costs ~3 LUTs per instruction bit (measured on a
+  // 43-instruction program: 116 logic cells more than 5 EBR), and the fit check counts it as EBR.
+  (* rom_style = "block" *) reg [IW-1:0] prog [0:ProgramLen-1];
   initial $readmemh(ProgramFile, prog);
   reg [IAW-1:0] pc_q;
   reg [IW-1:0]  prog_q;
@@ -130,7 +155,7 @@ module trit_core #(
   wire [AW-1:0] i_cols  = ins[FCols +: AW];
   wire [XW-1:0] i_x     = ins[FX +: XW];
 
-  wire is_reduce = (i_op == OpRsum) || (i_op == OpRmax) || (i_op == OpRabsmax) || (i_op == OpArgmax);
+  wire is_reduce = HasReduce && ((i_op == OpRsum) || (i_op == OpRmax) || (i_op == OpRabsmax) || (i_op == OpArgmax));
 
   // ---------------------------------------------------------------- loop counters and pointers
   reg [AW-1:0] r_q, c_q;
@@ -142,6 +167,29 @@ module trit_core #(
   wire [BW-1:0] c_ext = {{(BW - AW){1'b0}}, c_q};
   wire [BW-1:0] pb = b_row_q + (i_bcs ? (i_bsrc ? {c_ext[BW-2:0], 1'b0} : c_ext) : {BW{1'b0}});
   wire [AW-1:0] po = is_reduce ? o_row_q : o_row_q + c_q;
+
+  // ---------------------------------------------------------------- operand prefetch
+  // For the simple ops (one result per element, no reduction, table or Newton state) the loop
+  // counters advance as soon as an element's operands are captured, and a small reader — steps
+  // rd_q = 2, 3, 4, the first issued by SX — fetches the next element's operands while SX…SCl
+  // compute the current one: 4 cycles an element instead of 9 when nothing is shifted. The
+  // element being computed keeps its output address in o_addr_q. No read can see a stale value:
+  // an element's operands are read before the previous element's result is written, and these
+  // ops write element c only where no later element of the same instruction reads
+  // (in place: over A(c) or B(c); otherwise into a fresh region).
+`ifdef TRIT_NO_OVERLAP
+  localparam integer OverlapOn = 0;   // simulation knob: bench/fpga-cycles.ts measures without it
+`else
+  localparam integer OverlapOn = Overlap;
+`endif
+  wire pf = (OverlapOn != 0) && ((i_op == OpAdd) || (i_op == OpSub) || (i_op == OpRsub) || (i_op == OpNeg) ||
+            (i_op == OpAbs) || (i_op == OpMax) || (i_op == OpMin) || (i_op == OpShift) || (i_op == OpSat) ||
+            (i_op == OpCopy) || (i_op == OpMul));
+  reg [2:0]     rd_q;          // reader step; 5: the next element's operands are captured
+  reg [AW-1:0]  o_addr_q;      // output address of the element being computed (from SX on)
+  reg           final_q;       // it is the instruction's last element
+  reg [AW-1:0]  o_next_q;      // the same two for the element whose operands were captured last
+  reg           fin_next_q;    //   (SRd or reader step 4), handed over at SX
 
   // ---------------------------------------------------------------- datapath registers
   reg signed [31:0] a_q;
@@ -176,7 +224,8 @@ module trit_core #(
   reg [31:0]        nr_m_q;        // mantissa in [2^30, 2^31)
   reg               nr_odd_q;      // rsqrt: odd exponent, M = 2m
   wire [32:0]       nr_mm = nr_odd_q ? {nr_m_q, 1'b0} : {1'b0, nr_m_q};
-  wire [32:0]       nr_sub = ((i_op == OpRecip) ? 33'h0_8000_0000 : 33'h0_C000_0000) - res_q[32:0];
+  wire              nr_is_recip = HasRecip && (!HasRsqrt || i_op == OpRecip);
+  wire [32:0]       nr_sub = (nr_is_recip ? 33'h0_8000_0000 : 33'h0_C000_0000) - res_q[32:0];
   reg [4:0]         nr_e_q;        // floor(log2 x)
   reg signed [8:0]  nr_k_q;        // rsqrt exponent (even)
   reg signed [32:0] nr_y_q;
@@ -188,7 +237,7 @@ module trit_core #(
   wire signed [8:0] fin9  = {{2{nr_fin[6]}}, nr_fin};
   wire signed [8:0] fout9 = {{2{nr_fout[6]}}, nr_fout};
   // Final shift of recip/rsqrt.
-  wire signed [8:0] final_s = (i_op == OpRecip)
+  wire signed [8:0] final_s = nr_is_recip
     ? $signed(9'sd30) + $signed({4'd0, nr_e_q}) - fin9 - fout9
     : $signed(9'sd30) + (nr_k_q >>> 1) - fout9;
   reg               lut_interp_q;
@@ -245,14 +294,17 @@ module trit_core #(
   wire        a_gt_hi = $signed(a_q) > $signed(sat_hi);
   // The 33-bit result of every one-cycle op, sign-extended once into wide_q (one wide mux, not
   // one per op).
-  wire        take_b = a_lt_b ^ (i_op == OpMin);   // max: b when a < b; min: b when a >= b
+  // max: b when a < b; min: b when a >= b. Registered in SX and used in SMx: the comparison's
+  // carry chain followed by the select and the wide_q mux was the routed critical path (39.3 ns,
+  // 25.4 MHz on the UP5K); one more cycle per max/min element buys the 26 MHz floor.
+  reg         take_b_q;
   reg  [32:0] narrow;
   always @(*) begin
     case (i_op)
       OpAdd, OpSub, OpRsub, OpNeg, OpAbs, OpRabsmax: narrow = add_s;
-      OpMax, OpMin: narrow = take_b ? {b_in[31], b_in} : {a_q[31], a_q};
-      OpSat:        narrow = a_lt_lo ? {sat_lo[31], sat_lo} : a_gt_hi ? {sat_hi[31], sat_hi} : {a_q[31], a_q};
-      OpGather:     narrow = {b_in[31], b_in};
+      OpMax, OpMin: narrow = (HasMinMax && take_b_q) ? {b_in[31], b_in} : {a_q[31], a_q};
+      OpSat:        narrow = !HasSat ? {a_q[31], a_q} : a_lt_lo ? {sat_lo[31], sat_lo} : a_gt_hi ? {sat_hi[31], sat_hi} : {a_q[31], a_q};
+      OpGather:     narrow = HasGather ? {b_in[31], b_in} : {a_q[31], a_q};
       default:      narrow = {a_q[31], a_q};
     endcase
   end
@@ -320,6 +372,7 @@ module trit_core #(
       counting_q  <= 1'b0;
       cycles_q    <= 32'd0;
       pc_q        <= {IAW{1'b0}};
+      rd_q        <= 3'd0;
     end else begin
       case (st_q)
         // ---------------------------------------------------------- host commands
@@ -396,12 +449,13 @@ module trit_core #(
           pro_n_q <= 4'd0;
           mm_g_q  <= {AW{1'b0}};
           mm_wp_q <= i_bb[DAW-1:0];
+          rd_q    <= 3'd0;
           if (i_op == OpEnd) begin counting_q <= 1'b0; io_n_q <= {AW{1'b0}}; st_q <= SOut; end
-          else if (i_op == OpSat || i_op == OpLut) st_q <= SPro;
+          else if ((HasSat && i_op == OpSat) || (HasLut && i_op == OpLut)) st_q <= SPro;
           else st_q <= SRowStart;
         end
         // Prologue: read the instruction's parameter words from dmem at B (sat bounds; lut lo, last).
-        SPro: begin
+        SPro: if (HasSat || HasLut) begin
           // Address n goes out at count n; its data is sampled at count n + 2.
           dmem_addr_o <= i_bb[DAW-1:0] + {{(DAW - 4){1'b0}}, pro_n_q};
           if (pro_n_q >= 4'd2 && pro_n_q <= 4'd5) pro_q <= {dmem_rdata_i, pro_q[63:16]};
@@ -415,16 +469,16 @@ module trit_core #(
           first_q <= 1'b1;
           acc_q   <= 48'sd0;
           arg_q   <= {AW{1'b0}};
-          if (i_op == OpMatmul) begin
+          if (HasMatmul && i_op == OpMatmul) begin
             mm_k_q <= {AW{1'b0}}; mm_issue_q <= 1'b1; mm_drain_q <= 2'd0; st_q <= SMm;
-          end else if (i_op == OpGather) st_q <= SGa;
+          end else if (HasGather && i_op == OpGather) st_q <= SGa;
           else st_q <= SRa;
         end
 
         // ---------------------------------------------------------- gather: row base from the id
-        SGa: begin vr_addr_q <= a_row_q; st_q <= SGb; end
-        SGb: st_q <= SNext;
-        SNext: begin
+        SGa: if (HasGather) begin vr_addr_q <= a_row_q; st_q <= SGb; end
+        SGb: if (HasGather) st_q <= SNext;
+        SNext: if (HasGather) begin
           // Row base = table + id · words per row, on the multiplier (no second one in LUTs).
           mul_a_q     <= {1'b0, vr_data};
           mul_b_q     <= {{(33 - BW){1'b0}}, row_words};
@@ -435,7 +489,7 @@ module trit_core #(
           ret_q       <= SGc;
           st_q        <= SMul;
         end
-        SGc: begin b_row_q <= i_bb + res_q[BW-1:0]; st_q <= SRa; end
+        SGc: if (HasGather) begin b_row_q <= i_bb + res_q[BW-1:0]; st_q <= SRa; end
 
         // ---------------------------------------------------------- operand reads
         SRa: begin
@@ -460,42 +514,66 @@ module trit_core #(
           add_x_q <= add_x_d;
           add_y_q <= add_y_d;
           add_c_q <= add_c_d;
+          o_next_q   <= po;
+          fin_next_q <= last_c && last_r;
+          if (pf) begin
+            // Operands captured: on to the next element (SRowEnd's step, taken early).
+            if (last_c) begin
+              c_q     <= {AW{1'b0}};
+              a_row_q <= a_row_q + i_ars;
+              b_row_q <= b_row_q + {{(BW - AW - 1){1'b0}}, i_brs};
+              o_row_q <= o_row_q + i_ors;
+              r_q     <= r_q + 1'b1;
+            end else c_q <= c_q + 1'b1;
+          end
           st_q    <= SX;
         end
         SX: begin
+          // Prefetch: the next element's first reads (reader step 1), or none after the last.
+          o_addr_q <= o_next_q;
+          final_q  <= fin_next_q;
+          if (pf && !fin_next_q) begin
+            vr_addr_q   <= pa;
+            dmem_addr_o <= pb[DAW-1:0];
+            rd_q        <= 3'd2;
+          end else rd_q <= 3'd0;
           addend_q <= 32'sd0;
           rnd_q    <= i_rnd;
           sh_q     <= 8'sd0;
           ret_q    <= SCl;
           st_q     <= SSh1;
           case (i_op)
-            OpAdd, OpSub, OpRsub, OpNeg, OpAbs, OpMax, OpMin, OpSat, OpCopy, OpGather:
+            OpAdd, OpSub, OpRsub, OpNeg, OpAbs, OpSat, OpCopy, OpGather:
                        wide_q <= {{31{narrow[32]}}, narrow};
+            OpMax, OpMin: if (HasMinMax) begin take_b_q <= a_lt_b ^ (i_op == OpMin); st_q <= SMx; end
             OpShift:   begin wide_q <= {{31{narrow[32]}}, narrow}; sh_q <= {2'b00, i_sh}; end
-            OpMul: begin
+            OpMul: if (HasMul) begin
               mul_a_q <= {a_q[31], a_q};
               mul_b_q <= {b_in[31], b_in};
               mul_start_q <= 1'b1;
               sh_q <= {2'b00, i_sh};
               st_q <= SMul;
             end
-            OpRsum, OpRmax, OpRabsmax, OpArgmax: begin
+            OpRsum, OpRmax, OpRabsmax, OpArgmax: if (HasReduce) begin
               wide_q <= {{31{narrow[32]}}, narrow};
               st_q   <= SAcc;
             end
-            OpLut: begin
+            OpLut: if (HasLut) begin
               wide_q <= {{14{lut_d[49]}}, lut_d};
               sh_q   <= {2'b00, lut_step};
               rnd_q  <= RndFloor;
               ret_q  <= SLut1;                    // j = floor(d / 2^step)
             end
-            OpRecip, OpRsqrt: st_q <= SNr0;
+            OpRecip, OpRsqrt: if (HasNewton) st_q <= SNr0;
             default: wide_q <= {{31{narrow[32]}}, narrow};
           endcase
         end
 
         // ---------------------------------------------------------- multiply, round, clamp, write
-        SMul: if (mul_done) begin wide_q <= mul_p; st_q <= SSh1; end
+        // max/min, second cycle: the registered choice (a_q and b_q still hold this element's
+        // operands: the prefetch reader overwrites a_q one cycle later).
+        SMx: if (HasMinMax) begin wide_q <= {{31{narrow[32]}}, narrow}; st_q <= SSh1; end
+        SMul: if (HasMul32 && mul_done) begin wide_q <= mul_p; st_q <= SSh1; end
         SSh1: begin
           q_q      <= wide_q;
           sticky_q <= 1'b0;
@@ -522,25 +600,29 @@ module trit_core #(
         end
         SCl: begin
           vw_en_q   <= 1'b1;
-          vw_addr_q <= po;
+          vw_addr_q <= o_addr_q;
           vw_data_q <= clamped;
-          st_q    <= SRowEnd;
+          if (!pf) st_q <= SRowEnd;
+          else if (final_q) begin pc_q <= pc_q + 1'b1; st_q <= SFetch; end
+          else st_q <= (rd_q >= 3'd4) ? SX : SPw;   // step 4 completes at this edge
         end
+        SPw: if (rd_q >= 3'd4) st_q <= SX;
 
         // ---------------------------------------------------------- reductions over the last axis
-        SAcc: begin
+        SAcc: if (HasReduce) begin
           first_q <= 1'b0;
-          case (i_op)
-            OpRsum:    acc_q <= acc_q + wide_q[47:0];
-            OpRabsmax: if ($signed(wide_q[47:0]) > acc_q) acc_q <= wide_q[47:0];
-            default:   if (first_q || $signed(wide_q[47:0]) > acc_q) begin acc_q <= wide_q[47:0]; arg_q <= c_q; end
-          endcase
+          if (HasRsum && i_op == OpRsum) acc_q <= acc_q + wide_q[47:0];
+          else if (i_op == OpRabsmax) begin if ($signed(wide_q[47:0]) > acc_q) acc_q <= wide_q[47:0]; end
+          else if (first_q || $signed(wide_q[47:0]) > acc_q) begin
+            acc_q <= wide_q[47:0];
+            if (HasArgmax) arg_q <= c_q;
+          end
           if (last_c) st_q <= SRed; // reuse: row finished, round/clamp the accumulator
           else begin c_q <= c_q + 1'b1; st_q <= SRa; end
         end
-        SRed: begin
+        SRed: if (HasReduce) begin
           // A reduction row is finished: round/clamp/write its accumulator (or argmax index).
-          wide_q <= (i_op == OpArgmax) ? {{(64 - AW){1'b0}}, arg_q} : {{16{acc_q[47]}}, acc_q};
+          wide_q <= (HasArgmax && i_op == OpArgmax) ? {{(64 - AW){1'b0}}, arg_q} : {{16{acc_q[47]}}, acc_q};
           sh_q   <= 8'sd0;
           ret_q  <= SCl;
           st_q   <= SSh1;
@@ -561,7 +643,7 @@ module trit_core #(
         end
 
         // ---------------------------------------------------------- lut: index, table reads, interpolation
-        SLut1: begin
+        SLut1: if (HasLut) begin
           // res_q = j = floor(d / 2^step); wide_q still holds d.
           if (wide_q[63]) begin tab_q <= lut_tab; lut_interp_q <= 1'b0; end
           else if (res_q[63:16] != 48'd0 || res_q[15:0] >= lut_last) begin
@@ -577,11 +659,11 @@ module trit_core #(
         end
         // Reads tab_words_q 16-bit words from dmem at tab_q straight into their destinations —
         // lut: T[j] → addend, T[j+1] → multiplier A; seed: y — then returns to ret_q.
-        STab: begin
+        STab: if (HasLut || HasNewton) begin
           dmem_addr_o <= tab_q;
           tab_q       <= tab_q + 1'b1;
           if (tab_k_q >= 3'd2) begin
-            if (i_op == OpLut) begin
+            if (HasLut && (!HasNewton || i_op == OpLut)) begin
               case (tab_k_q[1:0])
                 2'd2:    addend_q[15:0]  <= dmem_rdata_i;
                 2'd3:    addend_q[31:16] <= dmem_rdata_i;
@@ -594,7 +676,7 @@ module trit_core #(
           tab_k_q     <= tab_k_q + 1'b1;
           if (tab_k_q == tab_words_q + 3'd1) st_q <= ret_q;
         end
-        SLut2: begin
+        SLut2: if (HasLut) begin
           // addend_q = T[j], mul_a_q = T[j+1].
           rnd_q    <= RndHalfEven;
           if (lut_interp_q) begin
@@ -614,19 +696,19 @@ module trit_core #(
         end
 
         // ---------------------------------------------------------- recip / rsqrt (compiler/ir/newton.ts)
-        SNr0: begin
+        SNr0: if (HasNewton) begin
           nr_m_q <= ($signed(a_q) < 32'sd1) ? 32'd1 : a_q;   // x <= 0 counts as one LSB
           nr_e_q <= 5'd30;
           st_q   <= SNr1;
         end
-        SNr1: begin
+        SNr1: if (HasNewton) begin
           // Normalise one bit a cycle: m = x·2^(30−e) in [2^30, 2^31), e = floor(log2 x).
           if (!nr_m_q[30]) begin nr_m_q <= nr_m_q << 1; nr_e_q <= nr_e_q - 5'd1; end
           else st_q <= SNr2;
         end
-        SNr2: begin
+        SNr2: if (HasNewton) begin
           // Seed index and, for rsqrt, the even exponent and M.
-          if (i_op == OpRsqrt) begin
+          if (!nr_is_recip) begin
             nr_k_q  <= $signed({4'd0, nr_e_q}) - fin9 - (($signed({4'd0, nr_e_q}) - fin9) & 9'sd1);
             nr_odd_q <= nr_e_q[0] ^ nr_fin[0];
             tab_q   <= i_bb[DAW-1:0] + {{(DAW - 14){1'b0}}, {1'b0, nr_idx} + ((nr_e_q[0] ^ nr_fin[0]) ? nr_lb_pow : 13'd0), 1'b0};
@@ -641,10 +723,10 @@ module trit_core #(
           ret_q       <= SNr3;
           st_q        <= STab;
         end
-        SNr3: begin
+        SNr3: if (HasNewton) begin
           st_q   <= SNr4;
         end
-        SNr4: begin
+        SNr4: if (HasNewton) begin
           // One Newton step per pass; the last pass scales the result.
           rnd_q    <= RndHalfEven;
           addend_q <= 32'sd0;
@@ -670,15 +752,15 @@ module trit_core #(
             sh_q        <= 8'sd30;
             ret_q       <= SNr5;
             st_q        <= SMul;
-            if (i_op == OpRecip) begin mul_a_q <= nr_mm; mul_b_q <= nr_y_q; end
+            if (nr_is_recip) begin mul_a_q <= nr_mm; mul_b_q <= nr_y_q; end
             else begin mul_a_q <= nr_y_q; mul_b_q <= nr_y_q; end
           end
         end
-        SNr5: begin
+        SNr5: if (HasNewton) begin
           // recip: t = m·y → y·(2 − t). rsqrt: y² → M·y², then y·(3 − M·y²)/2.
           mul_start_q <= 1'b1;
           st_q        <= SMul;
-          if (i_op == OpRecip) begin
+          if (nr_is_recip) begin
             mul_a_q <= nr_y_q; mul_b_q <= nr_sub;     // y·(2 − m·y)
             ret_q   <= SNr6;
           end else if (!nr_half_q) begin
@@ -692,7 +774,7 @@ module trit_core #(
             ret_q   <= SNr6;
           end
         end
-        SNr6: begin
+        SNr6: if (HasNewton) begin
           if (nr_it_q == nr_newton) begin
             // Left shift past 31 bits: only a saturated result can be correct.
             res_q <= 64'sh3FFF_FFFF_FFFF_FFFF;
@@ -705,7 +787,7 @@ module trit_core #(
         end
 
         // ---------------------------------------------------------- ternary matmul: Lanes outputs at a time
-        SMm: begin
+        SMm: if (HasMatmul) begin
           // Issue one input and its weight word per cycle; the lanes add them two edges later.
           if (mm_issue_q) begin
             vr_addr_q     <= a_row_q + mm_k_q;
@@ -719,7 +801,7 @@ module trit_core #(
             if (mm_drain_q == 2'd1) begin mm_j_q <= 4'd0; st_q <= SMmWb; end
           end
         end
-        SMmWb: begin
+        SMmWb: if (HasMatmul) begin
           vw_en_q   <= 1'b1;
           vw_addr_q <= o_row_q + mm_g_q + {{(AW - 4){1'b0}}, mm_j_q};
           vw_data_q <= acc_w;
@@ -756,8 +838,38 @@ module trit_core #(
         end
         default: st_q <= SCmd;
       endcase
+
+      // ---------------------------------------------------------- the prefetch reader (steps 2–4)
+      // Runs beside the states above; none of them drives these registers while it is busy.
+      case (rd_q)
+        3'd2: begin vr_addr_q <= pb[AW-1:0]; dmem_addr_o <= pb[DAW-1:0] + 1'b1; rd_q <= 3'd3; end
+        3'd3: begin a_q <= vr_data; lo16_q <= dmem_rdata_i; rd_q <= 3'd4; end
+        3'd4: begin
+          b_q      <= b_rd;
+          add_x_q  <= add_x_d;
+          add_y_q  <= add_y_d;
+          add_c_q  <= add_c_d;
+          o_next_q   <= po;
+          fin_next_q <= last_c && last_r;
+          if (last_c) begin
+            c_q     <= {AW{1'b0}};
+            a_row_q <= a_row_q + i_ars;
+            b_row_q <= b_row_q + {{(BW - AW - 1){1'b0}}, i_brs};
+            o_row_q <= o_row_q + i_ors;
+            r_q     <= r_q + 1'b1;
+          end else c_q <= c_q + 1'b1;
+          rd_q <= 3'd5;
+        end
+        default: ;
+      endcase
     end
   end
+
+`ifdef TRIT_PROFILE
+  // Simulation only (hdl-gen/src/sim.ts): where each instruction starts, in cycles of the run,
+  // so that the cycles of an inference can be split by op kind.
+  always @(posedge clk_i) if (!rst_i && st_q == SDecode && counting_q) $display("trit-profile %0d %0d", pc_q, cycles_q);
+`endif
 
 endmodule
 

@@ -12,9 +12,9 @@ import type { IRGraph } from '../../compiler/ir/graph.js';
 import { Interpreter } from '../../compiler/interp/interp.js';
 import { TritError } from '../../common/errors.js';
 import { numel } from '../../compiler/ir/types.js';
-import { layout } from './isa.js';
+import { layout, OPC } from './isa.js';
 import { buildProgram, type HdlProgram } from './program.js';
-import { checkFit, deviceByName } from './device.js';
+import { checkFit, configureCore, deviceByName, ICE40_CORE } from './device.js';
 import { buildIce40, boardSources, estimateXilinx, tools } from './flow.js';
 import { HdlSim, type Simulator } from './sim.js';
 import { HDL_ROOT, designFiles } from './emit.js';
@@ -38,9 +38,16 @@ export interface VerilogBuildOptions {
 }
 
 /** The cycle count as report fields: measured, or said to be missing. */
-function cycleFields(c: { value: number; source: string } | undefined) {
-  return { cyclesPerInference: c?.value ?? null, cyclesSource: c?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)' };
+function cycleFields(c: Cycles | undefined) {
+  return {
+    cyclesPerInference: c?.value ?? null,
+    cyclesSource: c?.source ?? 'not measured: no simulator installed (setup.sh installs verilator)',
+    cyclesByOp: c?.byOp ?? null,
+  };
 }
+
+/** Cycles of one inference, measured in simulation, and their split by op kind. */
+type Cycles = { value: number; source: string; byOp?: Record<string, number> };
 
 /** The manifest a host (the serial script, tests) needs to talk to the design. */
 export function manifest(p: HdlProgram, extra: Record<string, unknown> = {}) {
@@ -74,12 +81,18 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
   const log = o.log ?? (() => {});
   const dev = deviceByName(o.device);
   const p = buildProgram(ir);
+  configureCore(p, dev);
   const need = checkFit(p, dev, o.model);
   if (!o.noSynth) await tools(); // fails now, not after the simulation, when the FPGA flow is not installed
   log(
     `program: ${p.instrs.length} instructions × ${layout(p.widths).IW} bits, vram ${p.vramWords} words, data memory ${p.dmem.length} words ` +
       `(${p.dmemUse.weights} weight, ${p.dmemUse.constants} constant, ${p.dmemUse.tables} table)`,
   );
+  if (dev.family === 'ice40')
+    log(
+      `core: ${unitsOf(p)}; operand prefetch ${p.overlap ? 'on' : `off (it would pass ${Math.round(ICE40_CORE.headroom * 100)}% of the part)`}; ` +
+        `~${need.logic.toLocaleString('en-US')} of ${dev.logic.toLocaleString('en-US')} logic cells predicted (docs/verilog.md §A core per model)`,
+    );
   checkOutput(o.outDir, 'dir');
   mkdirSync(o.outDir, { recursive: true });
   for (const n of sweepLeftovers(o.outDir)) log(`removed ${join(o.outDir, n)}, left by an earlier trit run that was killed`);
@@ -97,13 +110,13 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     writeFileSync(join(tmp, 'dmem.bin'), new Uint8Array(p.dmem.buffer, p.dmem.byteOffset, p.dmem.byteLength));
 
     // One inference in simulation: the cycle count, and a bit-exact check against the interpreter.
-    let cycles: { value: number; source: string } | undefined;
+    let cycles: Cycles | undefined;
     const simulator = simulatorAvailable();
     if (simulator) {
       log(`simulating one ${p.stateCount ? 'step' : 'inference'} (${simulator}) for the cycle count…`);
       const feeds: Record<string, ArrayLike<number>> = o.simFeeds ??
       Object.fromEntries(ir.inputs.map((i) => [i.name, new Float64Array(numel(i.type.shape))]));
-      const sim = await HdlSim.start(p, join(tmp, 'sim'), simulator);
+      const sim = await HdlSim.start(p, join(tmp, 'sim'), simulator, undefined, { profile: true });
       try {
         const got = await sim.run(feeds);
         const want = new Interpreter(ir).run(feeds, { record: true });
@@ -116,6 +129,7 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
         }
         cycles = {
           value: got.cycles,
+          byOp: got.cyclesByOp,
           source: `measured in simulation (${simulator}), one ${p.stateCount ? 'step' : 'inference'}, equal to the interpreter bit for bit`,
         };
       } finally {
@@ -145,7 +159,13 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
       writeFileSync(join(tmp, `${o.name}.bin`), r.bitstream);
       writeFileSync(join(tmp, 'yosys.log'), r.yosysLog.join('\n'));
       writeFileSync(join(tmp, 'nextpnr.log'), r.nextpnrLog.join('\n'));
-      report = { ...r.report, model: o.model, cyclesPerToken: p.stateCount ? r.report.cyclesPerInference : undefined, plan: need };
+      report = {
+        ...r.report,
+        model: o.model,
+        cyclesPerToken: p.stateCount ? r.report.cyclesPerInference : undefined,
+        cyclesByOp: cycles?.byOp ?? null,
+        plan: need,
+      };
     } else if (dev.family === 'xc7' && !o.noSynth) {
       log(`estimating resources on the ${dev.name} (yosys synth_xilinx; no place and route)…`);
       report = { ...(await estimateXilinx(p, dev.name)), model: o.model, ...cycleFields(cycles), plan: need };
@@ -165,4 +185,12 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
     rmSync(tmp, { recursive: true, force: true });
     releaseTemp(tmp);
   }
+}
+
+/** The opcodes the core is built for, as the log says them. */
+function unitsOf(p: HdlProgram): string {
+  return Object.entries(OPC)
+    .filter(([op, k]) => op !== 'end' && p.opsUsed & (1 << k))
+    .map(([op]) => op)
+    .join(' ');
 }

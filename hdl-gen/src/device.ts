@@ -5,7 +5,7 @@
  * with the numbers and a part that would hold it.
  */
 import { TritError } from '../../common/errors.js';
-import { layout } from './isa.js';
+import { layout, OPC, type Opcode } from './isa.js';
 import type { HdlProgram } from './program.js';
 
 /** One FPGA part. */
@@ -33,12 +33,49 @@ export const DEVICES: Record<string, Device> = {
 };
 
 /**
- * Logic of the core, measured for the shipped core (8 ternary lanes) on columns-mnist-up5k:
- * 5,198 logic cells after place and route on the UP5K with the UART board top (≈120 of them),
- * 2,970 LUTs in Yosys synth_xilinx. It barely depends on the model (widths of a few fields).
- * Update with report.json when the core changes (docs/verilog.md §Building).
+ * Logic cells of the core generated for a program (trit_core's `Ops` and `AccW`), as a model:
+ * the core with every unit, less what each unit the program does not use frees, plus the lane
+ * accumulators' width. Each figure is a measurement (docs/verilog.md §A core per model): the
+ * savings from pack-only nextpnr-ice40 runs of the UP5K LM's design with one unit's opcodes
+ * removed, the full core and the per-bit cost from place-and-route runs of the shipped models.
+ * Accurate to a few percent; place and route has the last word, so the fit check refuses only
+ * what the model says cannot fit.
  */
-export const CORE_LOGIC = { ice40: 5080, xc7: 2970 } as const;
+export const ICE40_CORE = {
+  /** Every unit, 16-bit lane accumulators, no operand prefetch, the UART board top included. */
+  full: 5250,
+  /** What leaving a unit out frees. `newton` is both recip and rsqrt; `rsqrt` rsqrt alone. */
+  unit: { lut: 688, newton: 742, rsqrt: 134, gather: 122, reduce: 230, mul: 46, sat: 177, minmax: 37 },
+  /** Per bit of the 8 lane accumulators beyond 16. */
+  perAccBit: 32,
+  /** Operand prefetch (trit_core `Overlap`), with the second max/min cycle: measured on the MLP, 4,401 → 4,520. */
+  overlap: 119,
+  /** Prefetch is built only when the core stays within this share of the part: the rest is Fmax margin. */
+  headroom: 0.9,
+} as const;
+
+/** 7-series LUTs of the full core (Yosys synth_xilinx on columns-mnist-up5k); not modelled per unit. */
+export const XC7_CORE_LUTS = 2970;
+
+/** Opcode bits of the units the model knows (hdl-gen/src/isa.ts OPC). */
+const UNIT_OPS = {
+  lut: ['lut'],
+  gather: ['gather'],
+  reduce: ['rsum', 'rmax', 'rabsmax', 'argmax'],
+  mul: ['mul'],
+  sat: ['sat'],
+  minmax: ['max', 'min'],
+} as const satisfies Record<string, readonly Opcode[]>;
+
+/** Logic cells the UP5K core for this program takes (the model above). */
+export function ice40CoreLogic(p: Pick<HdlProgram, 'opsUsed' | 'accW' | 'overlap'>): number {
+  const has = (op: Opcode) => (p.opsUsed & (1 << OPC[op])) !== 0;
+  let lc = ICE40_CORE.full + Math.max(0, p.accW - 16) * ICE40_CORE.perAccBit + (p.overlap ? ICE40_CORE.overlap : 0);
+  for (const [unit, ops] of Object.entries(UNIT_OPS)) if (!ops.some(has)) lc -= ICE40_CORE.unit[unit as keyof typeof UNIT_OPS];
+  if (!has('recip') && !has('rsqrt')) lc -= ICE40_CORE.unit.newton;
+  else if (!has('rsqrt')) lc -= ICE40_CORE.unit.rsqrt;
+  return lc;
+}
 
 /** What a program needs of a part. */
 export interface Need {
@@ -76,12 +113,20 @@ export function need(p: HdlProgram, dev: Device): Need {
     // place and route has the last word.
     const vramBlocks = Math.ceil((p.vramWords * 32) / 4096),
       romBlocks = Math.ceil((p.instrs.length * iw) / 4096);
-    return { dmemBits, spram: Math.ceil(p.dmem.length / 16384), blockRams: vramBlocks + romBlocks, vramBlocks, romBlocks, logic: CORE_LOGIC.ice40 };
+    return { dmemBits, spram: Math.ceil(p.dmem.length / 16384), blockRams: vramBlocks + romBlocks, vramBlocks, romBlocks, logic: ice40CoreLogic(p) };
   }
   const vramBlocks = bram36(p.vramWords, 32),
     romBlocks = bram36(p.instrs.length, iw);
   const dm = bram36(p.dmem.length, 16);
-  return { dmemBits, spram: 0, blockRams: vramBlocks + romBlocks + dm, vramBlocks, romBlocks, logic: CORE_LOGIC.xc7 };
+  return { dmemBits, spram: 0, blockRams: vramBlocks + romBlocks + dm, vramBlocks, romBlocks, logic: XC7_CORE_LUTS };
+}
+
+/**
+ * Spends the logic a program leaves free: operand prefetch when the core with it stays within
+ * the headroom of an iCE40 part (a 7-series part always has room). Sets `p.overlap`.
+ */
+export function configureCore(p: HdlProgram, dev: Device): void {
+  p.overlap = dev.family !== 'ice40' || ice40CoreLogic({ ...p, overlap: true }) <= ICE40_CORE.headroom * dev.logic;
 }
 
 /** Throws a TritError that says what is missing and which parts would hold the model. */
@@ -100,7 +145,10 @@ export function checkFit(p: HdlProgram, dev: Device, model: string): Need {
       `activations (${p.vramWords.toLocaleString('en-US')} words) and the ${p.instrs.length}-instruction program need ${n.blockRams} ${unit}; the ${dev.name} has ${dev.blockRams}`,
     );
   }
-  if (n.logic > dev.logic) problems.push(`the core needs ~${n.logic} logic cells; the ${dev.name} has ${dev.logic}`);
+  if (n.logic > dev.logic)
+    problems.push(
+      `the core for this program needs ~${n.logic.toLocaleString('en-US')} logic cells (a model of the units it uses, docs/verilog.md §A core per model); the ${dev.name} has ${dev.logic.toLocaleString('en-US')}`,
+    );
   if (problems.length) {
     const fits = Object.values(DEVICES)
       .filter((d) => d.name !== dev.name)

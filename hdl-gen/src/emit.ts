@@ -62,7 +62,7 @@ module trit_top (
     .InBase(${p.inBase}), .InCount(${p.inCount}), .OutBase(${p.outBase}), .OutCount(${p.outCount}),
     .StateBase(${p.stateBase}), .StateCount(${p.stateCount}), .DmemWords(${p.dmem.length}), .VramWords(${p.vramWords}), .AccW(${p.accW}),
     .Signature(32'h${p.signature.toString(16).padStart(8, '0')}),
-    .ProgramFile("${programFile}"), .ProgramLen(${p.instrs.length})
+    .ProgramFile("${programFile}"), .ProgramLen(${p.instrs.length}), .Ops(32'h${p.opsUsed.toString(16).padStart(8, '0')}), .Overlap(${p.overlap ? 1 : 0})
   ) u_core (
     .clk_i(clk_i), .rst_i(rst_i),
     .in_data_i(in_data_i), .in_valid_i(in_valid_i), .in_ready_o(in_ready_o),

@@ -125,6 +125,52 @@ export function boardSources(p: HdlProgram, clockHz: number, baud: number): Reco
   };
 }
 
+/** Resource lines of nextpnr's "Device utilisation" table: name → used, available. */
+export function parseUtilisation(log: string[]): Record<string, { used: number; available: number }> {
+  const u: Record<string, { used: number; available: number }> = {};
+  for (const l of log) {
+    const m = /^Info:\s+(\w+):\s+(\d+)\/\s*(\d+)\s+\d+%/.exec(l.trim().replace(/\t/g, ' '));
+    if (m) u[m[1]] = { used: +m[2], available: +m[3] };
+  }
+  return u;
+}
+
+const RESOURCE_NAMES: Record<string, string> = {
+  ICESTORM_LC: 'logic cells',
+  ICESTORM_RAM: 'EBR (4-Kbit block RAMs)',
+  ICESTORM_SPRAM: 'SPRAMs',
+  ICESTORM_DSP: 'DSPs',
+  SB_IO: 'I/O pins',
+};
+
+/**
+ * One TritError for a failed nextpnr run, saying what ran out and what to do. The YoWASP build
+ * ends a failed run with a wasm trap ("unreachable"), which says nothing to a user: the reason is
+ * in the log — an over-full device (the usual case: "Failed to expand region" while placing) or
+ * a placement/routing failure.
+ */
+export function nextpnrError(log: string[], message: string, targetMHz: number): TritError {
+  const over = Object.entries(parseUtilisation(log)).filter(([, v]) => v.used > v.available);
+  const errors = log.filter((l) => /ERROR/.test(l)).slice(-3);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (over.length) {
+    const what = over
+      .map(([k, v]) => `${fmt(v.used)} ${RESOURCE_NAMES[k] ?? k} of ${fmt(v.available)} (${Math.floor((100 * v.used) / v.available)}%)`)
+      .join(', ');
+    return new TritError(
+      `the design does not fit the UP5K: it needs ${what}`,
+      {},
+      'a smaller model (fewer or narrower layers, fewer op kinds), or --device xc7a35t for a larger part (a Yosys estimate); see docs/verilog.md §A core per model',
+    );
+  }
+  const routing = errors.some((l) => /rout/i.test(l));
+  return new TritError(
+    `nextpnr-ice40 could not ${routing ? 'route' : 'place'} the design${errors.length ? `: ${errors.map((l) => l.replace(/^ERROR:\s*/, '')).join('; ')}` : ` (${message})`}`,
+    {},
+    `another placement --seed, a lower --fmax-target than ${targetMHz} MHz, or a smaller model`,
+  );
+}
+
 /** Synthesises, places, routes and packs the board design for the iCEBreaker (UP5K, SG48). */
 export async function buildIce40(
   p: HdlProgram,
@@ -184,14 +230,7 @@ export async function buildIce40(
     npOut(null);
   } catch (e) {
     npOut(null);
-    throw new TritError(
-      `nextpnr-ice40 failed: ${(e as Error).message}\n${
-        npLog
-          .filter((l) => /ERROR|error/.test(l))
-          .slice(-10)
-          .join('\n') || npLog.slice(-20).join('\n')
-      }`,
-    );
+    throw nextpnrError(npLog, (e as Error).message, target);
   }
   const npSec = (Date.now() - t1) / 1000;
   const rep = JSON.parse(String(pnr['report.json'])) as {

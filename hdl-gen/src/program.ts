@@ -10,7 +10,8 @@
 import type { IRGraph, IRNode } from '../../compiler/ir/graph.js';
 import { valueTypes } from '../../compiler/ir/graph.js';
 import { numel, type TensorType } from '../../compiler/ir/types.js';
-import { encode, layout, type Instr, type Widths } from './isa.js';
+import { analyzeRanges } from '../../compiler/ir/range.js';
+import { encode, layout, OPC, type Instr, type Widths } from './isa.js';
 import { DataMemory } from './program/dmem.js';
 import { fail, planEdges, type HdlInput, type HdlOutput } from './program/edges.js';
 import { INSTRS, IN_PLACE, type Site } from './program/ops.js';
@@ -29,6 +30,10 @@ export interface HdlProgram {
   vramWords: number;
   /** Bits of the ternary lane accumulators. */
   accW: number;
+  /** Bit k set: opcode k occurs (trit_core's `Ops`: the units the core is built with). */
+  opsUsed: number;
+  /** trit_core's `Overlap`: prefetch operands (faster, ~120 logic cells); the device decides (device.ts). */
+  overlap: boolean;
   inputs: HdlInput[];
   outputs: HdlOutput[];
   inBase: number;
@@ -118,6 +123,8 @@ export function buildProgram(g: IRGraph): HdlProgram {
     inputs: edges.inputs,
     outputs,
     accW: accumulatorBits(g, typeOf),
+    opsUsed: instrs.reduce((m, ins) => (m | (1 << OPC[ins.op])) >>> 0, 0),
+    overlap: true,
     inBase: edges.inBase,
     inCount: edges.inCount,
     outBase,
@@ -130,14 +137,23 @@ export function buildProgram(g: IRGraph): HdlProgram {
   };
 }
 
-/** Lane accumulators: wide enough for K · max|x| of every matmul (sums wrap harmlessly below that, since each final sum fits). */
+/**
+ * Lane accumulators: wide enough for K · max|x| of every matmul, with max|x| from the range
+ * analysis (an exported model often carries its int8 activations in an i32 after Round/Clip; the
+ * dtype alone would make every lane 32 bits — 14 × 8 lanes of adders and flip-flops more).
+ * Wider intermediate sums wrap harmlessly, since each final sum fits.
+ */
 function accumulatorBits(g: IRGraph, typeOf: (v: string) => TensorType): number {
+  const ranges = analyzeRanges(g);
   let accW = 8;
   for (const n of g.nodes) {
     if (n.op !== 'ternary_matmul') continue;
-    const K = typeOf(n.inputs[0]).shape.at(-1)!;
-    const xb = ({ i8: 8, i16: 16, i32: 32 } as Record<string, number>)[typeOf(n.inputs[0]).dtype] ?? 32;
-    accW = Math.max(accW, Math.min(32, Math.ceil(Math.log2(K * 2 ** (xb - 1) + 1)) + 1));
+    const x = n.inputs[0];
+    const K = typeOf(x).shape.at(-1)!;
+    const iv = x.startsWith('@') ? undefined : ranges.get(x);
+    const xb = ({ i8: 8, i16: 16, i32: 32 } as Record<string, number>)[typeOf(x).dtype] ?? 32;
+    const maxAbs = iv ? Math.max(Math.abs(iv[0]), Math.abs(iv[1])) : 2 ** (xb - 1);
+    accW = Math.max(accW, Math.min(32, Math.ceil(Math.log2(K * maxAbs + 1)) + 1));
   }
   return accW;
 }

@@ -29,7 +29,13 @@ function need(tool: string): void {
  * Writes the design into `dir` and compiles it; returns the command that runs it. `trace` (Verilator
  * only) builds the harness that writes a VCD of every signal to $TRIT_VCD (bench/suite/fpga.ts).
  */
-export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, trace = false): { cmd: string; args: string[]; cwd: string } {
+export function buildSim(
+  p: HdlProgram,
+  dirIn: string,
+  simulator: Simulator,
+  trace = false,
+  defines: string[] = [],
+): { cmd: string; args: string[]; cwd: string } {
   const dir = resolve(dirIn); // the simulator runs with cwd = dir, so every path must be absolute
   mkdirSync(dir, { recursive: true });
   const files = designFiles(p, 'ram');
@@ -37,10 +43,14 @@ export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, tra
   const vfiles = Object.keys(files).filter((f) => f.endsWith('.v'));
   if (simulator === 'icarus') {
     need('iverilog');
-    const r = spawnSync('iverilog', ['-g2005', '-o', 'sim.vvp', '-s', 'tb_stream', join(HDL_ROOT, 'sim', 'tb_stream.v'), ...vfiles], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'iverilog',
+      ['-g2005', ...defines.map((d) => `-D${d}`), '-o', 'sim.vvp', '-s', 'tb_stream', join(HDL_ROOT, 'sim', 'tb_stream.v'), ...vfiles],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new TritError(`iverilog failed:\n${r.stderr}${r.stdout}`);
     return { cmd: 'vvp', args: ['-n', 'sim.vvp'], cwd: dir };
   }
@@ -61,6 +71,7 @@ export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, tra
       '-Mdir',
       'obj',
       ...(trace ? ['--trace', '-CFLAGS', '-DTRIT_TRACE'] : []),
+      ...defines.map((d) => `-D${d}`),
       '-CFLAGS',
       '-O2',
       join(HDL_ROOT, 'sim', 'sim_main.cpp'),
@@ -72,6 +83,14 @@ export function buildSim(p: HdlProgram, dirIn: string, simulator: Simulator, tra
   return { cmd: exe, args: [], cwd: dir };
 }
 
+/** Simulation-only switches of the core. */
+export interface SimOptions {
+  /** Report where each instruction starts, so that runs return `cyclesByOp`. */
+  profile?: boolean;
+  /** false: the core without operand prefetch (the "before" of bench/fpga-cycles.ts). */
+  overlap?: boolean;
+}
+
 /** A running simulation of one design, driven word by word. */
 export class HdlSim {
   private proc: ChildProcessWithoutNullStreams;
@@ -79,6 +98,8 @@ export class HdlSim {
   private waiters: (() => void)[] = [];
   private exited = false;
   private stderr = '';
+  /** Profile lines of the current run: [pc, cycle the instruction started]. */
+  private starts: [number, number][] = [];
   readonly program: HdlProgram;
 
   private constructor(p: HdlProgram, run: { cmd: string; args: string[]; cwd: string }, env?: Record<string, string>) {
@@ -86,7 +107,9 @@ export class HdlSim {
     this.proc = spawn(run.cmd, run.args, { cwd: run.cwd, stdio: 'pipe', env: env ? { ...process.env, ...env } : process.env });
     createInterface({ input: this.proc.stdout }).on('line', (l) => {
       const t = l.trim();
-      if (/^[0-9a-f]{8}$/i.test(t)) {
+      const prof = /^trit-profile (\d+) (\d+)$/.exec(t);
+      if (prof) this.starts.push([+prof[1], +prof[2]]);
+      else if (/^[0-9a-f]{8}$/i.test(t)) {
         this.lines.push(t);
         this.wake();
       } else if (/^[0-9a-fxz]{8}$/i.test(t)) {
@@ -112,8 +135,9 @@ export class HdlSim {
    * Builds (in `dir`) and starts a simulation, then loads the data memory. `vcd` (Verilator only):
    * write a VCD of every signal to that path.
    */
-  static async start(p: HdlProgram, dir: string, simulator: Simulator = 'icarus', vcd?: string): Promise<HdlSim> {
-    const sim = new HdlSim(p, buildSim(p, dir, simulator, vcd !== undefined), vcd !== undefined ? { TRIT_VCD: vcd } : undefined);
+  static async start(p: HdlProgram, dir: string, simulator: Simulator = 'icarus', vcd?: string, opts: SimOptions = {}): Promise<HdlSim> {
+    const defines = [...(opts.profile ? ['TRIT_PROFILE'] : []), ...(opts.overlap === false ? ['TRIT_NO_OVERLAP'] : [])];
+    const sim = new HdlSim(p, buildSim(p, dir, simulator, vcd !== undefined, defines), vcd !== undefined ? { TRIT_VCD: vcd } : undefined);
     await sim.load();
     await sim.reset(); // state RAM powers up undefined; the interpreter starts from zeros
     return sim;
@@ -165,28 +189,34 @@ export class HdlSim {
   }
 
   /** CMD_RUN with raw integer inputs (the hardware's side of the f32 edges). */
-  async runRaw(inputs: Int32Array): Promise<{ outputs: Int32Array; cycles: number }> {
+  async runRaw(inputs: Int32Array): Promise<{ outputs: Int32Array; cycles: number; cyclesByOp?: Record<string, number> }> {
     const p = this.program;
     if (inputs.length !== p.inCount) throw new TritError(`expected ${p.inCount} input words, got ${inputs.length}`);
     const words = new Uint32Array(1 + inputs.length);
     words[0] = CMD.run;
     words.set(new Uint32Array(inputs.buffer, inputs.byteOffset, inputs.length), 1);
+    this.starts = [];
     this.send(words);
     const got = await this.read(p.outCount + 1);
-    return { outputs: Int32Array.from(got.slice(0, p.outCount), (v) => v | 0), cycles: got[p.outCount] };
+    const cycles = got[p.outCount];
+    return {
+      outputs: Int32Array.from(got.slice(0, p.outCount), (v) => v | 0),
+      cycles,
+      cyclesByOp: this.starts.length ? splitByOp(p, this.starts, cycles) : undefined,
+    };
   }
 
   /** One inference with named feeds; f32 inputs are quantized and outputs dequantized here. */
   async run(
     feeds: Record<string, ArrayLike<number>>,
-  ): Promise<{ outputs: Record<string, Float64Array>; raw: Record<string, Int32Array>; cycles: number }> {
+  ): Promise<{ outputs: Record<string, Float64Array>; raw: Record<string, Int32Array>; cycles: number; cyclesByOp?: Record<string, number> }> {
     const buf = new Int32Array(this.program.inCount);
     for (const inp of this.program.inputs) {
       const v = feeds[inp.name];
       if (!v || v.length !== inp.count) throw new TritError(`input '${inp.name}' needs ${inp.count} values`, { tensor: inp.name });
       for (let i = 0; i < inp.count; i++) buf[inp.offset - this.program.inBase + i] = hostQuantize(v[i], inp.quantize);
     }
-    const { outputs: out, cycles } = await this.runRaw(buf);
+    const { outputs: out, cycles, cyclesByOp } = await this.runRaw(buf);
     const outputs: Record<string, Float64Array> = {};
     const raw: Record<string, Int32Array> = {};
     for (const o of this.program.outputs) {
@@ -194,7 +224,7 @@ export class HdlSim {
       raw[o.name] = Int32Array.from(r);
       outputs[o.name] = Float64Array.from(r, (x) => (o.dequantize ? Math.fround(x * 2 ** -o.frac) : x));
     }
-    return { outputs, raw, cycles };
+    return { outputs, raw, cycles, cyclesByOp };
   }
 
   /** Ends the simulator. */
@@ -206,6 +236,22 @@ export class HdlSim {
       else this.proc.on('exit', () => r());
     });
   }
+}
+
+/**
+ * Cycles of one run by op kind, from where each instruction started (a profiled simulation):
+ * an instruction's cycles run to the next one's start (its fetch and decode included); the
+ * cycles before the first and from END on count as `control`.
+ */
+export function splitByOp(p: HdlProgram, starts: [number, number][], total: number): Record<string, number> {
+  const by: Record<string, number> = {};
+  const add = (k: string, n: number) => (by[k] = (by[k] ?? 0) + n);
+  if (starts.length) add('control', starts[0][1]);
+  starts.forEach(([pc, at], i) => {
+    const op = p.instrs[pc]?.op ?? '?';
+    add(op === 'end' ? 'control' : op, (i + 1 < starts.length ? starts[i + 1][1] : total) - at);
+  });
+  return by;
 }
 
 /** The interpreter's quantize edge (compiler/interp/interp.ts), run on the host. */

@@ -50,6 +50,33 @@ describe('trit compile --target verilog', () => {
   ); // place and route at 98% of the UP5K takes ~7–9 min on 2 cores
 
   it(
+    'a foreign MLP (torch.onnx.export, models/train_mlp.py) builds on a core made for it: ≤ 90% of the logic cells, ≥ 26 MHz',
+    () => {
+      const out = mkdtempSync(join(tmpdir(), 'trit-up5k-mlp-'));
+      try {
+        const r = trit('compile', model('mlp-mnist-up5k'), '--target', 'verilog', '--device', 'up5k', '-o', out);
+        expect(r.status, r.stderr + r.stdout).toBe(0);
+        // The log says which units the core has and what the model predicts, before the tools run.
+        expect(r.stderr).toMatch(
+          /core: add max shift sat mul recip rabsmax copy matmul; operand prefetch on; ~[\d,]+ of 5,280 logic cells predicted/,
+        );
+        expect(r.stdout).toMatch(/cycles by op +\w+ \d+%/);
+        const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+        expect(rep.logicCells).toBeLessThanOrEqual(0.9 * 5280);
+        expect(rep.fmaxMHz).toBeGreaterThanOrEqual(26);
+        expect(Math.abs(rep.logicCells - rep.plan.logic) / rep.logicCells).toBeLessThan(0.05); // the fit model, within 5%
+        expect(Object.values(rep.cyclesByOp as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(rep.cyclesPerInference);
+        console.log(
+          `mlp-mnist-up5k on UP5K: ${rep.logicCells} LCs (model ${rep.plan.logic}), ${rep.fmaxMHz} MHz, ${rep.cyclesPerInference} cycles → ${rep.inferencesPerSecondAtFmax} images/s at Fmax`,
+        );
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    30 * 60_000,
+  );
+
+  it(
     '--device xc7a35t gives a synth_xilinx estimate, labelled as one',
     () => {
       const out = mkdtempSync(join(tmpdir(), 'trit-xc7-'));

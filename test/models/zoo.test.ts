@@ -21,7 +21,7 @@ const verify = (model: string, golden: string) => {
   return { status: r.status, report: r.stdout ? JSON.parse(r.stdout) : null, stderr: r.stderr };
 };
 
-const MODELS = ['columns-mnist', 'columns-mnist-up5k', 'mmfree-up5k-char', 'mmfree-shakespeare-char', 'random-mmfree-tiny', 'random-columns-tiny'];
+const MODELS = ['columns-mnist', 'columns-mnist-up5k', 'mlp-mnist-up5k', 'mmfree-up5k-char', 'mmfree-shakespeare-char', 'random-mmfree-tiny', 'random-columns-tiny'];
 
 describe('zoo models verify against their golden vectors with default settings', () => {
   for (const name of MODELS) {

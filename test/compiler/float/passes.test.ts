@@ -86,6 +86,22 @@ describe('float-graph canonicalisation', () => {
     );
     check(g, (ops) => expect(ops).toEqual(['reduce_max', 'ternary_matmul', 'mul']));
   });
+  it('sees through the straight-through estimator: x + (q/s − x) before the matmul still moves s past it', () => {
+    // How a quantizer written with .detach() exports (models/train_mlp.py): the scale division
+    // sits behind an identity once the estimator is simplified, and the matmul must still sum q.
+    const W = [1, 0, -1, 1, 0, 1, 1, -1, -1, -1, 0, 0];
+    const g = graph(
+      [
+        node('m', 'reduce_max', ['x'], [2, 1], { axis: 1 }),
+        node('q', 'div', ['x', 'm'], [2, 4]),
+        node('d', 'sub', ['q', 'x'], [2, 4]),
+        node('st', 'add', ['x', 'd'], [2, 4]),
+        node('y', 'ternary_matmul', ['st', 'W'], [2, 3], { scale: 1 }),
+      ],
+      { W: [[3, 4], W] },
+    );
+    check(g, (ops) => expect(ops).toEqual(['reduce_max', 'ternary_matmul', 'div']));
+  });
   it('keeps a full-shape multiplier on the matmul input (not a row scale)', () => {
     const g = graph([node('q', 'mul', ['x', 'x'], [2, 4]), node('y', 'ternary_matmul', ['q', 'W'], [2, 1], { scale: 1 })], {
       W: [

@@ -1,0 +1,76 @@
+/**
+ * The UP5K fit model and the flow's error messages, without running the tools: the model of the
+ * generated core follows the units a program uses, and a failed nextpnr run (the YoWASP build
+ * ends one with a wasm trap, "unreachable") becomes one error that says what ran out.
+ */
+import { describe, expect, it } from 'vitest';
+import { ICE40_CORE, ice40CoreLogic } from '../../hdl-gen/src/device.js';
+import { nextpnrError, parseUtilisation } from '../../hdl-gen/src/flow.js';
+import { OPC, type Opcode } from '../../hdl-gen/src/isa.js';
+
+const ops = (...names: Opcode[]) => names.reduce((m, n) => m | (1 << OPC[n]), 0);
+
+describe('the model of the generated core', () => {
+  it('every unit: the full core; fewer units: fewer cells, by the measured savings', () => {
+    const all = ops(
+      'add',
+      'sub',
+      'max',
+      'min',
+      'shift',
+      'sat',
+      'mul',
+      'lut',
+      'recip',
+      'rsqrt',
+      'rsum',
+      'rabsmax',
+      'argmax',
+      'copy',
+      'gather',
+      'matmul',
+    );
+    expect(ice40CoreLogic({ opsUsed: all, accW: 16, overlap: false })).toBe(ICE40_CORE.full);
+    const mlp = ops('add', 'max', 'shift', 'sat', 'mul', 'recip', 'rabsmax', 'copy', 'matmul');
+    const { unit } = ICE40_CORE;
+    expect(ice40CoreLogic({ opsUsed: mlp, accW: 18, overlap: false })).toBe(
+      ICE40_CORE.full - unit.lut - unit.rsqrt - unit.gather + 2 * ICE40_CORE.perAccBit,
+    );
+    const adds = ops('add', 'copy', 'matmul');
+    expect(ice40CoreLogic({ opsUsed: adds, accW: 16, overlap: false })).toBeLessThan(
+      ice40CoreLogic({ opsUsed: mlp, accW: 16, overlap: false }) - 1000,
+    );
+  });
+});
+
+describe('nextpnr failures', () => {
+  // The lines nextpnr-ice40 0.8 prints for the foreign MLP on the full (unspecialised) core.
+  const overfull = [
+    'Info: Device utilisation:',
+    'Info: \t         ICESTORM_LC:  5472/ 5280   103%',
+    'Info: \t        ICESTORM_RAM:    10/   30    33%',
+    'Info: \t              SB_IO:     5/   96     5%',
+    'ERROR: Failed to expand region (0, 0) |_> (25, 31) of 5472 ICESTORM_LCs',
+  ];
+
+  it('reads the utilisation table', () => {
+    expect(parseUtilisation(overfull)).toMatchObject({ ICESTORM_LC: { used: 5472, available: 5280 }, SB_IO: { used: 5, available: 96 } });
+  });
+
+  it('an over-full device: what ran out, by how much, and what to do — never "unreachable"', () => {
+    const e = nextpnrError(overfull, 'unreachable', 30);
+    expect(e.message).toMatch(/does not fit the UP5K: it needs 5,472 logic cells of 5,280 \(103%\)/);
+    expect(e.message).not.toMatch(/unreachable/);
+    expect(e.hint).toMatch(/smaller model.*--device/);
+  });
+
+  it('a placement or routing failure names the step and suggests another seed or a lower --fmax-target', () => {
+    const e = nextpnrError(
+      ['Info: Device utilisation:', 'Info: \t ICESTORM_LC:  4000/ 5280    75%', 'ERROR: Failed to route design'],
+      'unreachable',
+      30,
+    );
+    expect(e.message).toMatch(/could not route the design: Failed to route design/);
+    expect(e.hint).toMatch(/--seed.*--fmax-target than 30 MHz/);
+  });
+});
