@@ -67,7 +67,9 @@ function optionHelp(names: OptionName[]): string {
 /** The whole --help text, or one verb's. */
 export function usage(verb?: Verb): string {
   const head = `trit ${VERSION} — compile ternary neural networks into addition-only programs\n\n`;
-  if (verb) return `${head}usage:\n${verbUsage(verb)}\n\noptions:\n${optionHelp([...optionsOf(verb), 'help'])}\n`;
+  // The verb's own options, then those every verb takes (--json, --max-elements, --help).
+  if (verb)
+    return `${head}usage:\n${verbUsage(verb)}\n\noptions:\n${optionHelp([...new Set([...optionsOf(verb), ...COMMON.filter((n) => n !== 'help'), 'help' as const])])}\n`;
   const all = [...new Set([...VERBS.flatMap(optionsOf), ...COMMON, 'version' as const])];
   return `${head}usage:\n${wrap(INTRO, '  ')}\n\n${VERBS.map(verbUsage).join('\n')}\n\noptions:\n${optionHelp(all)}\n`;
 }

@@ -96,6 +96,9 @@ describe('trit CLI basics', () => {
   it('--version and --help', () => {
     expect(trit('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(trit('--help').stdout).toMatch(/trit inspect <model>/);
+    // A verb's own help lists the options every verb takes, last --help.
+    for (const verb of ['inspect', 'compile', 'run', 'verify', 'bench'])
+      expect(trit(verb, '--help').stdout).toMatch(/--max-elements[\s\S]*-h, --help/);
   });
   it('unknown verbs and flags exit 2 with usage', () => {
     expect(trit('frobnicate').status).toBe(2);
