@@ -36,8 +36,9 @@ export const DEVICES: Record<string, Device> = {
  * Logic cells of the core generated for a program (trit_core's `Ops` and `AccW`), as a model:
  * the core with every unit, less what each unit the program does not use frees, plus the lane
  * accumulators' width. Each figure is a measurement (docs/verilog.md §A core per model): the
- * savings from pack-only nextpnr-ice40 runs of the UP5K LM's design with one unit's opcodes
- * removed, the full core and the per-bit cost from place-and-route runs of the shipped models.
+ * unit savings and the per-bit cost from pack-only nextpnr-ice40 runs of the UP5K LM's design
+ * (one unit's opcodes removed; its lanes at 32 bits), the full core and prefetch's cost from
+ * place-and-route runs of the shipped models.
  * Accurate to a few percent; place and route has the last word, so the fit check refuses only
  * what the model says cannot fit.
  */
