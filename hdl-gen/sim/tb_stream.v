@@ -25,6 +25,7 @@ module tb_stream;
 
   always #5 clk = ~clk;
 
+`ifndef TRIT_NETLIST  // a synthesised netlist has no u_core hierarchy to trace
   // +trace prints each instruction as it starts (program counter, opcode, cycle).
   reg trace;
   integer cyc = 0;
@@ -36,6 +37,7 @@ module tb_stream;
     if (trace && dut.u_core.st_q == 6'd6)
       $display("# pc %0d op %0d at cycle %0d", dut.u_core.pc_q, dut.u_core.ins[4:0], cyc);
   end
+`endif
 
   always @(posedge clk) begin
     if (out_valid) begin

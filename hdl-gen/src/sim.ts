@@ -143,6 +143,14 @@ export class HdlSim {
     return sim;
   }
 
+  /** Starts an already built simulation (`run` as buildSim returns it) and loads the data memory. */
+  static async attach(p: HdlProgram, run: { cmd: string; args: string[]; cwd: string }): Promise<HdlSim> {
+    const sim = new HdlSim(p, run);
+    await sim.load();
+    await sim.reset();
+    return sim;
+  }
+
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
   }
