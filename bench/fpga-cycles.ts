@@ -25,7 +25,7 @@ const rows: Record<string, unknown>[] = [];
 for (const name of MODELS) {
   const c = compileFile(join(ROOT, 'models/zoo', name, 'model.onnx'), undefined, undefined, 'fpga');
   const p = buildProgram(c.ir);
-  // One input: an MNIST-like ramp for the classifiers, token 1 for the LM (the cycle count does not depend on values).
+  // One input: a ramp of values in [0, 1) for every input (the LM's token id becomes 0); the cycle count does not depend on values.
   const feeds = Object.fromEntries(c.ir.inputs.map((i) => [i.name, Float64Array.from({ length: numel(i.type.shape) }, (_, k) => (k % 17) / 17)]));
   const want = new Interpreter(c.ir).run(feeds, { record: true });
   const row: Record<string, unknown> = {
