@@ -5,7 +5,7 @@
  *
  *   npm run -s build && node dist/bench/fpga-cycles.js [--out bench/results/fpga-cycles.json]
  *
- * "without" is today's core built with TRIT_NO_OVERLAP (one element at a time); the core before
+ * "without" is today's core built with Overlap = 0 (one element at a time); the core before
  * issue 21 differs from it only by the one cycle per max/min element that SMx adds.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { compileFile } from '../compiler/node.js';
 import { Interpreter } from '../compiler/interp/interp.js';
 import { numel } from '../compiler/ir/types.js';
 import { buildProgram } from '../hdl-gen/src/program.js';
+import { compileForDevice } from '../hdl-gen/src/build.js';
+import { deviceByName } from '../hdl-gen/src/device.js';
 import { HdlSim } from '../hdl-gen/src/sim.js';
 
 const MODELS = ['columns-mnist-up5k', 'mlp-mnist-up5k', 'mmfree-up5k-char'];
@@ -23,7 +25,7 @@ const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('
 
 const rows: Record<string, unknown>[] = [];
 for (const name of MODELS) {
-  const c = compileFile(join(ROOT, 'models/zoo', name, 'model.onnx'), undefined, undefined, 'fpga');
+  const c = compileForDevice((lower) => compileFile(join(ROOT, 'models/zoo', name, 'model.onnx'), undefined, lower, 'fpga'), deviceByName('up5k'));
   const p = buildProgram(c.ir);
   // One input: a ramp of values in [0, 1) for every input (the LM's token id becomes 0); the cycle count does not depend on values.
   const feeds = Object.fromEntries(c.ir.inputs.map((i) => [i.name, Float64Array.from({ length: numel(i.type.shape) }, (_, k) => (k % 17) / 17)]));

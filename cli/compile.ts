@@ -126,13 +126,14 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
   if (typeof v.device !== 'string')
     throw new TritError('--target verilog needs --device', {}, 'e.g. --device up5k (iCEBreaker) or --device xc7a35t (estimate)');
   const { compileFile } = await import('../compiler/node.js');
-  const { buildVerilog } = await import('../hdl-gen/src/build.js');
+  const { buildVerilog, compileForDevice } = await import('../hdl-gen/src/build.js');
   const { deviceByName } = await import('../hdl-gen/src/device.js');
   const dev = deviceByName(v.device);
   const outDir = str(v, 'output') ?? 'build';
   checkOutput(outDir, 'dir');
   const t0 = Date.now();
-  const c = compileFile(model, str(v, 'calibration'), lowerFlags(v), 'fpga');
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const c = compileForDevice((lower) => compileFile(model, str(v, 'calibration'), { ...lowerFlags(v), ...lower }, 'fpga'), dev, log);
   process.stderr.write(`compiled to IR in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const name = basename(model).replace(/\.onnx$/, '') === 'model' ? basename(dirname(model)) : basename(model).replace(/\.onnx$/, '');
   const report = await buildVerilog(c.ir, {
@@ -145,7 +146,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     targetMHz: numFlag(v, 'fmax-target', 30),
     seed: intFlag(v, 'seed', 1),
     noSynth: v['no-synth'] === true,
-    log: (l) => process.stderr.write(`${l}\n`),
+    log,
   });
   if (v.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -109,7 +109,7 @@ function lowerFloat(float: FGraph, sourceSha256: string, opts: CompileOptions): 
   const lower = {
     ...opts.lower,
     lutDensity: opts.lower?.lutDensity ?? defaultLutDensity(float, opts.target),
-    exactQuant: opts.lower?.exactQuant ?? opts.target !== 'fpga', // the FPGA core has no divider
+    exactQuant: opts.lower?.exactQuant ?? true,
   };
   const { ir, valueMap } = lowerToIR(float, ranges, lower);
   ir.meta.lut_density = String(lower.lutDensity);

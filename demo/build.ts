@@ -16,6 +16,8 @@ import { linkWasm } from '../compiler/backends/wasm/link.js';
 import { VERSION } from '../common/version.js';
 import { TritError } from '../common/errors.js';
 import { buildProgram } from '../hdl-gen/src/program.js';
+import { compileForDevice } from '../hdl-gen/src/build.js';
+import { deviceByName } from '../hdl-gen/src/device.js';
 import { boardSources } from '../hdl-gen/src/flow.js';
 import { energyRows } from '../bench/lib/report.js';
 import type { BenchResult } from '../bench/lib/types.js';
@@ -130,7 +132,7 @@ function newestBench(): { file: string; result: BenchResult } | null {
 /** The FPGA page's data: Verilog generated now, the report of a local build or of the benchmark. */
 function fpgaData(dir: string, log: (l: string) => void): FpgaPageData {
   const zoo = join(ROOT, 'models/zoo', FPGA_MODEL);
-  const c = compileFile(join(zoo, 'model.onnx'), undefined, undefined, 'fpga');
+  const c = compileForDevice((lower) => compileFile(join(zoo, 'model.onnx'), undefined, lower, 'fpga'), deviceByName('up5k'));
   const sources = boardSources(buildProgram(c.ir), 12e6, 115200);
   mkdirSync(join(dir, 'verilog'));
   const verilog: FpgaPageData['verilog'] = [];

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { compileFile } from '../../compiler/node.js';
 import { TritError } from '../../common/errors.js';
 import { buildProgram } from '../../hdl-gen/src/program.js';
+import { compileForDevice } from '../../hdl-gen/src/build.js';
+import { deviceByName } from '../../hdl-gen/src/device.js';
 import { HdlSim } from '../../hdl-gen/src/sim.js';
 import { VcdCounter, type VcdActivity } from '../lib/vcd.js';
 
@@ -81,7 +83,7 @@ export async function measureActivity(
   log: (s: string) => void,
 ): Promise<ActivityResult> {
   const t0 = Date.now();
-  const c = compileFile(onnx, calibration, undefined, 'fpga');
+  const c = compileForDevice((lower) => compileFile(onnx, calibration, lower, 'fpga'), deviceByName('up5k'));
   const program = buildProgram(c.ir);
   const dir = mkdtempSync(join(tmpdir(), 'trit-activity-'));
   try {

@@ -36,8 +36,8 @@ export interface LowerOptions {
   /** Bits of gathered tables (embeddings): 16 halves their size, 32 keeps float32-level fidelity. */
   tableBits: 16 | 32;
   /** Abs-max activation quantization q = round(k·y / max|y|) as an exact `divround` of the
-   *  values with per-row scales cancelled (docs/IR.md §5.8); off for the FPGA core, which has no
-   *  divider and quantizes through its reciprocal unit. */
+   *  values with per-row scales cancelled (docs/IR.md §6); off: through the reciprocal unit, the
+   *  form an FPGA build falls back to when the part cannot hold the divider (hdl-gen compileForDevice). */
   exactQuant: boolean;
 }
 

@@ -13,16 +13,38 @@ import { TritError } from '../../common/errors.js';
 
 const janitors = new Map<string, ChildProcess>();
 
-// Watches its parent and removes a folder when the parent is gone without having removed it. It
-// tries again until the folder stays gone: tools the build started (make, g++) can outlive trit
-// for a moment and write into the folder while it is being removed.
+// Watches its parent and removes a folder when the parent is gone without having removed it.
+// Killing trit does not kill the tools it started (Verilator's make and g++, vvp): they are
+// orphaned and go on writing into the folder, even re-creating it, after it was removed. So while
+// the parent lives the janitor keeps a list of its descendants (from /proc, where there is one),
+// kills those still running when the parent dies, and then removes the folder until it has stayed
+// gone for two seconds (a process started between two looks may still write once).
 const JANITOR = `const [pid, path] = process.argv.slice(1);
 const fs = require('fs');
 const t0 = Date.now();
+let kids = [], goneSince = 0;
+function descendants(root) {
+  let names; try { names = fs.readdirSync('/proc'); } catch { return []; }
+  const children = new Map();
+  for (const n of names) {
+    if (!/^[0-9]+$/.test(n) || Number(n) === process.pid) continue;
+    let st; try { st = fs.readFileSync('/proc/' + n + '/stat', 'utf8'); } catch { continue; }
+    const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(n));
+  }
+  const out = [], todo = [Number(root)];
+  while (todo.length) for (const c of children.get(todo.pop()) || []) { out.push(c); todo.push(c); }
+  return out;
+}
 setInterval(() => {
-  try { process.kill(Number(pid), 0); return; } catch {}
+  let alive = true; try { process.kill(Number(pid), 0); } catch { alive = false; }
+  if (alive) { kids = descendants(pid); return; }
+  for (const k of kids) try { process.kill(k, 'SIGKILL'); } catch {}
+  kids = [];
   try { fs.rmSync(path, { recursive: true, force: true }); } catch {}
-  if (!fs.existsSync(path) || Date.now() - t0 > 600000) process.exit(0);
+  if (fs.existsSync(path)) goneSince = 0; else if (!goneSince) goneSince = Date.now();
+  if ((goneSince && Date.now() - goneSince > 2000) || Date.now() - t0 > 600000) process.exit(0);
 }, 250);`;
 
 /**
@@ -30,7 +52,8 @@ setInterval(() => {
  * `finally`; but a signal — Ctrl-C, SIGTERM, kill -9 — ends Node at once, and a JavaScript handler
  * could not run anyway while Yosys or nextpnr (WebAssembly, synchronous) holds the thread for
  * minutes. So a small janitor process watches this one and removes the folder when it dies;
- * releaseTemp() sends the janitor away once the folder is gone or renamed into place.
+ * releaseTemp() sends the janitor away once the folder is gone or renamed into place. Call
+ * trackTemp before creating the folder, so that it is never there unwatched.
  */
 export function trackTemp(path: string): void {
   const j = spawn(process.execPath, ['-e', JANITOR, String(process.pid), path], { stdio: 'ignore', detached: true });

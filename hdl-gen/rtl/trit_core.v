@@ -47,6 +47,8 @@ module trit_core #(
   // 1: the operands of the next element of a simple elementwise op are read while the current
   // one is computed (docs/verilog.md §Where the cycles go); 0: one element at a time.
   parameter integer Overlap = 1,
+  // Bits of the divider's remainder: 2·|a|·k and b·2^16 of every divround fit (program.ts).
+  parameter integer DivW = 48,
   // Derived: instruction layout (mirrored by hdl-gen/src/isa.ts).
   parameter integer FOp   = 0,
   parameter integer FRnd  = 5,
@@ -100,7 +102,8 @@ module trit_core #(
   localparam HasArgmax  = Ops[OpArgmax];
   localparam HasReduce  = HasRsum || Ops[OpRmax] || Ops[OpRabsmax] || HasArgmax;
   localparam HasMatmul  = Ops[OpMatmul];
-  localparam HasMul32   = HasMul || HasLut || HasNewton || HasGather;  // users of trit_mul32
+  localparam HasDiv     = Ops[OpDivround];
+  localparam HasMul32   = HasMul || HasLut || HasNewton || HasGather || HasDiv;  // users of trit_mul32
 
   // ---------------------------------------------------------------- states
   localparam [5:0]
@@ -111,7 +114,7 @@ module trit_core #(
     SRed = 6'd24, SNr0 = 6'd25, SNr1 = 6'd26, SNr2 = 6'd27, SNr3 = 6'd28, SNr4 = 6'd29,
     SNr5 = 6'd30, SNr6 = 6'd31, SMm = 6'd32, SMmWb = 6'd33, SOut = 6'd34, SOutW = 6'd35,
     SSend = 6'd36, SNext = 6'd37, SFetch2 = 6'd38, SOutWait = 6'd39, SShL = 6'd40, SGc = 6'd41, SRd = 6'd42,
-    SPw = 6'd43, SMx = 6'd44;
+    SPw = 6'd43, SMx = 6'd44, SDv = 6'd45, SDvR = 6'd46, SDvS = 6'd47;
 
   reg [5:0] st_q, ret_q;
 
@@ -177,12 +180,7 @@ module trit_core #(
   // an element's operands are read before the previous element's result is written, and these
   // ops write element c only where no later element of the same instruction reads
   // (in place: over A(c) or B(c); otherwise into a fresh region).
-`ifdef TRIT_NO_OVERLAP
-  localparam integer OverlapOn = 0;   // simulation knob: bench/fpga-cycles.ts measures without it
-`else
-  localparam integer OverlapOn = Overlap;
-`endif
-  wire pf = (OverlapOn != 0) && ((i_op == OpAdd) || (i_op == OpSub) || (i_op == OpRsub) || (i_op == OpNeg) ||
+  wire pf = (Overlap != 0) && ((i_op == OpAdd) || (i_op == OpSub) || (i_op == OpRsub) || (i_op == OpNeg) ||
             (i_op == OpAbs) || (i_op == OpMax) || (i_op == OpMin) || (i_op == OpShift) || (i_op == OpSat) ||
             (i_op == OpCopy) || (i_op == OpMul));
   reg [2:0]     rd_q;          // reader step; 5: the next element's operands are captured
@@ -243,6 +241,23 @@ module trit_core #(
   reg               lut_interp_q;
   reg [31:0]        lut_frac_q;
 
+  // ---------------------------------------------------------------- exact division (divround)
+  // q = round_half_even(a·k / b), clamped to i8/i16: restoring division of N = 2·|a|·k (wide_q,
+  // from the multiplier) by b shifted, one quotient bit a cycle. The extra factor 2 makes the
+  // last quotient bit the half bit, and the remainder's OR the sticky bit, so the shared
+  // rounding step rounds it (compiler/ir/arith.ts divRound). Only as many bits as the clamp can
+  // tell apart: a quotient of 2^7 (i8) or 2^15 (i16) or more clamps, whatever its low bits.
+  reg [DivW-1:0]    dv_d_q;        // b · 2^i for the quotient bit i being decided
+  reg [16:0]        dv_q_q;        // quotient bits so far, the half bit last
+  reg [4:0]         dv_n_q;        // bits still to decide
+  reg               dv_neg_q;      // a < 0: the rounded magnitude is negated (half-even is symmetric)
+  wire [DivW:0]     dv_diff = {1'b0, wide_q[DivW-1:0]} - {1'b0, dv_d_q};
+  wire              dv_i8 = (i_satb == 2'd1);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [63:0]       dv_b_sh = dv_i8 ? {24'd0, b_q, 8'd0} : {16'd0, b_q, 16'd0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [19:0]       dv_m = dv_neg_q ? 20'd0 - res_q[19:0] : res_q[19:0];
+
   // ---------------------------------------------------------------- rounding shift
   // q = floor(wide / 2^s) with the half bit and the sticky OR of the bits below it, shifting 16, 4
   // or 1 places a cycle (at most 9 cycles for s <= 63): a 64-bit barrel shifter and its masks cost
@@ -279,7 +294,10 @@ module trit_core #(
         add_x_d = 33'd0; add_y_d = ~{a_q[31], a_q};
         if ((i_op != OpNeg) && !a_q[31]) begin add_x_d = {1'b0, a_q}; add_y_d = 33'd0; add_c_d = 1'b0; end
       end
-      default: ;
+      default: if (HasDiv && i_op == OpDivround) begin   // |a|, for the multiplier
+        add_x_d = 33'd0; add_y_d = ~{a_q[31], a_q};
+        if (!a_q[31]) begin add_x_d = {1'b0, a_q}; add_y_d = 33'd0; add_c_d = 1'b0; end
+      end
     endcase
   end
   // One carry chain with the carry-in folded in as a low bit (a three-operand sum would make Yosys
@@ -565,6 +583,19 @@ module trit_core #(
               ret_q  <= SLut1;                    // j = floor(d / 2^step)
             end
             OpRecip, OpRsqrt: if (HasNewton) st_q <= SNr0;
+            OpDivround: if (HasDiv) begin
+              dv_d_q   <= dv_b_sh[DivW-1:0];
+              dv_n_q   <= dv_i8 ? 5'd9 : 5'd17;
+              dv_neg_q <= a_q[31];
+              dv_q_q   <= 17'd0;
+              if ($signed(b_q) < 32'sd1) wide_q <= 64'sd0;   // b <= 0: the quotient is 0
+              else begin
+                mul_a_q     <= add_s;                              // |a|
+                mul_b_q     <= {{(32 - XW){1'b0}}, i_x, 1'b0};     // 2k
+                mul_start_q <= 1'b1;
+                st_q        <= SMul;
+              end
+            end
             default: wide_q <= {{31{narrow[32]}}, narrow};
           endcase
         end
@@ -573,7 +604,27 @@ module trit_core #(
         // max/min, second cycle: the registered choice (a_q and b_q still hold this element's
         // operands: the prefetch reader overwrites a_q one cycle later).
         SMx: if (HasMinMax) begin wide_q <= {{31{narrow[32]}}, narrow}; st_q <= SSh1; end
-        SMul: if (HasMul32 && mul_done) begin wide_q <= mul_p; st_q <= SSh1; end
+        SMul: if (HasMul32 && mul_done) begin
+          wide_q <= mul_p;
+          st_q   <= (HasDiv && i_op == OpDivround) ? SDv : SSh1;
+        end
+
+        // ---------------------------------------------------------- divround: quotient, then round
+        SDv: if (HasDiv) begin
+          if (!dv_diff[DivW]) wide_q[DivW-1:0] <= dv_diff[DivW-1:0];
+          dv_q_q <= {dv_q_q[15:0], !dv_diff[DivW]};
+          dv_d_q <= dv_d_q >> 1;
+          dv_n_q <= dv_n_q - 5'd1;
+          if (dv_n_q == 5'd1) st_q <= SDvR;
+        end
+        SDvR: if (HasDiv) begin
+          // Quotient, half bit, sticky: shifted right by 2 with half-even rounding (rnd_q).
+          wide_q <= {46'd0, dv_q_q, |wide_q[DivW-1:0]};
+          sh_q   <= 8'sd2;
+          ret_q  <= SDvS;
+          st_q   <= SSh1;
+        end
+        SDvS: if (HasDiv) begin res_q <= {{44{dv_m[19]}}, dv_m}; st_q <= SCl; end
         SSh1: begin
           q_q      <= wide_q;
           sticky_q <= 1'b0;

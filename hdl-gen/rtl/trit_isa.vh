@@ -23,7 +23,8 @@ localparam [4:0]
   OpArgmax = 5'd17,
   OpCopy = 5'd18,
   OpGather = 5'd19,
-  OpMatmul = 5'd20;
+  OpMatmul = 5'd20,
+  OpDivround = 5'd21;
 localparam [2:0]
   RndFloor = 3'd0,
   RndTrunc = 3'd1,

@@ -9,12 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { IRGraph } from '../../compiler/ir/graph.js';
+import type { Compiled } from '../../compiler/compile.js';
+import type { LowerOptions } from '../../compiler/lower/lower.js';
 import { Interpreter } from '../../compiler/interp/interp.js';
 import { TritError } from '../../common/errors.js';
 import { numel } from '../../compiler/ir/types.js';
 import { layout, OPC } from './isa.js';
 import { buildProgram, type HdlProgram } from './program.js';
-import { checkFit, configureCore, deviceByName, ICE40_CORE } from './device.js';
+import { checkFit, configureCore, deviceByName, fitsOn, ICE40_CORE, type Device } from './device.js';
 import { buildIce40, boardSources, estimateXilinx, tools } from './flow.js';
 import { HdlSim, type Simulator } from './sim.js';
 import { HDL_ROOT, designFiles } from './emit.js';
@@ -76,6 +78,38 @@ function simulatorAvailable(): Simulator | null {
   return null;
 }
 
+/**
+ * The model's IR for `dev`. Activation codes are computed exactly (`divround`, docs/IR.md §6)
+ * when the part holds that program; otherwise through the reciprocal unit, as before the core
+ * had a divider — the exact form keeps a layer's unnormalised input alive beside the normalised
+ * one, which can take more block RAM than a small part has (columns-mnist-up5k: 41 EBR of 30).
+ * `compile` lowers the model with the given options (compileFile or compileOnnx).
+ */
+export function compileForDevice(
+  compile: (lower: Partial<LowerOptions>) => Compiled,
+  dev: Device,
+  log: (line: string) => void = () => {},
+): Compiled {
+  const exact = compile({ exactQuant: true });
+  let why: string;
+  try {
+    const p = buildProgram(exact.ir);
+    configureCore(p, dev);
+    if (fitsOn(p, dev)) return exact;
+    try {
+      checkFit(p, dev, '');
+      why = `the exact form does not fit the ${dev.name}`;
+    } catch (e) {
+      why = `the exact form ${(e as Error).message.replace(/^does not fit/, 'does not fit')}`;
+    }
+  } catch (e) {
+    if (!(e instanceof TritError)) throw e;
+    why = `the core cannot run the exact form (${e.message})`;
+  }
+  log(`activation codes through the reciprocal unit: ${why} (a code near a rounding tie may differ from the float model's; docs/IR.md §6)`);
+  return compile({ exactQuant: false });
+}
+
 /** Builds the Verilog design (and, on an iCE40, the bitstream) for `ir`. Returns the report. */
 export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise<Record<string, unknown>> {
   const log = o.log ?? (() => {});
@@ -97,8 +131,8 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
   mkdirSync(o.outDir, { recursive: true });
   for (const n of sweepLeftovers(o.outDir)) log(`removed ${join(o.outDir, n)}, left by an earlier trit run that was killed`);
   const tmp = tempBeside(join(o.outDir, 'build'), 'build');
+  trackTemp(tmp); // before the folder exists: a kill between the two would otherwise leave it behind
   mkdirSync(tmp);
-  trackTemp(tmp);
   try {
     const rtl = join(tmp, 'rtl');
     mkdirSync(rtl);

@@ -44,9 +44,13 @@ export const DEVICES: Record<string, Device> = {
  */
 export const ICE40_CORE = {
   /** Every unit, 16-bit lane accumulators, no operand prefetch, the UART board top included. */
-  full: 5250,
-  /** What leaving a unit out frees. `newton` is both recip and rsqrt; `rsqrt` rsqrt alone. */
-  unit: { lut: 688, newton: 742, rsqrt: 134, gather: 122, reduce: 230, mul: 46, sat: 177, minmax: 37 },
+  full: 5365,
+  /**
+   * What leaving a unit out frees. `newton` is both recip and rsqrt; `rsqrt` and `recip` one of
+   * them alone; `div` the divider (divround): LM with divider and rsqrt 5,271, with rsqrt alone
+   * 5,156, with recip and rsqrt 5,191 (pack-only).
+   */
+  unit: { lut: 688, newton: 742, rsqrt: 134, recip: 35, div: 115, gather: 122, reduce: 230, mul: 46, sat: 177, minmax: 37 },
   /** Per bit of the 8 lane accumulators beyond 16. */
   perAccBit: 32,
   /** Operand prefetch (trit_core `Overlap`), with the second max/min cycle: measured on the MLP, 4,401 → 4,520. */
@@ -66,6 +70,7 @@ const UNIT_OPS = {
   mul: ['mul'],
   sat: ['sat'],
   minmax: ['max', 'min'],
+  div: ['divround'],
 } as const satisfies Record<string, readonly Opcode[]>;
 
 /** Logic cells the UP5K core for this program takes (the model above). */
@@ -75,6 +80,7 @@ export function ice40CoreLogic(p: Pick<HdlProgram, 'opsUsed' | 'accW' | 'overlap
   for (const [unit, ops] of Object.entries(UNIT_OPS)) if (!ops.some(has)) lc -= ICE40_CORE.unit[unit as keyof typeof UNIT_OPS];
   if (!has('recip') && !has('rsqrt')) lc -= ICE40_CORE.unit.newton;
   else if (!has('rsqrt')) lc -= ICE40_CORE.unit.rsqrt;
+  else if (!has('recip')) lc -= ICE40_CORE.unit.recip;
   return lc;
 }
 
@@ -152,11 +158,7 @@ export function checkFit(p: HdlProgram, dev: Device, model: string): Need {
     );
   if (problems.length) {
     const fits = Object.values(DEVICES)
-      .filter((d) => d.name !== dev.name)
-      .filter((d) => {
-        const m = need(p, d);
-        return m.blockRams <= d.blockRams && m.logic <= d.logic && (d.family !== 'ice40' || m.spram <= d.spram);
-      })
+      .filter((d) => d.name !== dev.name && fitsOn(p, d))
       .map((d) => d.name);
     throw new TritError(
       `does not fit the ${dev.name}: ${problems.join('; ')}`,
@@ -167,6 +169,12 @@ export function checkFit(p: HdlProgram, dev: Device, model: string): Need {
     );
   }
   return n;
+}
+
+/** Whether the program's memories and core fit `dev` (checkFit without the error). */
+export function fitsOn(p: HdlProgram, dev: Device): boolean {
+  const m = need(p, dev);
+  return m.blockRams <= dev.blockRams && m.logic <= dev.logic && (dev.family !== 'ice40' || m.spram <= dev.spram);
 }
 
 /** The device for `--device`, or a TritError listing the known ones. */

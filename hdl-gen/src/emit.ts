@@ -60,7 +60,7 @@ module trit_top (
   trit_core #(
     .AW(${w.AW}), .DAW(${w.DAW}), .BW(${w.BW}), .IAW(${Math.max(1, Math.ceil(Math.log2(p.instrs.length)))}), .XW(${w.XW}),
     .InBase(${p.inBase}), .InCount(${p.inCount}), .OutBase(${p.outBase}), .OutCount(${p.outCount}),
-    .StateBase(${p.stateBase}), .StateCount(${p.stateCount}), .DmemWords(${p.dmem.length}), .VramWords(${p.vramWords}), .AccW(${p.accW}),
+    .StateBase(${p.stateBase}), .StateCount(${p.stateCount}), .DmemWords(${p.dmem.length}), .VramWords(${p.vramWords}), .AccW(${p.accW}), .DivW(${Math.max(p.divW, 8)}),
     .Signature(32'h${p.signature.toString(16).padStart(8, '0')}),
     .ProgramFile("${programFile}"), .ProgramLen(${p.instrs.length}), .Ops(32'h${p.opsUsed.toString(16).padStart(8, '0')}), .Overlap(${p.overlap ? 1 : 0})
   ) u_core (

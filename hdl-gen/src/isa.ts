@@ -29,6 +29,7 @@ export const OPC = {
   copy: 18,
   gather: 19,
   matmul: 20,
+  divround: 21,
 } as const;
 export type Opcode = keyof typeof OPC;
 

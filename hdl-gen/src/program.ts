@@ -30,6 +30,8 @@ export interface HdlProgram {
   vramWords: number;
   /** Bits of the ternary lane accumulators. */
   accW: number;
+  /** Bits of the divider's remainder (trit_core `DivW`); 0 when the program has no divround. */
+  divW: number;
   /** Bit k set: opcode k occurs (trit_core's `Ops`: the units the core is built with). */
   opsUsed: number;
   /** trit_core's `Overlap`: prefetch operands (faster, ~120 logic cells); the device decides (device.ts). */
@@ -123,6 +125,7 @@ export function buildProgram(g: IRGraph): HdlProgram {
     inputs: edges.inputs,
     outputs,
     accW: accumulatorBits(g, typeOf),
+    divW: dividerBits(g),
     opsUsed: instrs.reduce((m, ins) => (m | (1 << OPC[ins.op])) >>> 0, 0),
     overlap: true,
     inBase: edges.inBase,
@@ -156,6 +159,30 @@ function accumulatorBits(g: IRGraph, typeOf: (v: string) => TensorType): number 
     accW = Math.max(accW, Math.min(32, Math.ceil(Math.log2(K * maxAbs + 1)) + 1));
   }
   return accW;
+}
+
+/**
+ * The divider holds N = 2·|a|·k and b·2^8 (an i8 quotient) or b·2^16 (i16) for every divround,
+ * with |a| and b from the range analysis; one bit more for the subtraction's borrow is inside
+ * the core. An operand the analysis cannot bound counts as a full i32.
+ */
+function dividerBits(g: IRGraph): number {
+  const ranges = analyzeRanges(g);
+  const maxAbs = (v: string): number => {
+    const iv = v.startsWith('@') ? undefined : ranges.get(v);
+    const c = v.startsWith('@') ? g.consts.get(v)!.data : undefined;
+    if (c) return Array.from(c).reduce((m, x) => Math.max(m, Math.abs(x)), 1);
+    return iv ? Math.max(1, Math.abs(iv[0]), Math.abs(iv[1])) : 2 ** 31;
+  };
+  let bits = 0;
+  for (const n of g.nodes) {
+    if (n.op !== 'divround') continue;
+    const [a, b] = n.inputs;
+    const q = n.type.dtype === 'i8' ? 8 : 16;
+    const top = Math.max(2 * Math.min(maxAbs(a), 2 ** 31) * (n.attrs.mul as number), Math.min(maxAbs(b), 2 ** 31) * 2 ** q);
+    bits = Math.max(bits, Math.min(48, Math.ceil(Math.log2(top + 1)) + 1));
+  }
+  return bits;
 }
 
 /** FNV-1a 32-bit: the signature the core answers CMD_INFO with. */

@@ -136,8 +136,9 @@ export class HdlSim {
    * write a VCD of every signal to that path.
    */
   static async start(p: HdlProgram, dir: string, simulator: Simulator = 'icarus', vcd?: string, opts: SimOptions = {}): Promise<HdlSim> {
-    const defines = [...(opts.profile ? ['TRIT_PROFILE'] : []), ...(opts.overlap === false ? ['TRIT_NO_OVERLAP'] : [])];
-    const sim = new HdlSim(p, buildSim(p, dir, simulator, vcd !== undefined, defines), vcd !== undefined ? { TRIT_VCD: vcd } : undefined);
+    const built = opts.overlap === undefined ? p : { ...p, overlap: opts.overlap }; // the core's Overlap parameter
+    const defines = opts.profile ? ['TRIT_PROFILE'] : [];
+    const sim = new HdlSim(p, buildSim(built, dir, simulator, vcd !== undefined, defines), vcd !== undefined ? { TRIT_VCD: vcd } : undefined);
     await sim.load();
     await sim.reset(); // state RAM powers up undefined; the interpreter starts from zeros
     return sim;

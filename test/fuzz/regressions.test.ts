@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,26 +83,55 @@ describe('the reading and writing paths', () => {
     }
   });
 
-  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
-    'a Verilog build stopped by %s leaves no build folder behind',
-    async (sig) => {
-      const out = join(dir, `v-${sig}`);
+  // Processes (other than `except`) whose working folder is inside `dir` (Linux /proc; [] elsewhere).
+  const workingIn = (dir: string, except: number[]): number[] => {
+    if (!existsSync('/proc/self/cwd')) return [];
+    return readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n) && !except.includes(Number(n)))
+      .filter((n) => {
+        try {
+          return readlinkSync(`/proc/${n}/cwd`).startsWith(dir);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  };
+
+  // 'start': killed the moment the build folder appears; 'simulator': killed while Verilator's
+  // make and g++ (or iverilog) compile the simulation inside it — tools that outlive trit unless
+  // the janitor (compiler/util/outputs.ts) stops them.
+  it.each([
+    ['SIGINT', 'start'],
+    ['SIGTERM', 'start'],
+    ['SIGKILL', 'start'],
+    ['SIGKILL', 'simulator'],
+    ['SIGTERM', 'simulator'],
+  ] as const)(
+    'a Verilog build stopped by %s (at %s) leaves no build folder and no tool behind',
+    async (sig, phase) => {
+      const out = join(dir, `v-${sig}-${phase}`);
       const cli = join(import.meta.dirname, '../../dist/cli/main.js');
       const model = join(import.meta.dirname, '../../models/zoo/random-columns-tiny/model.onnx');
       const p = spawn(process.execPath, [cli, 'compile', model, '--target', 'verilog', '--device', 'up5k', '--no-synth', '-o', out], {
         stdio: 'ignore',
       });
-      // Wait for the build folder, then stop the build while it is in there.
+      const build = (): string | undefined => (existsSync(out) ? readdirSync(out).find((n) => n.includes('.trit-build-')) : undefined);
+      const reached = (): boolean => {
+        const b = build();
+        return !!b && (phase === 'start' || existsSync(join(out, b, 'sim')));
+      };
       const t0 = Date.now();
-      while (!(existsSync(out) && readdirSync(out).some((n) => n.includes('.trit-build-'))) && Date.now() - t0 < 60_000) await sleep(20);
-      expect(readdirSync(out).some((n) => n.includes('.trit-build-'))).toBe(true);
+      while (!reached() && Date.now() - t0 < 60_000) await sleep(20);
+      expect(reached()).toBe(true);
+      if (phase === 'simulator') await sleep(300); // let the compiler's children start
       p.kill(sig);
       expect(await new Promise((r) => p.once('exit', (_c, s) => r(s)))).toBe(sig); // ends at once, as a signal should
-      // The janitor (compiler/util/outputs.ts) removes the folder within a quarter second or so
-      // (longer on a loaded machine, while tools the build started still write into it).
+      // The janitor removes the folder within a second or so (longer on a loaded machine).
       const t1 = Date.now();
-      while (readdirSync(out).length && Date.now() - t1 < 60_000) await sleep(50);
+      while ((readdirSync(out).length || workingIn(out, [process.pid]).length) && Date.now() - t1 < 60_000) await sleep(50);
       expect(readdirSync(out)).toEqual([]);
+      expect(workingIn(out, [process.pid])).toEqual([]);
     },
     120_000,
   );

@@ -11,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../../compiler/ir/validate.js';
+import { parseGraph } from '../../compiler/ir/text.js';
+import { divRound } from '../../compiler/ir/arith.js';
 import { analyzeRanges } from '../../compiler/ir/range.js';
 import { compileOnnx } from '../../compiler/compile.js';
 import { readGolden } from '../../compiler/verify.js';
@@ -23,6 +25,8 @@ import { compareHdl } from '../../fixtures/hdl-harness.js';
 import { MNIST_DIR } from '../../fixtures/mnist.js';
 import { buildProgram } from '../../hdl-gen/src/program.js';
 import { HdlSim } from '../../hdl-gen/src/sim.js';
+import { compileForDevice } from '../../hdl-gen/src/build.js';
+import { deviceByName } from '../../hdl-gen/src/device.js';
 import { designFiles, HDL_ROOT, libraryFiles } from '../../hdl-gen/src/emit.js';
 import { linkWasm } from '../../compiler/backends/wasm/link.js';
 import { TritSession } from '../../runtime-wasm/host/session.js';
@@ -31,7 +35,7 @@ import { charTokenizer } from '../../runtime-wasm/host/tokenizer.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const zoo = (name: string) => join(ROOT, 'models/zoo', name);
-const compileZoo = (name: string, calibrate = true) => {
+const compileZoo = (name: string, calibrate = true, device = 'up5k') => {
   const file = join(zoo(name), 'model.onnx');
   const golden = readGolden(new Uint8Array(readFileSync(join(zoo(name), 'golden.safetensors'))));
   const calibration = calibrate
@@ -46,7 +50,10 @@ const compileZoo = (name: string, calibrate = true) => {
         ),
       ]
     : undefined;
-  return { c: compileOnnx(new Uint8Array(readFileSync(file)), { file, calibration, target: 'fpga' }), golden };
+  // As `trit compile --target verilog --device <device>` lowers it (exact codes where the part holds them).
+  const bytes = new Uint8Array(readFileSync(file));
+  const c = compileForDevice((lower) => compileOnnx(bytes, { file, calibration, target: 'fpga', lower }), deviceByName(device));
+  return { c, golden };
 };
 const goldenSteps = (golden: ReturnType<typeof readGolden>, count: number) => {
   const steps: (Record<string, Float64Array> | 'reset')[] = [];
@@ -157,6 +164,61 @@ describe('hardware modules', () => {
   });
 });
 
+describe("the core's divider (divround): Verilog = interpreter = round_half_even(a·k/b), clamped", () => {
+  it('ties, signs, b ≤ 0, quotients past the clamp, i8 and i16 codes (Icarus)', async () => {
+    const R = 48,
+      K = 24,
+      r = rng(7);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    // Per row a divisor (tiny, large, ≤ 0); per element a dividend at a tie of a code, small,
+    // or anything up to ±2^24 (float inputs hold integers exactly there).
+    const step = () => {
+      // b = 254·t makes a = (2c+1)·t an exact tie: 2·a·127 = (2c+1)·b.
+      const bf = Array.from({ length: R }, () => [int(1, 9), int(1, 2 ** 24), int(-3, 0), 2 ** 24, 254 * int(1, 5000)][int(0, 4)]);
+      const af = Array.from({ length: R * K }, (_, i) => {
+        const b = Math.max(1, bf[Math.floor(i / K)]);
+        const tie = b % 254 === 0 ? (2 * int(-140, 140) + 1) * (b / 254) : Math.round(((int(-140, 140) + 0.5) * b) / 127);
+        const c = [tie, tie, int(-300, 300), int(-(2 ** 24), 2 ** 24)][int(0, 3)];
+        return Math.max(-(2 ** 24), Math.min(2 ** 24, c));
+      });
+      return { af, bf };
+    };
+    const g = parseGraph(
+      `trit-ir 1\ngraph "div"\ninput %af : f32[${R},${K}]\ninput %bf : f32[${R},1]\n` +
+        `%a = quantize %af {round=half_even} : i32[${R},${K}]\n%b = quantize %bf {round=half_even} : i32[${R},1]\n` +
+        `%q8 = divround %a, %b {mul=127, round=half_even, sat} : i8[${R},${K}]\n` +
+        `%q16 = divround %a, %b {mul=3, round=half_even, sat} : i16[${R},${K}]\n` +
+        `output q8 = %q8\noutput q16 = %q16`,
+    );
+    validate(g);
+    analyzeRanges(g);
+    const feeds = [step(), step()];
+    const res = await compareHdl(g, feeds, { probes: false });
+    expect(res.mismatches).toEqual([]);
+    expect(res.values).toBe(2 * 2 * R * K);
+    // The interpreter is the definition: ties were hit, and the clamps were reached both ways.
+    const out = new Interpreter(g).run(feeds[0]).outputs;
+    let ties = 0;
+    for (let i = 0; i < R * K; i++) {
+      const a = feeds[0].af[i],
+        b = feeds[0].bf[Math.floor(i / K)];
+      expect(out.q8[i]).toBe(Math.max(-127, Math.min(127, divRound(a, 127, b, 'half_even'))));
+      if (b > 0 && Math.abs((2 * a * 127) % (2 * b)) === b) ties++;
+    }
+    expect(ties).toBeGreaterThan(50);
+    expect(Array.from(out.q8)).toContain(127);
+    expect(Array.from(out.q8)).toContain(-127);
+    expect(Array.from(out.q16)).toContain(32767);
+  }, 300_000);
+
+  it('a divround the core cannot clamp (into i32) is refused with a message naming the node', () => {
+    const g = parseGraph(
+      'trit-ir 1\ngraph "d"\ninput %a : i32[2,4]\ninput %b : i32[2,1]\n%q = divround %a, %b {mul=127, round=half_even, sat} : i32[2,4]\noutput q = %q',
+    );
+    expect(() => buildProgram(g)).toThrow(/node 'q'.*divround into i32 without an int8\/int16 clamp/s);
+  });
+});
+
 describe('random IR programs: Verilog = interpreter on every node value', () => {
   it('24 programs × 4 steps with a reset, with and without operand prefetch (Icarus)', async () => {
     let values = 0,
@@ -191,8 +253,11 @@ describe('random IR programs: Verilog = interpreter on every node value', () => 
 });
 
 describe('zoo models: Verilog = interpreter bit for bit', () => {
-  it('random-mmfree-tiny: 24 golden steps, every node (Verilator)', async () => {
-    const { c, golden } = compileZoo('random-mmfree-tiny');
+  // Lowered for a part with room (an xc7a35t): exact activation codes, so the divider runs
+  // (on the UP5K the LM-sized core has no room for it and the zoo models below use the reciprocal).
+  it('random-mmfree-tiny, exact codes (divround): 24 golden steps, every node (Verilator)', async () => {
+    const { c, golden } = compileZoo('random-mmfree-tiny', true, 'xc7a35t');
+    expect(c.ir.nodes.filter((n) => n.op === 'divround').length).toBeGreaterThan(0);
     const r = await compareHdl(c.ir, goldenSteps(golden, 24), { simulator: 'verilator' });
     expect(r.mismatches).toEqual([]);
     expect(r.values).toBeGreaterThan(50000);

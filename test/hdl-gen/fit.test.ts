@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { ICE40_CORE, ice40CoreLogic } from '../../hdl-gen/src/device.js';
 import { nextpnrError, parseUtilisation } from '../../hdl-gen/src/flow.js';
 import { OPC, type Opcode } from '../../hdl-gen/src/isa.js';
+import { compileForDevice } from '../../hdl-gen/src/build.js';
+import { deviceByName } from '../../hdl-gen/src/device.js';
+import { compileFile } from '../../compiler/node.js';
+import { join } from 'node:path';
 
 const ops = (...names: Opcode[]) => names.reduce((m, n) => m | (1 << OPC[n]), 0);
 
@@ -29,12 +33,15 @@ describe('the model of the generated core', () => {
       'copy',
       'gather',
       'matmul',
+      'divround',
     );
     expect(ice40CoreLogic({ opsUsed: all, accW: 16, overlap: false })).toBe(ICE40_CORE.full);
+    // Exact activation codes: the divider instead of the reciprocal (rsqrt stays for the norms).
+    expect(ice40CoreLogic({ opsUsed: all & ~ops('recip'), accW: 16, overlap: false })).toBe(ICE40_CORE.full - ICE40_CORE.unit.recip);
     const mlp = ops('add', 'max', 'shift', 'sat', 'mul', 'recip', 'rabsmax', 'copy', 'matmul');
     const { unit } = ICE40_CORE;
     expect(ice40CoreLogic({ opsUsed: mlp, accW: 18, overlap: false })).toBe(
-      ICE40_CORE.full - unit.lut - unit.rsqrt - unit.gather + 2 * ICE40_CORE.perAccBit,
+      ICE40_CORE.full - unit.lut - unit.rsqrt - unit.gather - unit.div + 2 * ICE40_CORE.perAccBit,
     );
     const adds = ops('add', 'copy', 'matmul');
     expect(ice40CoreLogic({ opsUsed: adds, accW: 16, overlap: false })).toBeLessThan(
@@ -72,5 +79,21 @@ describe('nextpnr failures', () => {
     );
     expect(e.message).toMatch(/could not route the design: Failed to route design/);
     expect(e.hint).toMatch(/--seed.*--fmax-target than 30 MHz/);
+  });
+});
+
+describe('exact activation codes where the part holds them', () => {
+  it("columns-mnist-up5k: the divider on an xc7a35t; on the UP5K (41 EBR of 30) the reciprocal, and the log says why", () => {
+    const model = join(import.meta.dirname, '../../models/zoo/columns-mnist-up5k/model.onnx');
+    const divs = (d: string, log: string[]) =>
+      compileForDevice((lower) => compileFile(model, undefined, lower, 'fpga'), deviceByName(d), (l) => log.push(l)).ir.nodes.filter(
+        (n) => n.op === 'divround',
+      ).length;
+    const xlog: string[] = [],
+      ulog: string[] = [];
+    expect(divs('xc7a35t', xlog)).toBe(10); // one per BitLinear
+    expect(xlog).toEqual([]);
+    expect(divs('up5k', ulog)).toBe(0);
+    expect(ulog.join('\n')).toMatch(/activation codes through the reciprocal unit: the exact form does not fit the up5k: .*41 EBR/);
   });
 });

@@ -194,6 +194,21 @@ const newton: Rule = (s) => {
   return ins;
 };
 
+/**
+ * divround: the core's divider decides only the quotient bits its clamp can tell apart, so it
+ * needs the int8/int16 clamp the lowering always gives it (`sat`, an i8 code); k travels in `x`.
+ */
+const divround: Rule = (s) => {
+  const { n } = s;
+  const k = n.attrs.mul as number;
+  if (n.attrs.sat !== true || (n.type.dtype !== 'i8' && n.type.dtype !== 'i16'))
+    fail(n, `divround into ${n.type.dtype} without an int8/int16 clamp has no unit in the core`, 'clamp its result to i8 or i16 (sat)');
+  if (k >= 2 ** 14) fail(n, `divround multiplier ${k} is wider than the core's 14-bit field`);
+  const [a, b] = n.inputs;
+  if (a.startsWith('@')) fail(n, 'the dividend is a constant (fold it before the back-end)');
+  return ew(s, 'divround', a, b, { x: k });
+};
+
 const reduce: Rule = (s) => {
   const { size, base } = frame(s);
   const K = s.typeOf(s.n.inputs[0]).shape.at(-1)!;
@@ -305,15 +320,7 @@ export const INSTRS = {
       return ins;
     });
   },
-  // The UP5K core uses 5,198 of 5,280 logic cells: an exact divider does not fit yet. Compiling
-  // for the FPGA lowers activation quantization through the Newton reciprocal instead, so this
-  // only meets IR compiled for another target.
-  divround: (s) =>
-    fail(
-      s.n,
-      'exact division (divround) has no unit in the core',
-      "compile the model for the FPGA (trit compile --target verilog, or compileOnnx with target: 'fpga'), which quantizes activations through the reciprocal unit",
-    ),
+  divround,
 } as const satisfies Record<OpName, Rule>;
 
 /** Ops whose output may take the buffer of an input that dies at the same node (read once before written). */
