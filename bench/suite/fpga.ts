@@ -12,7 +12,7 @@ import { compileFile } from '../../compiler/node.js';
 import { TritError } from '../../common/errors.js';
 import { buildProgram } from '../../hdl-gen/src/program.js';
 import { compileForDevice } from '../../hdl-gen/src/build.js';
-import { deviceByName } from '../../hdl-gen/src/device.js';
+import { configureCore, deviceByName } from '../../hdl-gen/src/device.js';
 import { HdlSim } from '../../hdl-gen/src/sim.js';
 import { VcdCounter, type VcdActivity } from '../lib/vcd.js';
 
@@ -85,6 +85,7 @@ export async function measureActivity(
   const t0 = Date.now();
   const c = compileForDevice((lower) => compileFile(onnx, calibration, lower, 'fpga'), deviceByName('up5k'));
   const program = buildProgram(c.ir);
+  configureCore(program, deviceByName('up5k')); // the same core the build made (prefetch on or off)
   const dir = mkdtempSync(join(tmpdir(), 'trit-activity-'));
   try {
     const vcd = join(dir, 'trace.vcd');

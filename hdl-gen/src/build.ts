@@ -85,11 +85,7 @@ function simulatorAvailable(): Simulator | null {
  * one, which can take more block RAM than a small part has (columns-mnist-up5k: 41 EBR of 30).
  * `compile` lowers the model with the given options (compileFile or compileOnnx).
  */
-export function compileForDevice(
-  compile: (lower: Partial<LowerOptions>) => Compiled,
-  dev: Device,
-  log: (line: string) => void = () => {},
-): Compiled {
+export function compileForDevice(compile: (lower: Partial<LowerOptions>) => Compiled, dev: Device, log: (line: string) => void = () => {}): Compiled {
   const exact = compile({ exactQuant: true });
   let why: string;
   try {

@@ -83,12 +83,14 @@ describe('nextpnr failures', () => {
 });
 
 describe('exact activation codes where the part holds them', () => {
-  it("columns-mnist-up5k: the divider on an xc7a35t; on the UP5K (41 EBR of 30) the reciprocal, and the log says why", () => {
+  it('columns-mnist-up5k: the divider on an xc7a35t; on the UP5K (41 EBR of 30) the reciprocal, and the log says why', () => {
     const model = join(import.meta.dirname, '../../models/zoo/columns-mnist-up5k/model.onnx');
     const divs = (d: string, log: string[]) =>
-      compileForDevice((lower) => compileFile(model, undefined, lower, 'fpga'), deviceByName(d), (l) => log.push(l)).ir.nodes.filter(
-        (n) => n.op === 'divround',
-      ).length;
+      compileForDevice(
+        (lower) => compileFile(model, undefined, lower, 'fpga'),
+        deviceByName(d),
+        (l) => log.push(l),
+      ).ir.nodes.filter((n) => n.op === 'divround').length;
     const xlog: string[] = [],
       ulog: string[] = [];
     expect(divs('xc7a35t', xlog)).toBe(10); // one per BitLinear
