@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readMnistTest } from '../compiler/formats/idx.js';
 import { fpgaModel } from './lib/energy.js';
-import { buildUp5k, measureActivity, readFpgaReport } from './suite/fpga.js';
+import { activityOf, buildUp5k, measureActivity, readFpgaReport } from './suite/fpga.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -46,13 +46,7 @@ for (const m of MODELS) {
   const report = readFpgaReport(dir)!;
   log(`${m.name}: switching activity of one ${m.item} (Verilator, full VCD)…`);
   const a = await measureActivity(onnx, calibration, m.item === 'token' ? { input_ids: [1] } : { image: image() }, log);
-  const act = {
-    cycles: a.designCycles,
-    logicCells: report.logicCells,
-    toggleRate: a.toggleRate,
-    products: a.strobes.products,
-    ramBitsPerCycle: (report.ebr + 1) * 16,
-  };
+  const act = activityOf(report, a);
   const atFmax = fpgaModel(act, report.fmaxMHz * 1e6),
     atBoard = fpgaModel(act, report.boardClockMHz * 1e6);
   const b = before1(m.name);

@@ -15,6 +15,7 @@ import { compileForDevice } from '../../hdl-gen/src/build.js';
 import { configureCore, deviceByName } from '../../hdl-gen/src/device.js';
 import { HdlSim } from '../../hdl-gen/src/sim.js';
 import { VcdCounter, type VcdActivity } from '../lib/vcd.js';
+import type { FpgaActivity } from '../lib/energy.js';
 
 export interface FpgaReport {
   logicCells: number;
@@ -119,4 +120,15 @@ export async function measureActivity(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the UP5K power model (bench/lib/energy.ts fpgaModel) needs of a build and its traced inference. */
+export function activityOf(report: FpgaReport, a: ActivityResult): FpgaActivity {
+  return {
+    cycles: a.designCycles,
+    logicCells: report.logicCells,
+    toggleRate: a.toggleRate,
+    products: a.strobes.products,
+    ramBitsPerCycle: (report.ebr + 1) * 16, // every EBR port and one SPRAM bank, 16 bits a cycle
+  };
 }

@@ -30,7 +30,7 @@ import type { BenchResult, FpgaRow, MachineInfo, ModelRows, TargetRow } from '..
 import { ANCHORS } from './anchors.js';
 import { TritError } from '../../common/errors.js';
 import { readMnistTest } from '../../compiler/formats/idx.js';
-import { buildUp5k, measureActivity, readFpgaReport } from './fpga.js';
+import { activityOf, buildUp5k, measureActivity, readFpgaReport } from './fpga.js';
 import { kernelBench } from './kernels.js';
 import { machine as baseMachine } from '../lib/machine.js';
 
@@ -497,13 +497,7 @@ export async function runBench(o: BenchOptions): Promise<{ json: string; report:
       log(`${m.name}: switching activity of one inference (Verilator, full VCD)…`);
       const feeds: Record<string, ArrayLike<number>> = m.kind === 'lm' ? { input_ids: [1] } : { image: firstMnistImage(mnist) };
       const a = await measureActivity(m.onnx, m.calibration!, feeds, log);
-      const act = {
-        cycles: a.designCycles,
-        logicCells: report.logicCells,
-        toggleRate: a.toggleRate,
-        products: a.strobes.products,
-        ramBitsPerCycle: (report.ebr + 1) * 16,
-      };
+      const act = activityOf(report, a);
       log(`  ${a.designCycles} cycles, toggle rate ${(a.toggleRate * 100).toFixed(3)}%, ${a.strobes.products} products`);
       fpga.push({
         model: m.name,
