@@ -26,7 +26,7 @@ export const compile: Verb = {
       args: '<model>',
       required: ['target', 'device', 'output'],
       fixed: { target: 'verilog', output: '<dir>' },
-      options: ['clock', 'baud', 'fmax-target', 'seed', 'no-synth', 'json', ...LOWER],
+      options: ['clock', 'baud', 'fmax-target', 'seed', 'seeds', 'no-synth', 'json', ...LOWER],
       text:
         "Verilog for the trit core with this model's program (docs/verilog.md), simulated once for the cycle count, then Yosys → nextpnr-ice40 → icepack " +
         '(through @yowasp, no native tools): <dir>/<model>.bin (iCEBreaker bitstream), report.json, <model>.hdl.json, dmem.bin, rtl/. ' +
@@ -145,6 +145,7 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     baud: intFlag(v, 'baud', 115200, 300),
     targetMHz: numFlag(v, 'fmax-target', 30),
     seed: intFlag(v, 'seed', 1),
+    seeds: intFlag(v, 'seeds', 3, 1),
     noSynth: v['no-synth'] === true,
     log,
   });
@@ -166,7 +167,9 @@ async function compileVerilog(model: string, v: Flags): Promise<number> {
     L.push(`  device            iCE40 UP5K (SG48, iCEBreaker)`);
     L.push(`  logic cells       ${r.logicCells} / ${r.logicCellsAvailable}  (LUT4 ${r.luts}, carry ${r.carries}, DFF ${r.dffs})`);
     L.push(`  EBR / SPRAM / DSP ${r.ebr} / 30, ${r.spram} / 4, ${r.dsp} / 8`);
-    L.push(`  Fmax after route  ${r.fmaxMHz} MHz (target ${r.targetMHz}; the board clock is ${r.boardClockMHz} MHz)`);
+    const seeds = report.seedsTried as { seed: number; fmaxMHz: number }[];
+    const seedNote = seeds.length > 1 ? `; seed ${r.seed} of ${seeds.map((t) => `${t.seed}: ${t.fmaxMHz}`).join(', ')}` : `; seed ${r.seed}`;
+    L.push(`  Fmax after route  ${r.fmaxMHz} MHz (target ${r.targetMHz}; the board clock is ${r.boardClockMHz} MHz${seedNote})`);
     L.push(`  cycles            ${cyc}${r.cyclesPerInference === null ? '' : ` — ${r.cyclesSource}`}`);
     if (r.cyclesPerInference !== null)
       L.push(`  throughput        ${r.inferencesPerSecondAtFmax} ${unit}s/s at Fmax, ${r.inferencesPerSecondAtBoardClock} at ${r.boardClockMHz} MHz`);

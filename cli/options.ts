@@ -52,7 +52,12 @@ export const OPTIONS = {
   clock: { type: 'string', value: 'MHz', help: 'the board clock (default 12)' },
   baud: { type: 'string', value: 'N', help: 'the UART bridge baud rate (default 115200)' },
   'fmax-target': { type: 'string', value: 'MHz', help: 'the frequency nextpnr places for (default 30)' },
-  seed: { type: 'string', value: 'N', help: 'the sampling seed (run) or the placement seed (verilog); default 1' },
+  seed: { type: 'string', value: 'N', help: 'the sampling seed (run) or the first placement seed (verilog); default 1' },
+  seeds: {
+    type: 'string',
+    value: 'N',
+    help: 'placement seeds to try, from --seed on, until one routes at 24 MHz; the fastest is kept (default 3; 1: no retry)',
+  },
   'no-synth': { type: 'boolean', help: 'write the Verilog and simulate, without Yosys and nextpnr' },
   prompt: { type: 'string', value: '"<text>"', help: 'the prompt to continue' },
   'max-tokens': { type: 'string', value: 'N', help: 'tokens to generate (default 200)' },

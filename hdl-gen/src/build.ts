@@ -31,7 +31,9 @@ export interface VerilogBuildOptions {
   clockHz?: number;
   baud?: number;
   targetMHz?: number;
+  /** The first placement seed, and how many to try until one reaches 24 MHz (flow.ts sweepSeeds). */
   seed?: number;
+  seeds?: number;
   /** Skip Yosys/nextpnr (write and simulate only). */
   noSynth?: boolean;
   /** Inputs for the simulation that measures cycles (default: zeros / id 0). */
@@ -177,6 +179,8 @@ export async function buildVerilog(ir: IRGraph, o: VerilogBuildOptions): Promise
         baud,
         targetMHz: o.targetMHz,
         seed: o.seed,
+        seeds: o.seeds,
+        onNote: log,
         cycles,
         onLog: (l) => {
           const ph = /Info: Packing|Info: Placed|Info: Routing|Info: Program finished|ICESTORM_LC:|Max frequency/.exec(l);

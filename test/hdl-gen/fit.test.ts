@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ICE40_CORE, ice40CoreLogic } from '../../hdl-gen/src/device.js';
-import { nextpnrError, parseUtilisation } from '../../hdl-gen/src/flow.js';
+import { nextpnrError, parseUtilisation, sweepSeeds, type PnrRun } from '../../hdl-gen/src/flow.js';
+import { TritError } from '../../common/errors.js';
 import { OPC, type Opcode } from '../../hdl-gen/src/isa.js';
 import { compileForDevice } from '../../hdl-gen/src/build.js';
 import { deviceByName } from '../../hdl-gen/src/device.js';
@@ -79,6 +80,48 @@ describe('nextpnr failures', () => {
     );
     expect(e.message).toMatch(/could not route the design: Failed to route design/);
     expect(e.hint).toMatch(/--seed.*--fmax-target than 30 MHz/);
+  });
+});
+
+describe('the placement seed sweep', () => {
+  // A fake nextpnr: Fmax per seed, or an error to throw.
+  const fake =
+    (by: Record<number, number | Error>, calls: number[]) =>
+    async (seed: number): Promise<PnrRun> => {
+      calls.push(seed);
+      const f = by[seed];
+      if (f instanceof Error) throw f;
+      return { seed, fmaxMHz: f, rep: { fmax: {}, utilization: {} }, asc: '', log: [] };
+    };
+
+  it('stops at the first seed that reaches the floor; below it, places again and keeps the fastest', async () => {
+    let calls: number[] = [];
+    const notes: string[] = [];
+    let r = await sweepSeeds(1, 3, 24, fake({ 1: 25.1, 2: 30 }, calls));
+    expect(calls).toEqual([1]);
+    expect(r.best.seed).toBe(1);
+    calls = [];
+    r = await sweepSeeds(1, 3, 24, fake({ 1: 23.95, 2: 23.5, 3: 23.8 }, calls), (l) => notes.push(l));
+    expect(calls).toEqual([1, 2, 3]);
+    expect(r.best.seed).toBe(1);
+    expect(r.tried.map((t) => t.fmaxMHz)).toEqual([23.95, 23.5, 23.8]);
+    expect(notes[0]).toMatch(/seed 1 routes at 23.95 MHz, below the 24 MHz floor; placing again with seed 2/);
+    expect(notes.at(-1)).toMatch(/kept seed 1: 23.95 MHz/);
+    calls = [];
+    r = await sweepSeeds(5, 3, 24, fake({ 5: 23.9, 6: 24.4 }, calls));
+    expect(calls).toEqual([5, 6]);
+    expect(r.best.seed).toBe(6);
+  });
+
+  it('a design that does not fit ends the sweep at once; a routing failure moves on; all failing rethrows', async () => {
+    const calls: number[] = [];
+    const full = new TritError('the design does not fit the UP5K: it needs 5,472 logic cells of 5,280 (103%)');
+    await expect(sweepSeeds(1, 3, 24, fake({ 1: full }, calls))).rejects.toThrow(/does not fit/);
+    expect(calls).toEqual([1]);
+    const route = new TritError('nextpnr-ice40 could not route the design: Failed to route design');
+    const r = await sweepSeeds(1, 3, 24, fake({ 1: route, 2: 24.2 }, []));
+    expect(r.best.seed).toBe(2);
+    await expect(sweepSeeds(1, 2, 24, fake({ 1: route, 2: route }, []))).rejects.toThrow(/could not route/);
   });
 });
 
