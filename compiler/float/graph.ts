@@ -53,6 +53,9 @@ export interface FAttrs {
   exponent?: number;
   /** ternary_matmul: the per-tensor scale c of W = c·T. */
   scale?: number;
+  /** |value| ≤ bound, proved by the rewrite that made the node (float/passes.ts rmsRowScale): the
+   *  lowering sizes the format from it instead of from calibration. */
+  bound?: number;
 }
 
 /** One float-graph node. `src` names the ONNX node it came from, for error messages. */

@@ -188,6 +188,10 @@ export class Interpreter {
         return this.fit(node, out, sats);
       }
       case 'reduce_sum':
+        // The row's exact sum (|Σ| < 2^53: K·2^31 for K ≤ 2^21), then one rounding shift.
+        reduceRows(node.op, x, K(), out);
+        if (a.shift) for (let i = 0; i < out.length; i++) out[i] = roundShift(out[i], a.shift as number, a.round as RoundMode);
+        return this.fit(node, out, sats);
       case 'reduce_max':
       case 'reduce_absmax':
       case 'argmax':

@@ -55,7 +55,8 @@ export const OPS = {
   recip: { group: 'lookup', arity: 1, attrs: { lutbits: 'int', newton: 'int' }, optional: { sat: 'flag' } },
 
   // ---- reductions over the last axis (keepdims) -----------------------------------------------
-  reduce_sum: { group: 'reduce', arity: 1, optional: { sat: 'flag' } },
+  // Σ over the row, exact, then one rounding shift (optional): a sum of many small terms keeps their bits
+  reduce_sum: { group: 'reduce', arity: 1, optional: { sat: 'flag', shift: 'int', round: 'round' } },
   reduce_max: { group: 'reduce', arity: 1 },
   reduce_absmax: { group: 'reduce', arity: 1 },
   argmax: { group: 'reduce', arity: 1 },

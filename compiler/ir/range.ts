@@ -134,7 +134,8 @@ function transfer(g: IRGraph, node: IRNode, get: (n: string) => Interval, types:
     }
     case 'reduce_sum': {
       const K = typeOf(node.inputs[0]).shape.at(-1)!;
-      return [x[0] * K, x[1] * K];
+      const sh = (a.shift as number | undefined) ?? 0; // rounding is monotone
+      return sh ? [roundShift(x[0] * K, sh, a.round as RoundMode), roundShift(x[1] * K, sh, a.round as RoundMode)] : [x[0] * K, x[1] * K];
     }
     case 'reduce_max':
       return x;

@@ -207,9 +207,15 @@ const checkReduceSum: Check = ({ node, ins, t, want }) => {
     sameShape(t.shape, [...ins[0].shape.slice(0, -1), 1]),
     `output shape must be [${[...ins[0].shape.slice(0, -1), 1]}] (keepdims over the last axis)`,
   );
+  const sh = node.op === 'reduce_sum' ? ((node.attrs.shift as number | undefined) ?? 0) : 0;
+  want(Number.isInteger(sh) && sh >= 0 && sh <= 62, `shift ${sh} must be an integer in 0…62`);
   want(
-    node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac,
-    node.op === 'argmax' ? 'argmax yields i32 frac 0' : 'same frac as its operand',
+    node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac - sh,
+    node.op === 'argmax'
+      ? 'argmax yields i32 frac 0'
+      : sh
+        ? `frac must be its operand's less the shift (${ins[0].frac - sh})`
+        : 'same frac as its operand',
   );
 };
 

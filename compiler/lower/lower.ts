@@ -575,6 +575,9 @@ class Lowering {
 
   /** Output bound of a magnitude-creating op: provable, or headroom × calibrated (then saturating). */
   private sized(name: string | undefined, provable: number, headroom = this.o.headroom): { bound: number; sat: boolean } {
+    // A bound the rewrites proved (FAttrs.bound) replaces calibration: never a clamp data can reach.
+    const known = name ? this.def(name)?.attrs.bound : undefined;
+    if (known !== undefined) return known < provable ? { bound: known, sat: true } : { bound: provable, sat: false };
     const c = name ? this.cal.get(name) : undefined;
     const cb = c ? Math.max(Math.abs(c[0]), Math.abs(c[1]), 1e-6) * headroom : Infinity;
     if (provable <= cb) return { bound: provable, sat: false };
@@ -638,7 +641,8 @@ class Lowering {
       );
     }
     const provable = y.lo > 0 ? 1 / y.lo : Infinity;
-    const cb = c && c[0] > 0 ? (1 / c[0]) * this.o.headroom : Infinity;
+    const known = n.attrs.bound;
+    const cb = known ?? (c && c[0] > 0 ? (1 / c[0]) * this.o.headroom : Infinity);
     const bound = Math.min(provable, cb, 2 ** (30 + y.t.frac)); // at most 1/LSB
     const sat = bound < provable;
     return this.unit('recip', y, bound, sat, 1 / y.hi, out ?? `${n.out}.recip`);
@@ -648,7 +652,7 @@ class Lowering {
     if (y.hi <= 0) this.fail('rsqrt of a value that is never positive');
     const c = this.cal.get(fname);
     const provable = y.lo > 0 ? 1 / Math.sqrt(y.lo) : Math.sqrt(2 ** y.t.frac);
-    const cb = c && c[0] > 0 ? (1 / Math.sqrt(c[0])) * this.o.headroom : Infinity;
+    const cb = n.attrs.bound ?? (c && c[0] > 0 ? (1 / Math.sqrt(c[0])) * this.o.headroom : Infinity);
     const bound = Math.min(provable, cb);
     return this.unit('rsqrt', y, bound, bound < provable, 1 / Math.sqrt(y.hi), out ?? `${n.out}.rsqrt`);
   }
@@ -705,11 +709,15 @@ class Lowering {
       isSum && last ? this.sized(n.out, Math.max(Math.abs(lo), Math.abs(hi)) / (op === 'reduce_mean' ? K : 1), this.o.sumHeadroom) : null;
     const sumBound = sumSat ? sumSat.bound * (op === 'reduce_mean' ? K : 1) : Math.max(Math.abs(lo), Math.abs(hi));
     const f = isSum ? Math.min(x.t.frac, fracFor(sumBound)) : x.t.frac;
-    const xa = this.toFrac(x, f, 'i32');
+    // A sum over the last axis adds its terms exactly and rounds once (reduce_sum's shift):
+    // aligning each of K terms first would add K roundings (√K LSBs of noise).
+    const sumShift = isSum && last && x.t.dtype === 'i32' ? x.t.frac - f : 0;
+    const xa = sumShift > 0 ? x : this.toFrac(x, f, 'i32');
     const t: TensorType = { dtype: 'i32', shape: n.shape, frac: f };
     let v: string;
     if (last) {
       const attrs: Attrs = sumSat?.sat ? { sat: true } : {};
+      if (sumShift > 0) Object.assign(attrs, { shift: sumShift, round: 'half_even' });
       if (sumSat?.sat) {
         const lim = (2 ** 31 - 1) * 2 ** -f;
         lo = Math.max(lo, -lim);

@@ -674,7 +674,7 @@ module trit_core #(
         SRed: if (HasReduce) begin
           // A reduction row is finished: round/clamp/write its accumulator (or argmax index).
           wide_q <= (HasArgmax && i_op == OpArgmax) ? {{(64 - AW){1'b0}}, arg_q} : {{16{acc_q[47]}}, acc_q};
-          sh_q   <= 8'sd0;
+          sh_q   <= {2'b00, i_sh};   // reduce_sum's shift (0 for the others): one rounding of the exact sum
           ret_q  <= SCl;
           st_q   <= SSh1;
         end

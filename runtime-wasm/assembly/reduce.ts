@@ -1,9 +1,10 @@
 // Reductions over the last axis (rows × k → rows), and argmax (first maximum wins).
-import { clamp64 } from './fixed';
+import { clamp64, roundShift } from './fixed';
 
 import { RED_SUM, RED_MAX, RED_ABSMAX } from './codes';
 
-export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, lo: i64, hi: i64): void {
+// A sum is exact in i64 and then rounded once by `sh` (reduce_sum's shift; 0 for the others).
+export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, sh: i32, mode: i32, lo: i64, hi: i64): void {
   for (let r = 0; r < rows; r++) {
     const row = src + (<usize>(r * k) << 2);
     let out: i64 = 0;
@@ -19,7 +20,7 @@ export function reduce(op: i32, dst: usize, src: usize, rows: i32, k: i32, lo: i
       const t = i64x2.add(v0, v1);
       let acc: i64 = i64x2.extract_lane(t, 0) + i64x2.extract_lane(t, 1);
       for (; j < k; j++) acc += <i64>load<i32>(row + (<usize>j << 2));
-      out = clamp64(acc, lo, hi);
+      out = clamp64(sh ? roundShift(acc, sh, mode) : acc, lo, hi);
     } else if (op == RED_ABSMAX) {
       // |x| as unsigned lanes: exact even for −2^31 (whose magnitude no proven output can hold).
       let mv = i32x4.splat(0);

@@ -77,7 +77,8 @@ const unary: Rule = ({ n, o, x, count }) => {
 };
 const reduce: Rule = ({ n, o, x, count, ctx }) => {
   const [lo, hi] = clampOf(n);
-  return [{ fn: 'reduce', args: [REDUCE_CODES[n.op as keyof typeof REDUCE_CODES], o, x, count, ctx.typeOf(n.inputs[0]).shape.at(-1)!, lo, hi] }];
+  const K = ctx.typeOf(n.inputs[0]).shape.at(-1)!;
+  return [{ fn: 'reduce', args: [REDUCE_CODES[n.op as keyof typeof REDUCE_CODES], o, x, count, K, (n.attrs.shift as number) ?? 0, mode(n), lo, hi] }];
 };
 const newton: Rule = ({ n, o, x, count, ctx }) => {
   const [lo, hi] = clampOf(n);

@@ -213,7 +213,10 @@ const reduce: Rule = (s) => {
   const { size, base } = frame(s);
   const K = s.typeOf(s.n.inputs[0]).shape.at(-1)!;
   const op = ({ reduce_sum: 'rsum', reduce_max: 'rmax', reduce_absmax: 'rabsmax', argmax: 'argmax' } as const)[s.n.op as 'reduce_sum'];
-  return [{ ...base, op, a: s.addrOf(s.n.inputs[0], s.n), aRs: K, aCs: true, rows: size, cols: K, oRs: 1 }];
+  // The accumulator is 48 bits: K·2^31 fits for K ≤ 2^16; a sum's shift rounds it once (SRed).
+  if (K > 2 ** 16) fail(s.n, `a sum over ${K} elements is wider than the core's 48-bit accumulator`, 'sum rows of at most 65,536 elements');
+  const sh = (s.n.attrs.shift as number | undefined) ?? 0;
+  return [{ ...base, op, a: s.addrOf(s.n.inputs[0], s.n), aRs: K, aCs: true, rows: size, cols: K, oRs: 1, sh }];
 };
 
 /** Handled before the table is consulted: host edges and aliases (program.ts). */

@@ -84,7 +84,7 @@ describe('float-graph canonicalisation', () => {
       ],
       { W: [[3, 4], W] },
     );
-    check(g, (ops) => expect(ops).toEqual(['reduce_max', 'ternary_matmul', 'mul']));
+    check(g, (ops) => expect(ops).toEqual(['reduce_max', 'ternary_matmul', 'mul', 'mul'])); // and the matmul's scale joins the row's
   });
   it('sees through the straight-through estimator: x + (q/s − x) before the matmul still moves s past it', () => {
     // How a quantizer written with .detach() exports (models/train_mlp.py): the scale division
@@ -101,6 +101,69 @@ describe('float-graph canonicalisation', () => {
       { W: [[3, 4], W] },
     );
     check(g, (ops) => expect(ops).toEqual(['reduce_max', 'ternary_matmul', 'div']));
+  });
+  it('RMSNorm x·rsqrt(mean(x²) + ε) computes on the row scaled to max|u| = 1: the same value, bounds on the nodes', () => {
+    const rms = (eps: number, axis = 1) =>
+      graph(
+        [
+          node('sq', 'mul', ['x', 'x'], [2, 4]),
+          node('ms', 'reduce_mean', ['sq'], [2, 1], { axis }),
+          node('e', 'add', ['ms', 'eps'], [2, 1]),
+          node('r', 'rsqrt', ['e'], [2, 1]),
+          node('y', 'mul', ['x', 'r'], [2, 4]),
+        ],
+        { eps: [[], [eps]] },
+      );
+    check(rms(1e-6), (ops) =>
+      expect(ops).toEqual(['reduce_absmax', 'max', 'recip', 'mul', 'mul', 'reduce_mean', 'mul', 'mul', 'add', 'max', 'rsqrt', 'mul']),
+    );
+    // The value for rows far below and above 1, a zero row, and a row below √ε (where ε dominates).
+    const g = rms(1e-6),
+      c = canonicalize({ ...g, nodes: g.nodes.map((n) => ({ ...n })), consts: new Map(g.consts) });
+    expect(c.nodes.find((n) => n.op === 'rsqrt')!.attrs.bound).toBeCloseTo(Math.sqrt(8));
+    expect(c.nodes.at(-1)!.attrs.bound).toBe(2); // √K
+    for (const x of [
+      [3e-4, -1e-4, 2e-4, 5e-5, 1e3, -2e3, 7e2, 1],
+      [0, 0, 0, 0, 1e-5, -2e-4, 3e-4, 0],
+    ]) {
+      const want = evalGraph(g, { x }).get('y')!,
+        got = evalGraph(c, { x }).get('y')!;
+      for (let i = 0; i < 8; i++) expect(got[i]).toBeCloseTo(want[i], 12);
+    }
+    // No ε, or a mean over another axis: left alone.
+    check(rms(0), (ops) => expect(ops).toEqual(['mul', 'reduce_mean', 'add', 'rsqrt', 'mul']));
+  });
+  it("a BitLinear's output scales meet the row first: mul(T·s, r)·k -> T·(r·k·s), one elementwise product", () => {
+    const W = [1, 0, -1, 1, 0, 1, 1, -1, -1, -1, 0, 0];
+    const g = graph(
+      [
+        node('m', 'reduce_absmax', ['x'], [2, 1], { axis: 1 }),
+        node('t', 'ternary_matmul', ['x', 'W'], [2, 3], { scale: 0.5 }),
+        node('a', 'mul', ['t', 'm'], [2, 3]),
+        node('y', 'mul', ['a', 'k'], [2, 3]),
+      ],
+      { W: [[3, 4], W], k: [[], [1 / 127]] },
+    );
+    const c = { ...g, nodes: g.nodes.map((n) => ({ ...n })), consts: new Map(g.consts) };
+    check(g, (ops) => expect(ops).toEqual(['reduce_absmax', 'ternary_matmul', 'mul', 'mul', 'mul']));
+    canonicalize(c);
+    const y = c.nodes.find((n) => n.out === 'y')!;
+    expect(c.nodes.find((n) => n.op === 'ternary_matmul')!.attrs.scale).toBe(1);
+    expect(y.inputs.map((v) => c.nodes.find((n) => n.out === v)?.shape)).toEqual([
+      [2, 3],
+      [2, 1],
+    ]); // matrix × row
+    // A scaled matmul read twice keeps its scale (no second matmul).
+    const g2 = graph(
+      [
+        node('m', 'reduce_absmax', ['x'], [2, 1], { axis: 1 }),
+        node('t', 'ternary_matmul', ['x', 'W'], [2, 3], { scale: 0.5 }),
+        node('a', 'mul', ['t', 'm'], [2, 3]),
+        node('y', 'add', ['a', 't'], [2, 3]),
+      ],
+      { W: [[3, 4], W] },
+    );
+    check(g2, (ops) => expect(ops.filter((o) => o === 'ternary_matmul')).toHaveLength(1));
   });
   it('keeps a full-shape multiplier on the matmul input (not a row scale)', () => {
     const g = graph([node('q', 'mul', ['x', 'x'], [2, 4]), node('y', 'ternary_matmul', ['q', 'W'], [2, 1], { scale: 1 })], {
