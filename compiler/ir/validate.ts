@@ -209,6 +209,8 @@ const checkReduceSum: Check = ({ node, ins, t, want }) => {
   );
   const sh = node.op === 'reduce_sum' ? ((node.attrs.shift as number | undefined) ?? 0) : 0;
   want(Number.isInteger(sh) && sh >= 0 && sh <= 62, `shift ${sh} must be an integer in 0…62`);
+  // Every evaluator sums a row exactly: K·2^31 must stay below 2^53 (the interpreter's doubles).
+  want(node.op !== 'reduce_sum' || (ins[0].shape.at(-1) ?? 1) <= 2 ** 21, 'rows of at most 2,097,152 elements');
   want(
     node.op === 'argmax' ? t.frac === 0 && t.dtype === 'i32' : t.frac === ins[0].frac - sh,
     node.op === 'argmax'

@@ -51,6 +51,13 @@ export const ICE40_CORE = {
    * 5,156, with recip and rsqrt 5,191 (pack-only).
    */
   unit: { lut: 688, newton: 742, rsqrt: 134, recip: 35, div: 115, gather: 122, reduce: 230, mul: 46, sat: 177, minmax: 37 },
+  /**
+   * What leaving the Newton unit out frees when the divider stays: the divider keeps the wide
+   * multiplier operands and registers Newton shares, so less goes. One place-and-route point:
+   * mlp-mnist-up5k in its exact form (divround, no recip/rsqrt) routed at 4,382 cells where the
+   * additive model said 3,996 (2026-12-07).
+   */
+  newtonBesideDiv: 356,
   /** Per bit of the 8 lane accumulators beyond 16. */
   perAccBit: 32,
   /** Operand prefetch (trit_core `Overlap`), with the second max/min cycle: measured on the MLP, 4,401 → 4,520. */
@@ -78,7 +85,7 @@ export function ice40CoreLogic(p: Pick<HdlProgram, 'opsUsed' | 'accW' | 'overlap
   const has = (op: Opcode) => (p.opsUsed & (1 << OPC[op])) !== 0;
   let lc = ICE40_CORE.full + Math.max(0, p.accW - 16) * ICE40_CORE.perAccBit + (p.overlap ? ICE40_CORE.overlap : 0);
   for (const [unit, ops] of Object.entries(UNIT_OPS)) if (!ops.some(has)) lc -= ICE40_CORE.unit[unit as keyof typeof UNIT_OPS];
-  if (!has('recip') && !has('rsqrt')) lc -= ICE40_CORE.unit.newton;
+  if (!has('recip') && !has('rsqrt')) lc -= has('divround') ? ICE40_CORE.newtonBesideDiv : ICE40_CORE.unit.newton;
   else if (!has('rsqrt')) lc -= ICE40_CORE.unit.rsqrt;
   else if (!has('recip')) lc -= ICE40_CORE.unit.recip;
   return lc;

@@ -58,7 +58,7 @@ describe('trit compile --target verilog', () => {
         expect(r.status, r.stderr + r.stdout).toBe(0);
         // The log says which units the core has and what the model predicts, before the tools run.
         expect(r.stderr).toMatch(
-          /core: add max shift sat mul recip rabsmax copy matmul; operand prefetch on; ~[\d,]+ of 5,280 logic cells predicted/,
+          /core: add max shift sat mul rabsmax copy matmul divround; operand prefetch on; ~[\d,]+ of 5,280 logic cells predicted/,
         );
         expect(r.stdout).toMatch(/cycles by op +\w+ \d+%/);
         const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));

@@ -64,6 +64,18 @@ describe('interpreter semantics', () => {
     expect(Array.from(r.outputs.g)).toEqual([5, 6, 1, 2]);
   });
 
+  it('reduce_sum {shift}: the exact sum, rounded once (rounding each term first would differ)', () => {
+    // Four terms of 3/8 sum to 1.5: once rounded (half even) that is 2; each term rounded to
+    // an integer first (0 each) would give 0. Past i32 before the shift is fine: the sum is exact.
+    const text =
+      H +
+      'input %x : i32[2,4] frac 3\n%s = reduce_sum %x {shift=3, round=half_even} : i32[2,1] frac 0\n%f = reduce_sum %x {shift=3, round=floor} : i32[2,1] frac 0\n' +
+      'output s = %s\noutput f = %f';
+    const big = 2 ** 31 - 1;
+    const r = runText(text, { x: [3, 3, 3, 3, big, big, big, -5] });
+    expect(Array.from(r.outputs.s)).toEqual([2, Math.round((3 * big - 5) / 8)]);
+    expect(Array.from(r.outputs.f)).toEqual([1, Math.floor((3 * big - 5) / 8)]);
+  });
   it('gather refuses an out-of-range id', () => {
     const text = H + `input %ids : i32[1]\nconst @e : i32[2,1] = "${i32b64([1, 2])}"\n%g = gather @e, %ids : i32[1,1]\noutput g = %g`;
     expect(() => runText(text, { ids: [2] })).toThrow(/id 2 is out of range \[0, 2\)/);
