@@ -82,11 +82,17 @@ function summary(lat: number[], extra: Record<string, unknown>) {
 
 async function trit() {
   const t0 = performance.now();
-  const s = await TritSession.create(model, { threads });
+  // trit-fixed: every step on every thread (the session's default picks 1 or all by measuring).
+  const s = await TritSession.create(model, { threads, adaptiveThreads: runtime !== 'trit-fixed' });
   const load = performance.now() - t0;
   const V = s.meta.outputs.find((o) => o.name === s.meta.primary)!.shape.at(-1)!;
   const lat = await timedLoop(V, (t) => s.step(t));
-  const r = summary(lat, { loadMs: +load.toFixed(0), threadsUsed: s.threads, wasmMemoryMiB: +(s.memoryBytes / 2 ** 20).toFixed(1) });
+  const r = summary(lat, {
+    loadMs: +load.toFixed(0),
+    threadsUsed: s.threads,
+    threadsInUseAtEnd: s.threadsInUse,
+    wasmMemoryMiB: +(s.memoryBytes / 2 ** 20).toFixed(1),
+  });
   await s.close();
   return r;
 }
@@ -125,6 +131,6 @@ async function ort(kind: 'ort-node' | 'ort-web') {
   return summary(lat, { loadMs: +load.toFixed(0) });
 }
 
-const result = runtime === 'trit' ? await trit() : await ort(runtime as 'ort-node' | 'ort-web');
+const result = runtime === 'trit' || runtime === 'trit-fixed' ? await trit() : await ort(runtime as 'ort-node' | 'ort-web');
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -4,12 +4,14 @@
  * configuration in its own process so peak memory is its own.
  *
  *   node dist/bench/wasm-decode.js [--onnx <model.onnx>]... [--wasm <model.wasm>]... [--steps 64]
- *        [--threads 1,2] [--table-bits 16] [--runtimes trit,ort-node,ort-web] [--load idle,busy]
+ *        [--threads 1,2] [--table-bits 16] [--runtimes trit,trit-fixed,ort-node,ort-web] [--load idle,busy,busy-normal]
  *        [--repeat 1]
  *
  * `--load busy` measures each configuration again while one competing process (`nice -n 19`,
  * streaming through 64 MiB) keeps a core busy — a user's machine is never idle, and threaded code must not fall
- * apart when one of its threads is descheduled. `--wasm` measures an already compiled module
+ * apart when one of its threads is descheduled; `busy-normal` the same competitor at normal
+ * priority. `trit` is the session's default (each step on all threads or one, whichever it has
+ * measured faster lately); `trit-fixed` always uses every thread. `--wasm` measures an already compiled module
  * (trit only; e.g. a 370M-shape checkpoint compiled once). `--repeat N` measures every
  * configuration N times in interleaved rounds and reports the median round with the range —
  * on a shared VM, single runs of the same file differ by 30%.
@@ -45,14 +47,15 @@ const steps = Number(v.steps ?? 64);
 const threads = (v.threads ?? '1,2').split(',').map(Number);
 const runtimes = (v.runtimes ?? 'trit,ort-node,ort-web').split(',');
 const repeat = Math.max(1, Number(v.repeat ?? 1));
-const loads = (v.load ?? 'idle').split(',') as ('idle' | 'busy')[];
-for (const l of loads) if (l !== 'idle' && l !== 'busy') throw new Error(`--load takes idle and/or busy, not '${l}'`);
+type Load = 'idle' | 'busy' | 'busy-normal';
+const loads = (v.load ?? 'idle').split(',') as Load[];
+for (const l of loads) if (!['idle', 'busy', 'busy-normal'].includes(l)) throw new Error(`--load takes idle, busy and/or busy-normal, not '${l}'`);
 
 /** One competing process until killed: `nice -n 19` node streaming through 64 MiB, so it takes a
  *  core and memory bandwidth as a neighbouring tab or build would. */
-function competitor(): ChildProcess {
+function competitor(nice: number): ChildProcess {
   const loop = 'const a = new Float64Array(1 << 23); for (;;) for (let i = 0; i < a.length; i += 8) a[i] += 1;';
-  return spawn('nice', ['-n', '19', process.execPath, '-e', loop], { stdio: 'ignore' });
+  return spawn('nice', ['-n', String(nice), process.execPath, '-e', loop], { stdio: 'ignore' });
 }
 const outDir = v.out ?? join(ROOT, 'bench/results');
 
@@ -104,9 +107,9 @@ function compileForBench(onnx: string): { wasm: string; compileRow: Record<strin
 }
 
 /** One runtime × threads × load measurement, in its own process. */
-function measure(rt: string, file: string, t: number, load: 'idle' | 'busy', V: number): Record<string, unknown> {
+function measure(rt: string, file: string, t: number, load: Load, V: number): Record<string, unknown> {
   const once = (env: Record<string, string>) => {
-    const busy = load === 'busy' ? competitor() : null;
+    const busy = load === 'idle' ? null : competitor(load === 'busy' ? 19 : 0);
     try {
       const r = run([join(HERE, 'decode-one.js'), rt, file, String(t), String(steps)], { TRIT_VOCAB: String(V), ...env });
       const line = r.stdout.trim().split('\n').at(-1) ?? '';
@@ -132,7 +135,7 @@ function measure(rt: string, file: string, t: number, load: 'idle' | 'busy', V: 
     ({ r, res } = once({ TRIT_ORT_OPT: 'disabled' }));
     res.note = `default graph optimisation failed (${first}); measured with graphOptimizationLevel 'disabled'`;
   }
-  res.load = load === 'busy' ? 'one nice-19 process streaming memory' : 'idle';
+  res.load = { idle: 'idle', busy: 'one nice-19 process streaming memory', 'busy-normal': 'one normal-priority process streaming memory' }[load];
   if (r.maxRssMiB !== undefined) res.peakRssMiB = r.maxRssMiB;
   process.stderr.write(`  ${rt} ×${t} ${load}: ${res.tokensPerSecond ?? res.error} tok/s, p90 ${res.msPerTokenP90} ms, ${res.peakRssMiB} MiB\n`);
   return res;
@@ -154,10 +157,10 @@ const prepared = inputs.map((input) => {
 const runsOf = new Map<string, Record<string, unknown>[]>();
 for (let round = 0; round < repeat; round++)
   for (const { input, wasm, compileRow, V } of prepared)
-    for (const rt of input.onnx ? runtimes : runtimes.filter((r) => r === 'trit'))
+    for (const rt of input.onnx ? runtimes : runtimes.filter((r) => r.startsWith('trit')))
       for (const load of loads)
         for (const t of threads) {
-          const res = measure(rt, rt === 'trit' ? wasm : input.onnx!, t, load, V);
+          const res = measure(rt, rt.startsWith('trit') ? wasm : input.onnx!, t, load, V);
           const key = `${compileRow.model}|${rt}|${load}|${t}`;
           runsOf.set(key, [...(runsOf.get(key) ?? []), { ...res, model: compileRow.model, compile: compileRow }]);
         }
@@ -177,7 +180,8 @@ const report = {
   method:
     'measured: batch-1 decode, one token per step, median/p90 over steps after warm-up; peak RSS from /usr/bin/time; ' +
     `the median of ${repeat} interleaved round(s) per configuration, with the range; ` +
-    "load 'busy': one competing `nice -n 19` process streaming through 64 MiB during the measurement",
+    "load 'busy' ('busy-normal'): one competing `nice -n 19` (normal-priority) process streaming through 64 MiB during the measurement; " +
+    "runtime 'trit': the session's default thread use (all threads or one, whichever it measured faster lately), 'trit-fixed': every step on every thread",
   rows,
 };
 mkdirSync(outDir, { recursive: true });

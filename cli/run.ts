@@ -60,6 +60,7 @@ async function runModel(model: string, v: Flags): Promise<number> {
           prefillTokensPerSecond: r.prefillTokensPerSecond,
           promptTokens: r.promptTokens,
           threads: s.threads,
+          threadsInUse: s.threadsInUse,
           threadsNote: s.threadsNote,
           seconds: r.seconds,
         }) + '\n',
@@ -98,5 +99,7 @@ async function runMnist(s: TritSession, v: Flags): Promise<number> {
 
 /** "2 threads", or "1 thread: <why not the number asked for>". */
 function threadsLine(s: TritSession): string {
-  return `${s.threads} thread${s.threads > 1 ? 's' : ''}${s.threadsNote ? `: ${s.threadsNote}` : ''}`;
+  // The steps use all threads or one, whichever the session has measured faster (tuner.ts).
+  const inUse = s.threadsInUse < s.threads ? `, ${s.threadsInUse} in use: one was faster on this machine just now` : '';
+  return `${s.threads} thread${s.threads > 1 ? 's' : ''}${s.threadsNote ? `: ${s.threadsNote}` : ''}${inUse}`;
 }

@@ -18,6 +18,7 @@ import { compatible, META_SECTION, TOKENIZER_SECTION, WASM_FORMAT, type ModelExp
 import { rng, sample, type SampleOptions } from './sampling.js';
 import { byteTokenizer, charTokenizer, type Tokenizer } from './tokenizer.js';
 import { importNode, isNode } from './node.js';
+import { ThreadTuner } from './tuner.js';
 
 // Every type a user of the runtime meets, from one entry point.
 export type { WasmMeta, TensorSlot, TokenizerFormat } from './format.js';
@@ -28,6 +29,10 @@ export { VERSION } from '../../common/version.js';
 export interface LoadOptions {
   /** Threads sharing the matrix work (1 = this thread only). Default 1. */
   threads?: number;
+  /** With threads > 1: each step uses all of them or one, whichever has been faster lately
+   *  (measured as it runs; results are the same either way), so a busy machine does not make
+   *  threads slower than one (tuner.ts). Default true; false always uses every thread. */
+  adaptiveThreads?: boolean;
   /** For messages: where the bytes came from. */
   name?: string;
   /** Use shared memory (default: wherever it exists). false = one thread, plain memory — what a
@@ -141,8 +146,18 @@ export class TritSession {
   private readonly mem: WebAssembly.Memory;
   private pool: Pool | null;
   private tok: Tokenizer | null = null;
+  /** Thread counts chosen by measurement, one tuner per kind of step (null: always `threads`). */
+  private readonly tuners: { run: ThreadTuner; advance: ThreadTuner } | null;
 
-  private constructor(meta: WasmMeta, ex: ModelExports, mem: WebAssembly.Memory, pool: Pool | null, threadsNote?: string, carried?: Tokenizer) {
+  private constructor(
+    meta: WasmMeta,
+    ex: ModelExports,
+    mem: WebAssembly.Memory,
+    pool: Pool | null,
+    adaptive: boolean,
+    threadsNote?: string,
+    carried?: Tokenizer,
+  ) {
     this.meta = meta;
     this.tok = carried ?? null;
     this.ex = ex;
@@ -150,6 +165,7 @@ export class TritSession {
     this.pool = pool;
     this.threads = pool ? pool.n : 1;
     this.threadsNote = threadsNote;
+    this.tuners = pool && adaptive ? { run: new ThreadTuner(pool.n), advance: new ThreadTuner(pool.n) } : null;
     this.inputNames = meta.inputs.map((i) => i.name);
     this.outputNames = meta.outputs.map((o) => o.name);
   }
@@ -242,7 +258,7 @@ export class TritSession {
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = guarded(inst.exports as unknown as ModelExports, name, opts.guard);
     const pool = threads > 1 ? await startPool(module, memory, meta.ctl, threads, opts.workerUrl) : null;
-    const s = new TritSession(meta, ex, memory, pool, threadsNote, carried);
+    const s = new TritSession(meta, ex, memory, pool, opts.adaptiveThreads !== false, threadsNote, carried);
     if (meta.simd === 'relaxed') s.selfTest();
     return s;
   }
@@ -272,7 +288,7 @@ export class TritSession {
   /** Runs one inference / decode step; feeds by input name; returns copies of every output. */
   run(feeds: Record<string, ArrayLike<number>>): Record<string, Float32Array | Int32Array> {
     this.write(feeds);
-    this.ex.run(this.threads);
+    this.timed('run', (n) => this.ex.run(n));
     const out: Record<string, Float32Array | Int32Array> = {};
     for (const o of this.meta.outputs) out[o.name] = this.read(o);
     return out;
@@ -282,6 +298,21 @@ export class TritSession {
   forward(input: ArrayLike<number>): Float32Array | Int32Array {
     const name = this.inputNames[0];
     return this.run({ [name]: input })[this.meta.primary];
+  }
+
+  /** Threads the steps use now: `threads`, or one while one has been measured faster. */
+  get threadsInUse(): number {
+    return this.tuners?.run.current ?? this.threads;
+  }
+
+  /** One call into the module at the thread count the tuner picks, timed for it. */
+  private timed(kind: 'run' | 'advance', call: (threads: number) => void): void {
+    const t = this.tuners?.[kind];
+    if (!t) return call(this.threads);
+    const n = t.next(),
+      t0 = performance.now();
+    call(n);
+    t.record(n, performance.now() - t0);
   }
 
   /** Zeroes the recurrent state (a new sequence). */
@@ -300,7 +331,7 @@ export class TritSession {
     const slot = this.tokenInput();
     for (const t of tokenIds) {
       this.write({ [slot.name]: [t] });
-      this.ex.advance(this.threads);
+      this.timed('advance', (n) => this.ex.advance(n));
     }
   }
 

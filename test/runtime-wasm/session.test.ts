@@ -68,25 +68,32 @@ describe('language-model API', () => {
     await s2.close();
   });
 
-  it('more threads than cores: chunks claimed by whoever is running give the same logits, step after step', async () => {
+  it('more threads than cores: chunks claimed by whoever is running give the same logits, step after step, and so does switching the count', async () => {
     // Four threads on a CI machine's two cores: threads are descheduled mid-step all the time, so
     // the others claim their chunks (runtime-wasm/assembly/threads.ts). Every logit must still
     // equal the one-thread run, and no step may hang.
     const ir = compileOnnx(buildMatmulFreeLM({ vocab: 64, d: 96, layers: 2, inter: 200, seed: 4 }), { calibrationSteps: 16 }).ir;
     const w = linkWasm(ir, { threadMinWeights: 0 });
     const s1 = await TritSession.create(w.bytes, { threads: 1 });
-    const s4 = await TritSession.create(w.bytes, { threads: 4 });
+    const s4 = await TritSession.create(w.bytes, { threads: 4, adaptiveThreads: false });
+    // The default session switches between 4 threads and one by measuring (tuner.ts): its first
+    // 12 steps always use both counts, so the switch itself is exercised here too.
+    const sa = await TritSession.create(w.bytes, { threads: 4 });
     expect(s4.threads).toBe(4);
     let differing = 0;
     for (let i = 0; i < 300; i++) {
       const tok = (i * 37 + 5) % 64;
       const a = s1.step(tok),
-        b = s4.step(tok);
-      if (a.some((x, j) => !Object.is(x, b[j]))) differing++;
+        b = s4.step(tok),
+        c = sa.step(tok);
+      if (a.some((x, j) => !Object.is(x, b[j]) || !Object.is(x, c[j]))) differing++;
     }
     expect(differing).toBe(0);
+    expect([1, 4]).toContain(sa.threadsInUse);
+    expect(s4.threadsInUse).toBe(4);
     await s1.close();
     await s4.close();
+    await sa.close();
   });
 
   it('runs on plain (unshared) memory too, as in a page without cross-origin isolation', async () => {
