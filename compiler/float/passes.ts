@@ -136,9 +136,7 @@ const RULES: Record<string, Rule> = {
     const m = mk(c.fresh(`${n.out}.num`), 'mul', [n.inputs[0], d.inputs[1]], n);
     return [m, mk(n.out, 'div', [m.out, d.inputs[0]], n)];
   },
-  rmsRowScale(n, c) {
-    return rmsRowScale(n, c);
-  },
+  rmsRowScale,
   mulOfDiv(n, c) {
     // A square stays a square, so that rmsRowScale sees mean(x·x) (and x² costs one product).
     if (n.op !== 'mul' || n.inputs[0] === n.inputs[1]) return null;
@@ -197,11 +195,11 @@ const RULES: Record<string, Rule> = {
     const inShape = d.shape;
     for (const k of d.op === 'mul' ? [0, 1] : [1]) {
       const r = d.inputs[k];
-      const rs = c.g.consts.get(r)?.shape ?? c.def.get(r)?.shape ?? c.g.inputs.find((i) => i.name === r)?.shape;
+      const rs = shapeOf(c, r);
       if (!rs) continue;
       const perRow = numel(rs) === 1 || (rs.at(-1) === 1 && rs.length <= inShape.length);
       const q = d.inputs[1 - k];
-      const qs = c.g.consts.get(q)?.shape ?? c.def.get(q)?.shape ?? c.g.inputs.find((i) => i.name === q)?.shape;
+      const qs = shapeOf(c, q);
       if (!perRow || !qs || qs.length !== inShape.length || qs.some((v, i) => v !== inShape[i])) continue;
       const t = { ...n, out: c.fresh(`${n.out}.acc`), inputs: [d.inputs[1 - k], n.inputs[1]] };
       return [t, mk(n.out, d.op, [t.out, r], n)];
@@ -292,7 +290,7 @@ function isRowOf(c: Ctx, x: string, shape: number[]): boolean {
 
 /** Whether value `x` already has the full shape `shape` (so replacing a broadcast result by it is sound). */
 function sameShape(c: Ctx, x: string, shape: number[]): boolean {
-  const s = c.g.consts.get(x)?.shape ?? c.def.get(x)?.shape ?? c.g.inputs.find((i) => i.name === x)?.shape;
+  const s = shapeOf(c, x);
   return !!s && s.length === shape.length && s.every((d, i) => d === shape[i]);
 }
 
