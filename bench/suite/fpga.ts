@@ -98,7 +98,7 @@ export async function measureActivity(
     log(`  counting toggles in the ${(statSync(vcd).size / 2 ** 20).toFixed(0)} MiB trace…`);
     const counter = new VcdCounter({
       clock: 'trit_top.clk_i',
-      window: 'u_core.counting_q',
+      window: 'u_host.counting_q',
       scope: '.u_core.',
       strobes: { products: 'u_core.mul_start_q' },
     });

@@ -34,7 +34,7 @@ module tb_stream;
     cyc <= cyc + 1;
     if (trace && dut.u_core.vw_en_q)
       $display("# w %0d = %h", dut.u_core.vw_addr_q, dut.u_core.vw_data_q);
-    if (trace && dut.u_core.st_q == 6'd6)
+    if (trace && dut.u_core.st_q == 6'd3)  // SDecode
       $display("# pc %0d op %0d at cycle %0d", dut.u_core.pc_q, dut.u_core.ins[4:0], cyc);
   end
 `endif

@@ -178,7 +178,7 @@ export function nextpnrError(log: string[], message: string, targetMHz: number):
   return new TritError(
     `nextpnr-ice40 could not ${routing ? 'route' : 'place'} the design${errors.length ? `: ${errors.map((l) => l.replace(/^ERROR:\s*/, '')).join('; ')}` : ` (${message})`}`,
     {},
-    `another placement --seed, a lower --fmax-target than ${targetMHz} MHz, or a smaller model`,
+    `more placement seeds (--seeds N, or another --seed), a lower --fmax-target than ${targetMHz} MHz, or a smaller model`,
   );
 }
 
@@ -353,7 +353,7 @@ export async function buildIce40(
     throw new TritError(
       `the routed design reaches ${fmax.toFixed(1)} MHz, below the board clock of ${clockHz / 1e6} MHz`,
       {},
-      'try another --seed, or a slower --clock',
+      'more placement seeds (--seeds N, or another --seed), or a slower --clock',
     );
   }
   return { report, bitstream: bin, sources, yosysLog: y.log, nextpnrLog: npLog };
