@@ -45,11 +45,12 @@ export const DEVICES: Record<string, Device> = {
 export const ICE40_CORE = {
   /**
    * Every unit, 16-bit lane accumulators, no operand prefetch, the UART board top included.
-   * Lowered by 256 after the core was split into units (issue 18, 2026-12-07): columns-mnist-up5k
-   * and mmfree-up5k-char routed at 4,990 and 4,939 cells where the model (5,365) said 5,192 and
-   * 5,250 — 256 is their mean error (the unit savings below were not re-measured).
+   * Calibrated on the one shipped build that has every unit, mmfree-up5k-char in its exact form:
+   * 5,245 cells routed after the core was split into units (issue 18, 2026-12-07). Before the split
+   * it was 5,365; the split core packs 100–300 cells smaller (columns-mnist-up5k routes at 4,972,
+   * the model says 5,072). The unit savings below were measured on the core before the split.
    */
-  full: 5109,
+  full: 5245,
   /**
    * What leaving a unit out frees. `newton` is both recip and rsqrt; `rsqrt` and `recip` one of
    * them alone; `div` the divider (divround): LM with divider and rsqrt 5,271, with rsqrt alone
@@ -59,10 +60,10 @@ export const ICE40_CORE = {
   /**
    * What leaving the Newton unit out frees when the divider stays: the divider keeps the wide
    * multiplier operands and registers Newton shares, so less goes. One place-and-route point:
-   * mlp-mnist-up5k in its exact form (divround, no recip/rsqrt) routed at 4,336 cells after the
-   * split (4,382 before), where the additive model with `full` above says 3,740 (2026-12-07).
+   * mlp-mnist-up5k in its exact form (divround, no recip/rsqrt) routed at 4,276 cells after the
+   * split (4,382 before), where the additive model with `full` above says 3,876 (2026-12-07).
    */
-  newtonBesideDiv: 147,
+  newtonBesideDiv: 283,
   /** Per bit of the 8 lane accumulators beyond 16. */
   perAccBit: 32,
   /** Operand prefetch (trit_core `Overlap`), with the second max/min cycle: measured on the MLP, 4,401 → 4,520. */
