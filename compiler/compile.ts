@@ -111,7 +111,7 @@ function lowerFloat(float: FGraph, sourceSha256: string, opts: CompileOptions): 
     lutDensity: opts.lower?.lutDensity ?? defaultLutDensity(float, opts.target),
     exactQuant: opts.lower?.exactQuant ?? true,
   };
-  const { ir, valueMap } = lowerToIR(float, ranges, lower);
+  const { ir, valueMap, calibrationSized } = lowerToIR(float, ranges, lower);
   ir.meta.lut_density = String(lower.lutDensity);
   ir.meta.source_sha256 = sourceSha256;
   ir.meta.calibration_steps = String(seqs.reduce((s, q) => s + q.length, 0));
@@ -133,7 +133,5 @@ function lowerFloat(float: FGraph, sourceSha256: string, opts: CompileOptions): 
   }
   analyzeRanges(ir);
   progress('lower', 1, 1);
-  // `sat` marks formats sized from calibration, except a state's shift and divround's int8 clamp.
-  const calibrationSized = ir.nodes.filter((n) => n.attrs.sat === true && n.op !== 'shift' && n.op !== 'divround').length;
   return { ir, float, valueMap, ranges, stats: graphStats(ir), calibrationSized };
 }

@@ -73,17 +73,26 @@ export function fracFor(bound: number): number {
 /** Where a float-graph (ONNX) tensor lives in the IR: the value and its fraction bits. */
 export type ValueMap = Map<string, { value: string; frac: number }>;
 
-/** Lowers `g` using calibrated ranges `cal`; also returns where each ONNX tensor went. */
-export function lowerToIR(g: FGraph, cal: CalibRanges, opts: Partial<LowerOptions> = {}): { ir: IRGraph; valueMap: ValueMap } {
+/**
+ * Lowers `g` using calibrated ranges `cal`; also returns where each ONNX tensor went, and how many
+ * values have a format sized from calibration (they saturate beyond it; proved bounds not counted).
+ */
+export function lowerToIR(
+  g: FGraph,
+  cal: CalibRanges,
+  opts: Partial<LowerOptions> = {},
+): { ir: IRGraph; valueMap: ValueMap; calibrationSized: number } {
   const l = new Lowering(g, cal, { ...DEFAULT_LOWER, ...opts });
   const ir = l.run();
-  return { ir, valueMap: l.valueMap() };
+  return { ir, valueMap: l.valueMap(), calibrationSized: l.calibrationSized.size };
 }
 
 class Lowering {
   private ir: IRGraph;
   private lv = new Map<string, LV>();
   private names = new Set<string>();
+  /** Values whose format `sized` took from calibration. */
+  readonly calibrationSized = new Set<string>();
   private constKeys = new Map<string, string>();
   private lutTables = new Map<string, string>();
   private defs: Map<string, FNode> | null = null;
@@ -583,6 +592,7 @@ class Lowering {
     if (provable <= cb) return { bound: provable, sat: false };
     if (!Number.isFinite(cb))
       this.fail('no bound is known for this value', 'calibrate with representative inputs (trit inspect --calibration golden.safetensors)');
+    if (name) this.calibrationSized.add(name);
     return { bound: cb, sat: true };
   }
 

@@ -145,6 +145,27 @@ describe('lowering alone: float graph → IR → interpreter vs float evaluation
     expect(worst).toBeLessThan(1e-6); // before the row scaling: 0.14 on the small rows
     expect(ir.nodes.filter((n) => n.op === 'reduce_sum').every((n) => (n.attrs.shift as number) > 0)).toBe(true); // one rounding
   });
+  it('counts the formats sized from calibration, not those sized from proved bounds', () => {
+    const K = 16;
+    const norm = graph(
+      [
+        node('sq', 'mul', ['x', 'x'], [1, K]),
+        node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
+        node('e', 'add', ['ms', 'eps'], [1, 1]),
+        node('r', 'rsqrt', ['e'], [1, 1]),
+        node('y', 'mul', ['x', 'r'], [1, K]),
+      ],
+      { eps: [[], [1e-6]] },
+      [1, K],
+    );
+    const f = canonicalize(norm);
+    const sized = lowerToIR(f, calibrate(f, inputs(8, K, -4, 4)), { lutDensity: 256 });
+    expect(sized.ir.nodes.some((n) => n.attrs.sat === true)).toBe(true); // the row-scaled norm clamps at its proved bounds…
+    expect(sized.calibrationSized).toBe(0); // …which calibration did not size
+    const prod = graph([node('y', 'mul', ['x', 'x'], [1, 8])]); // x² has no provable bound tighter than the input's
+    const p = canonicalize(prod);
+    expect(lowerToIR(p, calibrate(p, inputs(8, 8, -4, 4))).calibrationSized).toBe(1);
+  });
 });
 
 describe('calibration alone', () => {
