@@ -36,7 +36,7 @@ export type Opcode = keyof typeof OPC;
 /** Rounding-mode codes: the index in compiler/ir/arith.ts's ROUND_MODES. */
 export const RND = Object.fromEntries(ROUND_MODES.map((m, i) => [m, i])) as Record<RoundMode, number>;
 
-/** Host commands of the stream protocol (trit_core.v's command state; hdl-gen/host/trit-serial.mjs). */
+/** Host commands of the stream protocol (trit_host.v; hdl-gen/host/trit-serial.mjs). */
 export const CMD = { load: 1, run: 2, reset: 3, info: 4 } as const;
 
 const camel = (s: string) =>

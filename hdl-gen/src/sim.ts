@@ -15,7 +15,7 @@ import type { HdlProgram } from './program.js';
 
 export type Simulator = 'icarus' | 'verilator';
 
-/** Command words of the stream protocol (trit_core.v). */
+/** Command words of the stream protocol (trit_host.v). */
 export const CMD = { load: 1, run: 2, reset: 3, info: 4 } as const;
 /** What LOAD and RESET answer: "trit". */
 export const ACK = 0x74726974;
