@@ -38,6 +38,20 @@ function graph(nodes: FNode[], consts: Record<string, [number[], number[]]> = {}
 }
 
 /** n random input vectors in [lo, hi). */
+/** RMSNorm of a row of K: x · rsqrt(mean(x²) + 1e-6). */
+const rmsNorm = (K: number): FGraph =>
+  graph(
+    [
+      node('sq', 'mul', ['x', 'x'], [1, K]),
+      node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
+      node('e', 'add', ['ms', 'eps'], [1, 1]),
+      node('r', 'rsqrt', ['e'], [1, 1]),
+      node('y', 'mul', ['x', 'r'], [1, K]),
+    ],
+    { eps: [[], [1e-6]] },
+    [1, K],
+  );
+
 function inputs(n: number, size: number, lo: number, hi: number, seed = 3): CalibSequence[] {
   const r = rng(seed);
   return Array.from({ length: n }, () => [{ x: Float64Array.from({ length: size }, () => lo + (hi - lo) * r()) }]);
@@ -96,16 +110,7 @@ describe('lowering alone: float graph → IR → interpreter vs float evaluation
     expect(relError(g, inputs(32, 8, -6, 6), inputs(8, 8, -6, 6, 13))).toBeLessThan(1e-5);
   });
   it('RMSNorm: rsqrt of a mean of squares, within the Newton unit (measured 1e-7; < 1e-5)', () => {
-    const g = graph(
-      [
-        node('sq', 'mul', ['x', 'x'], [1, 8]),
-        node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
-        node('e', 'add', ['ms', 'eps'], [1, 1]),
-        node('r', 'rsqrt', ['e'], [1, 1]),
-        node('y', 'mul', ['x', 'r'], [1, 8]),
-      ],
-      { eps: [[], [1e-6]] },
-    );
+    const g = rmsNorm(8);
     expect(relError(g, inputs(32, 8, -4, 4), inputs(8, 8, -4, 4, 17))).toBeLessThan(1e-5);
   });
   it('RMSNorm holds its precision on rows far outside the calibration: formats from the math, not the data (measured 1.6e-7; < 1e-6)', () => {
@@ -113,18 +118,7 @@ describe('lowering alone: float graph → IR → interpreter vs float evaluation
     // input's calibrated format before the norm): each output is compared relative to its own row,
     // as the next layer sees it. The input's own quantization (2^-27 against 0.04) is 2e-7 of it.
     const K = 64;
-    const g = graph(
-      [
-        node('sq', 'mul', ['x', 'x'], [1, K]),
-        node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
-        node('e', 'add', ['ms', 'eps'], [1, 1]),
-        node('r', 'rsqrt', ['e'], [1, 1]),
-        node('y', 'mul', ['x', 'r'], [1, K]),
-      ],
-      { eps: [[], [1e-6]] },
-      [1, K],
-    );
-    const f = canonicalize(g);
+    const f = canonicalize(rmsNorm(K));
     const { ir } = lowerToIR(f, calibrate(f, inputs(16, K, -4, 4)), { lutDensity: 256 });
     validate(ir);
     analyzeRanges(ir);
@@ -147,18 +141,7 @@ describe('lowering alone: float graph → IR → interpreter vs float evaluation
   });
   it('counts the formats sized from calibration, not those sized from proved bounds', () => {
     const K = 16;
-    const norm = graph(
-      [
-        node('sq', 'mul', ['x', 'x'], [1, K]),
-        node('ms', 'reduce_mean', ['sq'], [1, 1], { axis: 1 }),
-        node('e', 'add', ['ms', 'eps'], [1, 1]),
-        node('r', 'rsqrt', ['e'], [1, 1]),
-        node('y', 'mul', ['x', 'r'], [1, K]),
-      ],
-      { eps: [[], [1e-6]] },
-      [1, K],
-    );
-    const f = canonicalize(norm);
+    const f = canonicalize(rmsNorm(K));
     const sized = lowerToIR(f, calibrate(f, inputs(8, K, -4, 4)), { lutDensity: 256 });
     expect(sized.ir.nodes.some((n) => n.attrs.sat === true)).toBe(true); // the row-scaled norm clamps at its proved bounds…
     expect(sized.calibrationSized).toBe(0); // …which calibration did not size
