@@ -11,7 +11,8 @@ damaged (a random disc erased), and the states after 64–96 steps go back into 
 learns to grow from a seed, to persist, and to regrow.
 
 Writes: model.safetensors (+ hparams in its metadata), config.json, target.safetensors,
-train_log.json (loss curve; growth error and regeneration trials, see `evaluate`).
+train_log.json (loss curve; growth error and regeneration trials, see `evaluate`); for the ternary
+NCA also model.onnx (one step, canonical) and golden.safetensors (`--golden` steps from the seed).
 """
 import argparse
 import json
@@ -24,7 +25,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trit_models import safetensors_io  # noqa: E402
 from trit_models.device import describe, pick_device  # noqa: E402
+from trit_models.golden import nca_golden  # noqa: E402
 from trit_models.nca import GrowingNCA, alpha_iou, damage, glyph_target, rgba_loss, seed_state  # noqa: E402
+from trit_models.onnx_nca import export_nca_step  # noqa: E402
 
 
 def grad_normalise(model: torch.nn.Module) -> None:
@@ -139,6 +142,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--trials", type=int, default=100)
+    p.add_argument("--golden", type=int, default=96, help="steps recorded in golden.safetensors")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -163,6 +167,9 @@ def main(argv=None):
         json.dump({"model_type": "trit_growing_nca", **hparams}, f, indent=2)
     with open(os.path.join(args.out, "train_log.json"), "w") as f:
         json.dump(log, f, indent=1)
+    if model.quantize:
+        export_nca_step(model, os.path.join(args.out, "model.onnx"), args.size)
+        nca_golden(model, os.path.join(args.out, "golden.safetensors"), args.size, args.golden)
     print(f"wrote {args.out}", flush=True)
 
 

@@ -6,6 +6,7 @@ import onnx
 import torch
 
 import train_nca
+from trit_models import safetensors_io
 from trit_models.nca import STENCILS, GrowingNCA, alive, alpha_iou, damage, glyph_target, perceive, seed_state
 
 
@@ -59,12 +60,17 @@ def test_short_training_lowers_the_loss_and_writes_its_files(tmp_path):
     out = tmp_path / "nca"
     train_nca.main(["--out", str(out), "--size", "16", "--hidden", "32", "--iterations", "25", "--batch", "4",
                     "--pool", "16", "--damage", "1", "--damage-after", "5", "--log-every", "5", "--trials", "4",
-                    "--threads", "2"])
+                    "--threads", "2", "--golden", "3"])
     log = json.loads((out / "train_log.json").read_text())
     curve = [e["loss"] for e in log["curve"]]
     assert min(curve[1:]) < curve[0]
     assert set(log["eval"]) >= {"growth_rgba_mse", "growth_alpha_iou", "recovered_fraction"}
-    assert (out / "model.safetensors").exists() and (out / "target.safetensors").exists()
+    for f in ("model.safetensors", "target.safetensors", "model.onnx", "golden.safetensors"):
+        assert (out / f).exists(), f
+    g, meta = safetensors_io.load(str(out / "golden.safetensors"))
+    assert meta["kind"] == "batch"
+    assert g["input.state"].shape == (3, 16 * 16 * 16) and g["output.new_state"].shape == (3, 16 * 16 * 16)
+    assert torch.equal(g["input.state"][1], g["output.new_state"][0])  # each step starts where the last ended
 
 
 def _run_onnx_numpy(model_proto, feeds):

@@ -48,3 +48,25 @@ def classifier_golden(model, path: str, images: torch.Tensor, record_names=()) -
     for k in record_names:
         tensors[f"layer.{k}"] = rec[k].float().reshape(S, -1)
     safetensors_io.save(path, tensors, {"format": "trit-golden", "version": "1", "kind": "batch", "reference": f"torch {torch.__version__}"})
+
+
+@torch.no_grad()
+def nca_golden(model, path: str, size: int, steps: int, seed: int = 1) -> None:
+    """One NCA step per golden row: the state and update mask going in (from one seed cell, the
+    masks drawn from a seeded generator), the new state coming out. Rows are independent (the state
+    is an input of the exported step), so the kind is "batch"."""
+    from .nca import seed_state
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    x = seed_state(1, size, model.channels)
+    states, masks, outs = [], [], []
+    for _ in range(steps):
+        m = model.random_mask(x, gen)
+        y = model.step(x, m)
+        states.append(x.reshape(-1))
+        masks.append(m.reshape(-1))
+        outs.append(y.reshape(-1))
+        x = y
+    tensors = {"input.state": torch.stack(states), "input.mask": torch.stack(masks), "reset": torch.ones(steps, dtype=torch.int32),
+               "output.new_state": torch.stack(outs)}
+    safetensors_io.save(path, tensors, {"format": "trit-golden", "version": "1", "kind": "batch", "reference": f"torch {torch.__version__}"})
