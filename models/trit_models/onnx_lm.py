@@ -64,10 +64,15 @@ def rms_norm(g: _Graph, x: str, weight: str, eps: float) -> str:
 def bit_linear(g: _Graph, x: str, name: str, layer, out: str = None) -> str:
     """RMSNorm → abs-max int8 quantization → MatMul(INT8 ternary · scale) — the canonical BitLinear."""
     y = rms_norm(g, x, g.init(f"{name}.norm.weight", _f32(layer.norm.weight)), layer.norm.eps)
+    return quant_matmul(g, y, name, layer.weight, out)
+
+
+def quant_matmul(g: _Graph, y: str, name: str, weight, out: str = None) -> str:
+    """Per-row abs-max int8 activations · int8 ternary weights · their scale: BitLinear after its norm."""
     a = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [y])], axes=[-1], keepdims=1), g.scalar(1e-5)])
     s = g.op("Div", [g.scalar(127.0), a])
     q = g.op("Clip", [g.op("Round", [g.op("Mul", [y, s])]), g.scalar(-128.0), g.scalar(127.0)])
-    qw, sw = weight_quant_int(layer.weight.detach().float())
+    qw, sw = weight_quant_int(weight.detach().float())
     w8 = g.init(f"{name}.weight_ternary", qw.t().contiguous().numpy().astype(np.int8))  # [in, out]
     W = g.op("Mul", [g.op("Cast", [w8], to=TensorProto.FLOAT), g.scalar(float(1.0 / sw))])
     return g.op("MatMul", [g.op("Div", [q, s]), W], out)

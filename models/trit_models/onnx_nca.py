@@ -15,19 +15,12 @@ import onnx
 from onnx import TensorProto, helper
 
 from .nca import ALIVE_THRESHOLD, ALPHA, STENCILS
-from .onnx_lm import _f32, _Graph
-from .quant import ACT_EPS, weight_quant_int
+from .onnx_lm import _f32, _Graph, quant_matmul
 
 
 def ternary_linear(g: _Graph, x: str, name: str, layer) -> str:
-    """Per-row abs-max int8 activations · ternary weights (+ bias): the NCA's TernaryLinear."""
-    a = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x])], axes=[-1], keepdims=1), g.scalar(ACT_EPS)])
-    s = g.op("Div", [g.scalar(127.0), a])
-    q = g.op("Clip", [g.op("Round", [g.op("Mul", [x, s])]), g.scalar(-128.0), g.scalar(127.0)])
-    qw, sw = weight_quant_int(layer.weight.detach().float())
-    w8 = g.init(f"{name}.weight_ternary", qw.t().contiguous().numpy().astype(np.int8))  # [in, out]
-    W = g.op("Mul", [g.op("Cast", [w8], to=TensorProto.FLOAT), g.scalar(float(1.0 / sw))])
-    y = g.op("MatMul", [g.op("Div", [q, s]), W])
+    """The NCA's TernaryLinear: BitLinear's quantized MatMul without the norm, plus a bias."""
+    y = quant_matmul(g, x, name, layer.weight)
     if layer.bias is not None:
         y = g.op("Add", [y, g.init(f"{name}.bias", _f32(layer.bias))])
     return y
