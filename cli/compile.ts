@@ -16,7 +16,7 @@ export const compile: Verb = {
       args: '<model>',
       required: ['target'],
       fixed: { target: 'wasm' },
-      options: ['output', 'simd', 'vocab', 'classes', 'tokenizer', 'json', ...LOWER],
+      options: ['output', 'simd', 'no-fuse', 'vocab', 'classes', 'tokenizer', 'json', ...LOWER],
       text:
         'Compile to one self-contained SIMD WebAssembly module (kernels, packed weights, schedule, metadata, tokenizer). ' +
         "The model's tokenizer.model (else tokenizer.json) is carried in the module; else a vocab.json beside the model; else byte tokens. " +
@@ -69,6 +69,7 @@ export async function buildWasm(model: string, v: Flags): Promise<LinkedWasm> {
     vocab: tokenizer ? undefined : vocabFor(model, str(v, 'vocab')),
     tokenizer,
     classes,
+    fuse: !v['no-fuse'],
     onProgress: progress(),
   });
   process.stderr.write(`linked in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);

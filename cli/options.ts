@@ -58,6 +58,10 @@ export const OPTIONS = {
     value: 'N',
     help: 'placement seeds to try, from --seed on, until one routes at 24 MHz; the fastest is kept (default 3; 1: no retry)',
   },
+  'no-fuse': {
+    type: 'boolean',
+    help: 'wasm: one kernel call per elementwise node instead of fused loops (same results; for A/B timing and debugging)',
+  },
   'no-synth': { type: 'boolean', help: 'write the Verilog and simulate, without Yosys and nextpnr' },
   prompt: { type: 'string', value: '"<text>"', help: 'the prompt to continue' },
   'max-tokens': { type: 'string', value: 'N', help: 'tokens to generate (default 200)' },

@@ -1,11 +1,13 @@
 /**
  * @fileoverview Module emission: the kernels (runtime-wasm/assembly, compiled by asc) plus the
  * generated functions — `run` and `advance` (the schedule, every address constant), `runJob`
- * (the matrix work threads share), `reset`, `worker`, `stop` — optimised by binaryen. The only
- * file of the back-end that imports binaryen.
+ * (the matrix work threads share), `reset`, `worker`, `stop`, and one loop per fused elementwise
+ * chain (render-fused.ts) — optimised by binaryen. With render-fused.ts, the only files of the
+ * back-end that import binaryen.
  */
 import binaryen from 'binaryen';
-import type { Arg, Call, Job } from './schedule.js';
+import type { Arg, Call, FusedCall, Job } from './schedule.js';
+import { addFusedFunction } from './render-fused.js';
 
 export interface Schedule {
   runCalls: Call[];
@@ -17,6 +19,8 @@ export interface Schedule {
   /** Partial-sum buffers of chunks 1.., one `stride` (elements) each. */
   scratch: number;
   stride: number;
+  /** Generated elementwise loops (fuse.ts, render-fused.ts). */
+  fused: FusedCall[];
 }
 
 type Fns = Map<string, { name: string; params: number[] }>;
@@ -37,6 +41,10 @@ export function emitModule(kernels: Uint8Array, s: Schedule, level: number): Uin
         binaryen.Features.RelaxedSIMD,
     );
     const fns = kernelExports(m);
+    for (const f of s.fused) {
+      addFusedFunction(m, f.name, f.loop, f.inputs, f.out);
+      fns.set(f.name, { name: f.name, params: [] });
+    }
     addSchedule(m, fns, s);
     replaceRunJob(m, runJobBody(m, fns, s));
     const { i32, none } = binaryen;
@@ -54,7 +62,7 @@ export function emitModule(kernels: Uint8Array, s: Schedule, level: number): Uin
       [],
       m.call(fns.get('stopWorkers')!.name, [m.i32.const(s.ctl), m.local.get(0, i32)], none),
     );
-    for (const name of [...fns.keys()]) if (name !== 'memory') m.removeExport(name);
+    for (const name of [...fns.keys()]) if (name !== 'memory' && !name.startsWith('fused')) m.removeExport(name);
     for (const name of ['run', 'advance', 'reset', 'worker', 'stop']) m.addFunctionExport(name, name);
     if (!m.validate()) throw new Error('binaryen rejected the generated module (a trit bug)');
     binaryen.setOptimizeLevel(level);

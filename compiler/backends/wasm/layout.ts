@@ -11,6 +11,8 @@ import type { DataSegment } from '../../../runtime-wasm/host/binary.js';
 import type { TensorSlot } from '../../../runtime-wasm/host/format.js';
 import { packLut, shortCodes } from './pack.js';
 import { MAX_CHUNKS } from './codes.js';
+import type { Fusion } from './fuse.js';
+import { sha256Hex } from '../../util/hash.js';
 
 /** The kernels' own static data sits below this address. */
 export const KERNEL_STATIC = 65536;
@@ -68,8 +70,14 @@ export class ConstPool {
     if (at === undefined) this.placed.set(key, (at = make()));
     return at;
   }
+  /** An i32 constant, placed once per distinct content: the lowering gives every activation its
+   *  own lookup table, and they are often the same 32 KiB (all 16 of mmfree-shakespeare-char's
+   *  sigmoid tables) — one copy stays in cache where sixteen did not. */
   i32(name: string): number {
-    return this.once(`${name}:i32`, () => this.L.data(bytesOf(Int32Array.from(this.constOf(name).data)), 'tables'));
+    return this.once(`${name}:i32`, () => {
+      const bytes = bytesOf(Int32Array.from(this.constOf(name).data));
+      return this.once(`content:${bytes.length}:${sha256Hex(bytes)}`, () => this.L.data(bytes, 'tables'));
+    });
   }
   /** A gather table's address and storage: i8/i16 as they are, i32 as 16-bit codes when every
    *  value has one (pack.ts shortCodes; `mant` ≥ 0), else as i32. */
@@ -155,7 +163,7 @@ export function slot(name: string, t: TensorType, offset: number): TensorSlot {
  * shares a buffer with its own inputs; `advance` runs a subset of `run`'s nodes in the same order,
  * so lifetimes computed over `run` hold for it.
  */
-export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: string) => TensorType, reuse = true): Values {
+export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: string) => TensorType, reuse: boolean, fusion: Fusion): Values {
   const idLimits = new Map<string, number>();
   for (const n of g.nodes) if (n.op === 'gather') idLimits.set(n.inputs[1], pool.constOf(n.inputs[0]).type.shape[0]);
   const addr = new Map<string, number>();
@@ -172,7 +180,7 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
     stateAddr.set(s.name, offset);
     return { name: s.name, offset, bytes: valueBytes(s.type) };
   });
-  const buffers = lifetimes(g, typeOf);
+  const buffers = lifetimes(g, typeOf, fusion);
   const arena = new Arena();
   const at = new Map<string, number>();
   const starting = new Map<number, string[]>(),
@@ -191,6 +199,7 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
   for (const n of g.nodes) {
     if (n.op === 'reshape') addr.set(n.out, addr.get(n.inputs[0])!);
     else if (n.op === 'state_read') addr.set(n.out, stateAddr.get(n.attrs.state as string)!);
+    else if (fusion.internal.has(n.out)) continue;
     else addr.set(n.out, base + at.get(n.out)!);
     if (n.op === 'state_write')
       commits.push({ state: stateAddr.get(n.attrs.state as string)!, staging: addr.get(n.out)!, bytes: valueBytes(n.type) });
@@ -199,18 +208,26 @@ export function placeValues(g: IRGraph, L: Layout, pool: ConstPool, typeOf: (n: 
   return { addr, inputs, states, commits, tableAddr };
 }
 
-/** Node outputs and sum tables: bytes, and the nodes that write first and read last (g.nodes.length = the end of the step). */
-function lifetimes(g: IRGraph, typeOf: (n: string) => TensorType): Map<string, { bytes: number; first: number; last: number }> {
+/**
+ * Node outputs and sum tables: bytes, and the nodes that write first and read last (g.nodes.length
+ * = the end of the step). A fused loop (fuse.ts) reads all its members' operands at its root, so
+ * they live until then (a root's output must not take an operand's buffer: a broadcast operand is
+ * read on every pass); values internal to a loop get no buffer.
+ */
+function lifetimes(g: IRGraph, typeOf: (n: string) => TensorType, fusion: Fusion): Map<string, { bytes: number; first: number; last: number }> {
   const root = new Map<string, string>(); // reshape aliases → the value that owns the buffer
   const owner = (v: string) => root.get(v) ?? v;
   const out = new Map<string, { bytes: number; first: number; last: number }>();
   const end = g.nodes.length;
+  const index = new Map(g.nodes.map((n, i) => [n.out, i]));
   g.nodes.forEach((n, i) => {
+    const readAt = fusion.rootOf.has(n.out) ? index.get(fusion.rootOf.get(n.out)!)! : i;
     for (const x of n.inputs) {
       const b = out.get(owner(x));
-      if (b) b.last = Math.max(b.last, i);
+      if (b) b.last = Math.max(b.last, readAt);
     }
     if (n.op === 'reshape') root.set(n.out, owner(n.inputs[0]));
+    else if (fusion.internal.has(n.out)) return;
     else if (n.op !== 'state_read') out.set(n.out, { bytes: valueBytes(n.type), first: i, last: n.op === 'state_write' ? end : i });
     if (n.op === 'ternary_matmul' && typeOf(n.inputs[0]).dtype === 'i8') {
       const xs = typeOf(n.inputs[0]).shape,

@@ -30,6 +30,7 @@ import { kernelBytes, type SimdFlavour } from './kernels.js';
 import { align, ConstPool, KERNEL_STATIC, Layout, MAX_THREADS, placeConstants, placeScratch, placeValues } from './layout.js';
 import { schedule, type Ctx } from './schedule.js';
 import { emitModule } from './emit.js';
+import { fuseElementwise, noFusion } from './fuse.js';
 import { buildMeta } from './meta.js';
 
 export { MAX_THREADS } from './layout.js';
@@ -42,6 +43,9 @@ export interface WasmOptions {
   classes?: string[];
   /** A tokenizer file carried in the module (runtime-wasm/host/format.ts, TOKENIZER_SECTION). */
   tokenizer?: { format: TokenizerFormat; file: string; bytes: Uint8Array; addBos: boolean };
+  /** Fuse chains of elementwise nodes into generated loops (fuse.ts; default true). Off: one
+   *  kernel call per node, every value in memory (A/B measurements, debugging a kernel). */
+  fuse?: boolean;
   /** Matrices with fewer weights run on one thread (fork/join costs more than they do). */
   threadMinWeights?: number;
   /** binaryen optimisation level (0–4). */
@@ -55,6 +59,8 @@ export interface WasmOptions {
 export interface LinkedWasm {
   bytes: Uint8Array;
   meta: WasmMeta;
+  /** Values computed inside fused loops, which have no buffer (absent from meta.values). */
+  internal: Set<string>;
 }
 
 /** Largest memory a wasm32 module can declare: 65536 pages of 64 KiB. */
@@ -64,22 +70,41 @@ export const WASM32_MAX_BYTES = 2 ** 32;
 export const MAX_MODULE_BYTES = 2 ** 30;
 
 /** Links IR into a .wasm. */
-export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
+export function linkWasm(source: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   const simd = opts.simd ?? 'fixed';
   const minWeights = opts.threadMinWeights ?? 1 << 19;
   const progress = opts.onProgress ?? (() => {});
   const kernels = kernelBytes(simd);
   const L = new Layout(KERNEL_STATIC);
   const ctl = L.alloc(64, 64);
-  const pool = new ConstPool(L, g);
-  const types = new Map<string, TensorType>([...g.inputs.map((i) => [i.name, i.type] as const), ...g.nodes.map((n) => [n.out, n.type] as const)]);
+  const pool = new ConstPool(L, source);
+  const types = new Map<string, TensorType>([
+    ...source.inputs.map((i) => [i.name, i.type] as const),
+    ...source.nodes.map((n) => [n.out, n.type] as const),
+  ]);
   const typeOf = (name: string): TensorType => (name.startsWith('@') ? pool.constOf(name).type : types.get(name)!);
+  const fusion = opts.fuse === false ? noFusion(source) : fuseElementwise(source, typeOf);
+  const g = fusion.graph;
 
   placeConstants(g, pool, typeOf, progress);
   const activationStart = L.end;
-  const values = placeValues(g, L, pool, typeOf, !opts.debug);
+  const values = placeValues(g, L, pool, typeOf, !opts.debug, fusion);
   const { scratch, stride } = placeScratch(g, L, pool, typeOf, minWeights);
-  const ctx: Ctx = { pool, values, typeOf, ctl, scratch, stride, minWeights, jobs: [], jobFor: new Map(), matrices: new Set(), shared: new Set() };
+  const ctx: Ctx = {
+    pool,
+    values,
+    typeOf,
+    ctl,
+    scratch,
+    stride,
+    minWeights,
+    fusion,
+    fused: [],
+    jobs: [],
+    jobFor: new Map(),
+    matrices: new Set(),
+    shared: new Set(),
+  };
   const { runCalls, advanceCalls } = schedule(g, ctx);
   const pages = align(L.end, 65536) / 65536;
   checkMemory(g, L, pages * 65536, opts.limits);
@@ -87,7 +112,17 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
   progress('optimize (binaryen)', 0, 1);
   const code = emitModule(
     kernels,
-    { runCalls, advanceCalls, jobs: ctx.jobs, ctl, commits: values.commits, states: values.states, scratch, stride },
+    {
+      runCalls,
+      advanceCalls,
+      jobs: ctx.jobs,
+      ctl,
+      commits: values.commits,
+      states: values.states,
+      scratch,
+      stride,
+      fused: ctx.fused,
+    },
     opts.optimize ?? 2,
   );
   progress('optimize (binaryen)', 1, 1);
@@ -127,7 +162,7 @@ export function linkWasm(g: IRGraph, opts: WasmOptions = {}): LinkedWasm {
     opts.limits,
   );
   const out = concatBytes([compiled[0], customSection(DATA_SECTION, concatBytes(dataPayload(L.segments))), ...compiled.slice(1)]);
-  return { bytes: out, meta };
+  return { bytes: out, meta, internal: fusion.internal };
 }
 
 function checkMemory(g: IRGraph, L: Layout, bytes: number, limits: WasmOptions['limits']): void {

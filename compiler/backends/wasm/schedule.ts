@@ -12,6 +12,7 @@ import { dtypeRange, numel, satRange, type TensorType } from '../../ir/types.js'
 import { bIndex } from '../../ir/broadcast.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, roundCode } from './codes.js';
 import type { ConstPool, Values } from './layout.js';
+import type { FusedLoop, Fusion } from './fuse.js';
 
 /** A kernel argument: a constant, or 'n' — the thread count `run` was called with. */
 export type Arg = number | bigint | 'n';
@@ -36,6 +37,14 @@ export interface Job {
 /** Beyond this many runs a broadcast uses index tables instead of one call per run. */
 const MAX_RUNS = 16;
 
+/** A fused loop as emitted: its function's name and every address it reads and writes. */
+export interface FusedCall {
+  name: string;
+  loop: FusedLoop;
+  inputs: number[];
+  out: number;
+}
+
 /** What the op rules read and the matrix rule records. */
 export interface Ctx {
   pool: ConstPool;
@@ -45,6 +54,9 @@ export interface Ctx {
   scratch: number;
   stride: number;
   minWeights: number;
+  fusion: Fusion;
+  /** The fused loops scheduled so far (`run` and `advance` call the same function). */
+  fused: FusedCall[];
   jobs: Job[];
   jobFor: Map<string, number>;
   matrices: Set<string>;
@@ -247,6 +259,17 @@ function binaryCalls(n: IRNode, o: number, count: number, ctx: Ctx): Call[] {
   return [{ fn: 'binaryIndexed', args: [op, o, pa, ta, pb, tb, count, shift, m, lo, hi] }];
 }
 
+/** The call of a fused loop (one generated function per loop, no arguments). */
+function fusedCall(loop: FusedLoop, ctx: Ctx): Call {
+  let f = ctx.fused.find((c) => c.loop === loop);
+  if (!f) {
+    const where = (v: string) => (v.startsWith('@') ? ctx.pool.i32(v) : ctx.values.addr.get(v)!);
+    f = { name: `fused${ctx.fused.length}`, loop, inputs: loop.inputs.map((x) => where(x.value)), out: ctx.values.addr.get(loop.root)! };
+    ctx.fused.push(f);
+  }
+  return { fn: f.name, args: [] };
+}
+
 /** The calls of `run` (every node) and `advance` (only what the state writes depend on). */
 export function schedule(g: IRGraph, ctx: Ctx): { runCalls: Call[]; advanceCalls: Call[] } {
   const needed = new Set<string>();
@@ -269,7 +292,9 @@ export function schedule(g: IRGraph, ctx: Ctx): { runCalls: Call[]; advanceCalls
       count: numel(n.type.shape),
       x: n.inputs.length && !n.inputs[0].startsWith('@') ? ctx.values.addr.get(n.inputs[0])! : 0,
     });
-    const rule: Rule = CALLS[n.op];
+    if (ctx.fusion.internal.has(n.out)) continue; // computed inside its loop
+    const loop = ctx.fusion.loops.get(n.out);
+    const rule: Rule = loop ? () => [fusedCall(loop, ctx)] : CALLS[n.op];
     runCalls.push(...rule(site(builtRun)));
     if (needed.has(n.out)) advanceCalls.push(...rule(site(builtAdvance)));
   }

@@ -43,13 +43,16 @@ describe('random IR programs: wasm = interpreter, bit for bit', () => {
   it('120 programs, 1 thread, 3 steps each', async () => {
     const progs = validPrograms(120, 1);
     const opsSeen = new Set<string>();
-    let values = 0;
+    let values = 0,
+      fused = 0;
     for (const p of progs) {
       for (const n of p.ir.nodes) opsSeen.add(n.op);
       const c = await compareWithInterpreter(p.ir, [p.feeds(), p.feeds(), p.feeds()], { link: { optimize: 1 } });
       expect(c.mismatch, p.ir.name).toBeNull();
       values += c.values;
+      fused += c.fused;
     }
+    expect(fused, 'no value of 120 programs was computed in a fused loop').toBeGreaterThan(100);
     for (const op of [
       'quantize',
       'ternary_matmul',
@@ -79,7 +82,7 @@ describe('random IR programs: wasm = interpreter, bit for bit', () => {
     ]) {
       expect(opsSeen.has(op), `generator never produced ${op}`).toBe(true);
     }
-    console.log(`[wasm exact] 120 random IR programs, ${values} node values compared, 0 differ`);
+    console.log(`[wasm exact] 120 random IR programs, ${values} node values compared (${fused} more inside fused loops), 0 differ`);
   });
 
   it('40 programs, 2 and 3 threads sharing every matrix', async () => {
@@ -161,7 +164,10 @@ describe('zoo models: wasm = interpreter on their golden inputs', () => {
       const { ir } = compileOnnx(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), { file: name, calibration });
       const c = await compareWithInterpreter(ir as IRGraph, steps, { threads: 2 });
       expect(c.mismatch).toBeNull();
-      console.log(`[wasm exact] ${name}: ${c.steps} golden steps, ${c.values} node values, 0 differ (2 threads)`);
+      expect(c.fused).toBeGreaterThan(0);
+      console.log(
+        `[wasm exact] ${name}: ${c.steps} golden steps, ${c.values} node values (${c.fused} per step inside fused loops), 0 differ (2 threads)`,
+      );
     });
   }
 });
