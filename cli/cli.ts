@@ -1,5 +1,5 @@
 /**
- * @fileoverview The `trit` command line: inspect | compile | run | verify | bench, one file a verb.
+ * @fileoverview The `trit` command line: inspect | compile | run | verify | bench | search, one file a verb.
  * Parsing and --help come from the option table (options.ts) and the verbs' forms.
  *
  * Bad input ends in one clear line (`trit: error: …`) and exit code 1; a bad command line in the
@@ -15,11 +15,12 @@ import { compile } from './compile.js';
 import { inspect } from './inspect.js';
 import { COMMON, flagName, intFlag, numFlag, OPTIONS, parseSpec, str, usageOf, type Flags, type OptionName, type OptionSpec } from './options.js';
 import { run } from './run.js';
+import { search } from './search.js';
 import { optionsOf, type Verb } from './verb.js';
 import { verify } from './verify.js';
 import { inSandbox, sandboxed } from './watchdog.js';
 
-export const VERBS: Verb[] = [inspect, verify, compile, run, bench];
+export const VERBS: Verb[] = [inspect, verify, compile, run, bench, search];
 
 const INTRO = `A <model> is an ONNX file or a Hugging Face checkpoint directory of a MatMul-free LM
 (config.json + model.safetensors, or shards + model.safetensors.index.json; F32/F16/BF16),

@@ -97,7 +97,7 @@ describe('trit CLI basics', () => {
     expect(trit('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(trit('--help').stdout).toMatch(/trit inspect <model>/);
     // A verb's own help lists the options every verb takes, last --help.
-    for (const verb of ['inspect', 'compile', 'run', 'verify', 'bench'])
+    for (const verb of ['inspect', 'compile', 'run', 'verify', 'bench', 'search'])
       expect(trit(verb, '--help').stdout).toMatch(/--max-elements[\s\S]*-h, --help/);
   });
   it('unknown verbs and flags exit 2 with usage', () => {
@@ -120,5 +120,46 @@ describe('trit CLI basics', () => {
     const v = trit('compile', `${LM}/model.onnx`, '--target', 'verilog', '-o', '/tmp/never');
     expect(v.status).toBe(1);
     expect(v.stderr).toMatch(/--target verilog needs --device/);
+  });
+});
+
+describe('trit search', () => {
+  it('refuses bad flags by name, and a report of an archive that does not exist', () => {
+    for (const [args, msg] of [
+      [['search'], /search needs --db/],
+      [['search', '--db', '/tmp/never.sqlite', '--jobs', '0'], /--jobs must be an integer ≥ 1/],
+      [['search', '--db', '/tmp/never.sqlite', '--budget', '0'], /--budget must be a positive number/],
+      [['search', '--db', '/nonexistent/a.sqlite', '--report', '/tmp/never'], /no such archive/],
+    ] as [string[], RegExp][]) {
+      const r = trit(...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+  it('runs a trial, then --json lists the archive and --report writes the fronts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trit-search-'));
+    const db = join(dir, 's.sqlite');
+    const r = trit(
+      'search',
+      '--db',
+      db,
+      '--trials',
+      '1',
+      '--budget',
+      '1',
+      '--train-images',
+      '1000',
+      '--test-images',
+      '200',
+      '--no-fpga',
+      '--no-wasm',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const t = JSON.parse(r.stdout.trim().split('\n')[0]);
+    expect(t.status).toBe('done');
+    expect(t.metrics.accuracy).toBeGreaterThan(0.3);
+    expect(trit('search', '--db', db, '--report', join(dir, 'rep')).status).toBe(0);
+    expect(readFileSync(join(dir, 'rep', 'report.md'), 'utf8')).toMatch(/## Archive/);
   });
 });
