@@ -21,7 +21,7 @@ import { readMnistTest } from '../../compiler/formats/idx.js';
 import { TritError } from '../../common/errors.js';
 import { rng } from '../../common/rng.js';
 import { randomIR } from '../../fixtures/random-ir.js';
-import { compareHdl } from '../../fixtures/hdl-harness.js';
+import { compareHdl, mnistInSimulation } from '../../fixtures/hdl-harness.js';
 import { MNIST_DIR } from '../../fixtures/mnist.js';
 import { buildProgram } from '../../hdl-gen/src/program.js';
 import { HdlSim } from '../../hdl-gen/src/sim.js';
@@ -270,41 +270,13 @@ describe('zoo models: Verilog = interpreter bit for bit', () => {
   // models/train_mlp.py), each on the core specialised to its program.
   it.each(['columns-mnist-up5k', 'mlp-mnist-up5k'])('%s: 1,000 MNIST test images, logits exact, accuracy equal (Verilator)', async (name) => {
     const { c } = compileZoo(name);
-    const p = buildProgram(c.ir);
-    const dir = mkdtempSync(join(tmpdir(), 'trit-mnist-'));
-    const sim = await HdlSim.start(p, dir, 'verilator');
-    const interp = new Interpreter(c.ir);
     const { images, labels } = readMnistTest(MNIST_DIR, 1000);
-    const out = p.outputs[0];
-    let hwRight = 0,
-      swRight = 0,
-      exact = 0;
-    const cycles = new Set<number>();
-    try {
-      for (let i = 0; i < images.length; i++) {
-        const feeds = { [c.ir.inputs[0].name]: Float64Array.from(images[i], (v) => v / 255) };
-        const hw = await sim.run(feeds);
-        const sw = interp.run(feeds, { record: true }).values!.get(out.value)!;
-        const h = hw.raw[out.name];
-        if (sw.every((v, j) => v === h[j])) exact++;
-        const am = (xs: ArrayLike<number>) => {
-          let b = 0;
-          for (let j = 1; j < xs.length; j++) if (xs[j] > xs[b]) b = j;
-          return b;
-        };
-        if (am(h) === labels[i]) hwRight++;
-        if (am(sw) === labels[i]) swRight++;
-        cycles.add(hw.cycles);
-      }
-    } finally {
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(exact).toBe(1000);
-    expect(hwRight).toBe(swRight);
-    expect(hwRight / 1000).toBeGreaterThan(0.95);
+    const r = await mnistInSimulation(c.ir, images, labels);
+    expect(r.exact).toBe(1000);
+    expect(r.hwRight).toBe(r.swRight);
+    expect(r.hwRight / 1000).toBeGreaterThan(0.95);
     console.log(
-      `${name} in simulation: ${hwRight / 10}% on 1,000 images (interpreter ${swRight / 10}%), ${Math.min(...cycles)}–${Math.max(...cycles)} cycles per image`,
+      `${name} in simulation: ${r.hwRight / 10}% on 1,000 images (interpreter ${r.swRight / 10}%), ${r.cycles.min}–${r.cycles.max} cycles per image`,
     );
   });
 

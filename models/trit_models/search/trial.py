@@ -92,6 +92,9 @@ def _train_mlp(arch: Dict[str, Any], opts: Dict[str, Any]):
             perm, pos = torch.randperm(len(xtr), generator=gen), 0
         idx = perm[pos:pos + 128]
         pos += 128
+        # cosine decay over the CPU budget: a fixed-budget run ends at a low rate, as a scheduled one does
+        for group in opt.param_groups:
+            group["lr"] = arch["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, (time.process_time() - start) / budget)))
         loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
         if not math.isfinite(loss.item()):
             raise NonFiniteLoss(f"training loss became {loss.item()} at step {step}")
