@@ -94,6 +94,11 @@ export const OPTIONS = {
   'test-images': { type: 'string', value: 'N', help: 'search: MNIST test images evaluated (default 10000)' },
   'no-fpga': { type: 'boolean', help: 'search: skip the UP5K fit prediction and simulated cycle count' },
   'no-wasm': { type: 'boolean', help: 'search: skip the wasm build and its measured images/s' },
+  'place-route': {
+    type: 'string',
+    value: 'K',
+    help: 'search: afterwards, build the K most accurate trials of the accuracy-vs-UP5K-cycles front for real (minutes each) and record logic cells and Fmax',
+  },
   report: {
     type: 'string',
     value: '<dir>',

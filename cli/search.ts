@@ -20,7 +20,20 @@ export const search: Verb = {
     {
       args: '',
       required: ['db'],
-      options: ['family', 'trials', 'jobs', 'budget', 'proposer', 'seed', 'train-images', 'test-images', 'no-fpga', 'no-wasm', 'output'],
+      options: [
+        'family',
+        'trials',
+        'jobs',
+        'budget',
+        'proposer',
+        'seed',
+        'train-images',
+        'test-images',
+        'no-fpga',
+        'no-wasm',
+        'place-route',
+        'output',
+      ],
       text:
         'Proposes, trains (a fixed CPU budget each) and measures candidates with trit — test accuracy, UP5K fit and simulated cycles, ' +
         'wasm images/s — until --trials are settled, --jobs at a time; every trial goes into the SQLite archive, so a stopped search ' +
@@ -50,6 +63,7 @@ function runSearch(v: Flags): number {
       ['seed', 0],
       ['train-images', 1],
       ['test-images', 1],
+      ['place-route', 0],
     ] as const;
     for (const [name, min] of ints) if (v[name] !== undefined) args.push(`--${name}`, String(intFlag(v, name, 0, min)));
     if (v.budget !== undefined) {

@@ -3,14 +3,16 @@
 
     models/py models/search.py run --db search.sqlite [--family mlp] [--trials 20] [--jobs 2]
         [--budget 60] [--proposer builtin | --proposer-cmd "python3 my_proposer.py"] [--seed 0]
-        [--train-images 60000] [--test-images 10000] [--no-fpga] [--no-wasm] [--work DIR]
+        [--train-images 60000] [--test-images 10000] [--no-fpga] [--no-wasm] [--work DIR] [--place-route K]
     models/py models/search.py report --db search.sqlite --out DIR
     models/py models/search.py list --db search.sqlite
 
 `run` proposes, trains (a fixed CPU-time budget per candidate), evaluates and measures candidates
 with trit until the archive holds `--trials` finished or failed trials, `--jobs` at a time; it can be
 stopped at any moment (Ctrl-C, kill -9) and run again with the same --db to go on: finished trials
-are kept, interrupted ones re-run. `trit search` runs this file.
+are kept, interrupted ones re-run. `--place-route K` then builds the K most accurate trials of the
+accuracy-against-UP5K-cycles front for real (yosys + nextpnr, minutes each) and records their
+logic cells and Fmax. `trit search` runs this file.
 """
 import argparse
 import json
@@ -23,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trit_models.search.archive import Archive  # noqa: E402
-from trit_models.search.front import report  # noqa: E402
+from trit_models.search.front import front_of, report  # noqa: E402
 from trit_models.search.propose import BuiltinProposer, CommandProposer, ProposerError, view_of  # noqa: E402
 from trit_models.search.space import space_of  # noqa: E402
 from trit_models.search import trial as trial_mod  # noqa: E402
@@ -61,7 +63,7 @@ def next_candidate(space, proposer, archive, family, attempts=50):
     return None
 
 
-def run(args, work=_work) -> int:
+def run(args, work=_work, build=trial_mod.place_route) -> int:
     archive = Archive(args.db)
     family = archive.setting("family", args.family)
     if family != args.family:
@@ -112,8 +114,21 @@ def run(args, work=_work) -> int:
                 else:
                     archive.fail(t["id"], r["error"], time.time() - t0, 0.0)
                     print(f"search: trial #{t['id']} failed: {r['error']}", file=sys.stderr)
+    place_route_front(archive, args.place_route, work_dir, build)
     archive.close()
     return 0
+
+
+def place_route_front(archive, k, work_dir, build=trial_mod.place_route) -> None:
+    """Real UP5K builds of the k most accurate trials on the accuracy-against-cycles front (not yet built)."""
+    front = sorted(front_of(archive.trials(), "up5k_cycles")[1], key=lambda t: -t["metrics"]["accuracy"])
+    for t in [t for t in front if "up5k_fmax_mhz" not in t["metrics"]][:k]:
+        print(f"search: placing and routing trial #{t['id']} for the UP5K (minutes)…", file=sys.stderr)
+        d = os.path.join(work_dir, f"trial-{t['id']:04d}")
+        more = build(os.path.join(d, "model.onnx"), os.path.join(d, "up5k-build"))
+        archive.add_metrics(t["id"], more)
+        print(f"search: trial #{t['id']}: " + (f"{more['up5k_logic_cells']} logic cells, {more['up5k_fmax_mhz']} MHz after routing"
+                                             if "up5k_fmax_mhz" in more else more.get("up5k_place_route_note", "no build")), file=sys.stderr)
 
 
 def write_report(args) -> int:
@@ -152,6 +167,7 @@ def main(argv=None) -> int:
     r.add_argument("--no-fpga", action="store_true", help="skip the UP5K fit prediction and cycle count")
     r.add_argument("--no-wasm", action="store_true", help="skip the wasm build and its measured speed")
     r.add_argument("--work", help="where trials write their files (default: beside the database)")
+    r.add_argument("--place-route", type=int, default=0, metavar="K", help="then build the K most accurate front trials for the UP5K for real")
     rp = sub.add_parser("report", help="the Pareto fronts, plots and the archive as Markdown")
     rp.add_argument("--db", required=True)
     rp.add_argument("--out", required=True)

@@ -52,7 +52,7 @@ def fake_work(family, arch, opts):
 
 def _args(db, **kw):
     a = dict(db=str(db), family="mlp", trials=5, jobs=2, budget=1, proposer_cmd=None, seed=0, train_images=1000,
-             test_images=200, no_fpga=True, no_wasm=True, work=None)
+             test_images=200, no_fpga=True, no_wasm=True, work=None, place_route=0)
     a.update(kw)
     return type("Args", (), a)()
 
@@ -141,3 +141,23 @@ def test_one_real_trial_through_trit(tmp_path):
     out = tmp_path / "report"
     assert subprocess.run([PY, os.path.join(MODELS, "search.py"), "report", "--db", db, "--out", str(out)], timeout=60).returncode == 0
     assert "UP5K cycles" in (out / "report.md").read_text() and (out / "front-up5k_cycles.svg").exists()
+
+
+def test_place_route_builds_the_most_accurate_front_trials_once(tmp_path):
+    db = tmp_path / "s.sqlite"
+    assert search.run(_args(db, trials=8), work=fake_work) == 0
+    built = []
+
+    def fake_build(onnx, out):
+        built.append(os.path.basename(os.path.dirname(onnx)))
+        return {"up5k_logic_cells": 4000 + len(built), "up5k_logic_source": "placed and routed", "up5k_fmax_mhz": 29.0}
+
+    archive = Archive(str(db))
+    search.place_route_front(archive, 2, str(tmp_path / "w"), fake_build)
+    front = sorted((t for t in archive.trials() if t["status"] == "done"), key=lambda t: -t["metrics"]["accuracy"])
+    assert [t["metrics"].get("up5k_fmax_mhz") for t in front[:2]] == [29.0, 29.0]  # fake_work's front is every trial by width
+    assert built == [f"trial-{t['id']:04d}" for t in front[:2]]
+    search.place_route_front(archive, 1, str(tmp_path / "w"), fake_build)  # the next one, not the built ones again
+    assert len(built) == 3 and built[2] == f"trial-{front[2]['id']:04d}"
+    md, _ = report(archive.trials(), {"family": "mlp"})
+    assert "4,001 P&R" in md

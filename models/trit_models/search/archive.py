@@ -80,6 +80,12 @@ class Archive:
         self._tx("UPDATE trials SET status = 'failed', finished = ?, error = ?, wall_seconds = ?, cpu_seconds = ? WHERE id = ?",
                  (time.time(), error, wall, cpu, trial_id))
 
+    def add_metrics(self, trial_id: int, more: Dict[str, Any]) -> None:
+        """Adds figures to a finished trial (a later place and route), keeping the others."""
+        row = self.db.execute("SELECT metrics FROM trials WHERE id = ?", (trial_id,)).fetchone()
+        metrics = dict(json.loads(row["metrics"]) if row and row["metrics"] else {}, **more)
+        self._tx("UPDATE trials SET metrics = ? WHERE id = ?", (json.dumps(metrics), trial_id))
+
     def requeue_interrupted(self) -> int:
         """Trials left `running` by a search process that no longer exists go back to the queue."""
         n = 0

@@ -94,12 +94,14 @@ def report(trials: List[Dict[str, Any]], settings: Dict[str, Optional[str]]) -> 
         L += ["", f"## Front: {QUALITY[1]} against {label}", "", f"![front]({name})", "",
               "| trial | architecture | accuracy | " + label + " |", "|---|---|---|---|"]
         L += [f"| #{t['id']} | `{_arch(t)}` | {t['metrics']['accuracy']:.4f} | {_fmt(t['metrics'][cost])} |" for t in front]
-    L += ["", "## Archive", "", "| trial | proposer | architecture | status | accuracy | UP5K cycles | UP5K logic | wasm img/s | CPU s | note |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+    L += ["", "## Archive", "", "UP5K logic cells marked P&R come from a real build (with its Fmax); the others are predicted.", "",
+          "| trial | proposer | architecture | status | accuracy | UP5K cycles | UP5K logic | UP5K MHz | wasm img/s | CPU s | note |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for t in trials:
         m = t["metrics"] or {}
+        logic = _fmt(m.get("up5k_logic_cells")) + (" P&R" if m.get("up5k_logic_source") == "placed and routed" else "")
         L.append(f"| #{t['id']} | {t['proposer']} | `{_arch(t)}` | {t['status']} | {_fmt(m.get('accuracy'))} | {_fmt(m.get('up5k_cycles'))} | "
-                 f"{_fmt(m.get('up5k_logic_cells'))} | {_fmt(m.get('wasm_images_per_second'))} | {_fmt(t['cpu_seconds'])} | "
+                 f"{logic} | {_fmt(m.get('up5k_fmax_mhz'))} | {_fmt(m.get('wasm_images_per_second'))} | {_fmt(t['cpu_seconds'])} | "
                  f"{html.escape((t['error'] or m.get('up5k_note') or '').splitlines()[0] if (t['error'] or m.get('up5k_note')) else '')[:120]} |")
     return "\n".join(L) + "\n", svgs
 

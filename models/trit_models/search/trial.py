@@ -154,3 +154,16 @@ def _wasm(out: str, images: int) -> Dict[str, Any]:
     j = json.loads(b.stdout)
     return {"wasm_images_per_second": j["imagesPerSecond"], "wasm_us_per_image": round(1e6 / j["imagesPerSecond"], 2), "wasm_accuracy": j["accuracy"],
             "wasm_bytes": os.path.getsize(wasm)}
+
+
+def place_route(onnx: str, out: str) -> Dict[str, Any]:
+    """A real UP5K build of a front-runner (`trit compile --device up5k --seeds 1`): logic cells and
+    Fmax after routing replace the fit model's prediction; a build that fails is a note, not a figure."""
+    r = _trit(["compile", onnx, "--target", "verilog", "--device", "up5k", "--seeds", "1", "-o", out], timeout=3600)
+    if r.returncode != 0:
+        return {"up5k_place_route_note": _error_line(r)}
+    with open(os.path.join(out, "report.json")) as f:
+        j = json.load(f)
+    return {"up5k_logic_cells": j["logicCells"], "up5k_logic_source": "placed and routed", "up5k_fmax_mhz": j["fmaxMHz"],
+            "up5k_images_per_second_at_fmax": j["inferencesPerSecondAtFmax"], "up5k_ebr": j["ebr"], "up5k_spram": j["spram"],
+            "up5k_bitstream": os.path.join(out, [n for n in os.listdir(out) if n.endswith(".bin")][0])}
