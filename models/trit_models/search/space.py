@@ -10,7 +10,7 @@ candidate (`validate`), whoever proposed it. Families:
 """
 import json
 import random
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 
 class MlpSpace:
